@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// Test tiers: unit (no network), integration (real SDK against the embedded local stores),
+// infra (CDK template assertions), e2e (a real headless browser). `npm test` runs every tier
+// that needs no AWS account.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
