@@ -25,5 +25,7 @@ export type Value = null | boolean | string | ExactNumber | Value[] | { [field: 
 export type StoreRecord = { [field: string]: Value };
 
 export function isPlainObject(value: Value | undefined): value is { [field: string]: Value } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof ExactNumber);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof ExactNumber)
+  );
 }

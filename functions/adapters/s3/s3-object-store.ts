@@ -1,0 +1,87 @@
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { ObjectStore, PutOptions } from '../../core/ports';
+
+const MiB = 1024 * 1024;
+
+export interface S3ObjectStoreOptions {
+  /** Multipart part size. 10,000 parts at most: 16 MiB parts allow objects up to 156 GiB. */
+  partSize?: number;
+  /** Parts uploaded in parallel; memory is about partSize × (queueSize + 1). */
+  queueSize?: number;
+}
+
+export class S3ObjectStore implements ObjectStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly options: S3ObjectStoreOptions = {},
+  ) {}
+
+  /**
+   * Multipart upload: the object becomes visible only when CompleteMultipartUpload succeeds, so a
+   * failed stream leaves nothing to download (parts left behind are removed by the bucket's
+   * abort-incomplete-multipart lifecycle rule).
+   */
+  async put(key: string, body: Readable, options: PutOptions = {}): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ...(options.contentType ? { ContentType: options.contentType } : {}),
+        ...(options.contentDisposition ? { ContentDisposition: options.contentDisposition } : {}),
+      },
+      partSize: this.options.partSize ?? 16 * MiB,
+      queueSize: this.options.queueSize ?? 2,
+      leavePartsOnError: false,
+    });
+    let streamError: Error | undefined;
+    body.once('error', (error) => {
+      streamError = error;
+      void upload.abort().catch(() => undefined);
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      // The body's own error says why; the upload's is only "aborted".
+      throw streamError ?? error;
+    }
+    if (streamError) throw streamError;
+  }
+
+  async get(key: string): Promise<Readable> {
+    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return response.Body as Readable;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return false;
+      throw error;
+    }
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { archiveFilePath } from '../archive/layout';
+import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
+import { SourceReadError } from '../errors';
+import type { ObjectStore, SourceReader } from '../ports';
+import type { CollectResult, CollectTask, StagedFile } from '../workflow-types';
+import { csvColumns, csvHeader, csvRow } from './csv';
+import { applyFieldRules } from './field-rules';
+import { toJsonText } from './json-text';
+import { Pseudonymiser } from './pseudonymiser';
+import { StagedWriter } from './staged-writer';
+
+export interface CollectDeps {
+  reader: SourceReader;
+  store: ObjectStore;
+  dataMap: DataMap;
+}
+
+/**
+ * Reads every page of one source's items for the player and stages them as a JSON and a CSV file,
+ * page by page: at most one store page and a few output chunks are in memory at any time.
+ */
+export async function collectSource(deps: CollectDeps, task: CollectTask): Promise<CollectResult> {
+  const source = sourceById(deps.dataMap, task.sourceId);
+  const pseudonyms = new Pseudonymiser(task.pseudonymSalt, task.playerId);
+  const columns = csvColumns(source.fields);
+  const declared = new Set(source.fields.map((f) => f.name));
+  const jsonPath = archiveFilePath(source.category, source.id, 'json');
+  const csvPath = archiveFilePath(source.category, source.id, 'csv');
+  const json = new StagedWriter(deps.store, `${task.stagingPrefix}${jsonPath}`, 'application/json');
+  const csv = new StagedWriter(deps.store, `${task.stagingPrefix}${csvPath}`, 'text/csv; charset=utf-8');
+
+  let records = 0;
+  try {
+    await json.write(
+      `{"category":${JSON.stringify(source.category)},"source":${JSON.stringify(source.id)},` +
+        `"generatedAt":${JSON.stringify(task.generatedAt)},"records":[`,
+    );
+    await csv.write(csvHeader(columns));
+    for await (const page of deps.reader.pages(sourceQuery(source, task.playerId))) {
+      for (const item of page) {
+        const record = applyFieldRules(item, source.fields, pseudonyms);
+        await json.write(`${records === 0 ? '\n' : ',\n'}${toJsonText(record)}`);
+        await csv.write(csvRow(record, columns, declared));
+        records++;
+      }
+    }
+    await json.write(records === 0 ? ']}\n' : '\n]}\n');
+    const [jsonSha, csvSha] = await Promise.all([json.close(), csv.close()]);
+    const files: StagedFile[] = [
+      {
+        path: jsonPath,
+        stagingKey: `${task.stagingPrefix}${jsonPath}`,
+        bytes: json.bytes,
+        sha256: jsonSha,
+        records,
+      },
+      {
+        path: csvPath,
+        stagingKey: `${task.stagingPrefix}${csvPath}`,
+        bytes: csv.bytes,
+        sha256: csvSha,
+        records,
+      },
+    ];
+    return { sourceId: source.id, category: source.category, records, files };
+  } catch (error) {
+    const failure = new SourceReadError(source.id, source.table, error);
+    json.abort(failure);
+    csv.abort(failure);
+    await Promise.all([json.settled(), csv.settled()]);
+    throw failure;
+  }
+}

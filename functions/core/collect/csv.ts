@@ -1,0 +1,81 @@
+import type { FieldSpec } from '../data-map/data-map';
+import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
+import { toJsonText } from './json-text';
+
+/**
+ * CSV per RFC 4180 (CRLF line ends, fields with quotes, commas or line breaks quoted, quotes
+ * doubled), UTF-8. Columns come from the data map so the header is known before the first record
+ * and no category has to be held in memory to discover them: objects are flattened to dotted
+ * columns, lists are written as JSON text in one cell, and fields the map does not declare go
+ * into the last column as a JSON object, so the CSV loses nothing the JSON has.
+ */
+
+export const ADDITIONAL_FIELDS_COLUMN = 'additionalFields';
+
+export interface CsvColumn {
+  name: string;
+  path: string[];
+  type: FieldSpec['type'];
+}
+
+export function csvColumns(fields: FieldSpec[], prefix: string[] = []): CsvColumn[] {
+  return fields.flatMap((field): CsvColumn[] => {
+    if (field.rule === 'omit') return [];
+    const path = [...prefix, field.name];
+    if (field.type === 'object' && field.fields && field.rule !== 'pseudonymise')
+      return csvColumns(field.fields, path);
+    return [{ name: path.join('.'), path, type: field.type }];
+  });
+}
+
+export function csvHeader(columns: CsvColumn[]): string {
+  return csvLine([...columns.map((c) => c.name), ADDITIONAL_FIELDS_COLUMN]);
+}
+
+export function csvRow(record: StoreRecord, columns: CsvColumn[], declared: ReadonlySet<string>): string {
+  const cells = columns.map((column) => cellText(valueAt(record, column.path)));
+  const extra: StoreRecord = {};
+  let hasExtra = false;
+  for (const [name, value] of Object.entries(record)) {
+    if (!declared.has(name)) {
+      extra[name] = value;
+      hasExtra = true;
+    }
+  }
+  cells.push(hasExtra ? toJsonText(extra) : '');
+  return csvLine(cells);
+}
+
+function valueAt(record: StoreRecord, path: string[]): Value | undefined {
+  let current: Value | undefined = record;
+  for (const segment of path) {
+    if (!isPlainObject(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+function cellText(value: Value | undefined): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return neutraliseFormula(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof ExactNumber) return value.text;
+  return toJsonText(value);
+}
+
+/**
+ * A text cell that a spreadsheet would run as a formula (OWASP "CSV injection": it starts with
+ * = + - @, a tab or a carriage return) gets a leading apostrophe, which spreadsheets show as text.
+ * Only text cells: numbers are written as numbers, and the JSON keeps the exact original.
+ */
+export function neutraliseFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+export function csvLine(cells: string[]): string {
+  return `${cells.map(quoteCell).join(',')}\r\n`;
+}
+
+function quoteCell(cell: string): string {
+  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+}

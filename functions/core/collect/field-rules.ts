@@ -1,0 +1,70 @@
+import type { FieldSpec } from '../data-map/data-map';
+import { isPlainObject, type StoreRecord, type Value } from '../values';
+import type { Pseudonymiser } from './pseudonymiser';
+
+/**
+ * Applies the data map's field rules to one record: omitted fields (secrets) are dropped,
+ * pseudonymised fields (other players' ids) are replaced, everything else is kept exactly.
+ * Fields the map does not declare are exported: the map's default rule is `export`.
+ */
+export function applyFieldRules(
+  record: StoreRecord,
+  fields: FieldSpec[],
+  pseudonyms: Pseudonymiser,
+): StoreRecord {
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  const out: StoreRecord = {};
+  for (const [name, value] of Object.entries(record)) {
+    const spec = byName.get(name);
+    if (!spec) {
+      out[name] = value;
+      continue;
+    }
+    if (spec.rule === 'omit') continue;
+    out[name] =
+      spec.rule === 'pseudonymise'
+        ? pseudonymiseValue(value, pseudonyms)
+        : applyNested(value, spec, pseudonyms);
+  }
+  return out;
+}
+
+function applyNested(value: Value, spec: FieldSpec, pseudonyms: Pseudonymiser): Value {
+  if (spec.type === 'object' && spec.fields && isPlainObject(value)) {
+    return applyFieldRules(value, spec.fields, pseudonyms);
+  }
+  const itemFields = spec.items?.fields;
+  if (spec.type === 'array' && itemFields && Array.isArray(value)) {
+    return value.map((item) => (isPlainObject(item) ? applyFieldRules(item, itemFields, pseudonyms) : item));
+  }
+  return value;
+}
+
+/** Pseudonymises every string inside the value, so a list of ids or a single id both work. */
+function pseudonymiseValue(value: Value, pseudonyms: Pseudonymiser): Value {
+  if (typeof value === 'string') return pseudonyms.pseudonym(value);
+  if (Array.isArray(value)) return value.map((item) => pseudonymiseValue(item, pseudonyms));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pseudonymiseValue(v, pseudonyms)]));
+  }
+  return value;
+}
+
+/** The fields a source holds back, with the reason, for the manifest (nested ones by dotted path). */
+export function omittedFields(fields: FieldSpec[], prefix = ''): { field: string; reason: string }[] {
+  return fields.flatMap((f) => {
+    const path = `${prefix}${f.name}`;
+    if (f.rule === 'omit') return [{ field: path, reason: f.reason ?? 'omitted' }];
+    const nested = f.fields ?? f.items?.fields;
+    return nested ? omittedFields(nested, `${path}.`) : [];
+  });
+}
+
+export function pseudonymisedFields(fields: FieldSpec[], prefix = ''): string[] {
+  return fields.flatMap((f) => {
+    const path = `${prefix}${f.name}`;
+    if (f.rule === 'pseudonymise') return [path];
+    const nested = f.fields ?? f.items?.fields;
+    return nested ? pseudonymisedFields(nested, `${path}.`) : [];
+  });
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import type { SourceQuery } from '../ports';
+
+/**
+ * The data map: every store the game keeps about a player, as data. Operators edit
+ * config/data-map.json; the workflow, the collectors and the CDK stacks all read it through here,
+ * so what is collected and what IAM allows cannot drift apart.
+ */
+
+const scalarTypes = ['string', 'number', 'integer', 'boolean', 'datetime', 'date'] as const;
+export type ScalarType = (typeof scalarTypes)[number];
+
+export type FieldRule = 'export' | 'omit' | 'pseudonymise';
+
+export interface FieldSpec {
+  name: string;
+  type: ScalarType | 'object' | 'array';
+  rule: FieldRule;
+  /** Why a field is omitted; written to the manifest so the player sees what was held back. */
+  reason?: string;
+  description?: string;
+  /** For objects, and arrays of objects. */
+  fields?: FieldSpec[];
+  /** For arrays: the element type (scalar, or object with `fields`). */
+  items?: { type: ScalarType | 'object'; fields?: FieldSpec[] };
+}
+
+const ruleSchema = z.enum(['export', 'omit', 'pseudonymise']);
+
+const fieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
+  z
+    .object({
+      name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'field names are letters, digits, _ and -'),
+      type: z.enum([...scalarTypes, 'object', 'array']),
+      rule: ruleSchema.default('export'),
+      reason: z.string().min(1).optional(),
+      description: z.string().optional(),
+      fields: z.array(fieldSchema).optional(),
+      items: z
+        .object({ type: z.enum([...scalarTypes, 'object']), fields: z.array(fieldSchema).optional() })
+        .optional(),
+    })
+    .strict()
+    .superRefine((field, ctx) => {
+      if (field.rule === 'omit' && !field.reason) {
+        ctx.addIssue({ code: 'custom', message: `field "${field.name}" is omitted: give the reason` });
+      }
+      if (field.type === 'object' && !field.fields) {
+        ctx.addIssue({ code: 'custom', message: `object field "${field.name}" needs "fields"` });
+      }
+      if (field.type === 'array' && !field.items) {
+        ctx.addIssue({ code: 'custom', message: `array field "${field.name}" needs "items"` });
+      }
+    }),
+);
+
+const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case letters, digits and -');
+
+const sourceSchema = z
+  .object({
+    id: idSchema,
+    category: idSchema,
+    kind: z.literal('dynamodb'),
+    /** Table name or ARN of an existing table. */
+    table: z.string().min(1),
+    key: z
+      .object({
+        index: z.string().min(1).optional(),
+        partition: z.string().min(1),
+        sort: z.string().min(1).optional(),
+        /** How the partition key value is built from the player id, e.g. "PLAYER#{playerId}". */
+        template: z.string().includes('{playerId}').default('{playerId}'),
+      })
+      .strict(),
+    description: z.string().optional(),
+    fields: z.array(fieldSchema).min(1),
+  })
+  .strict();
+
+const dataMapSchema = z
+  .object({
+    version: z.literal(1),
+    identity: z.object({ source: idSchema, usernameField: z.string().min(1) }).strict(),
+    categories: z
+      .array(
+        z.object({ id: idSchema, title: z.string().min(1), description: z.string().optional() }).strict(),
+      )
+      .min(1),
+    sources: z.array(sourceSchema).min(1),
+  })
+  .strict()
+  .superRefine((map, ctx) => {
+    const categoryIds = new Set(map.categories.map((c) => c.id));
+    const sourceIds = new Set<string>();
+    for (const source of map.sources) {
+      if (sourceIds.has(source.id))
+        ctx.addIssue({ code: 'custom', message: `source id "${source.id}" is used twice` });
+      sourceIds.add(source.id);
+      if (!categoryIds.has(source.category)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `source "${source.id}" feeds unknown category "${source.category}"`,
+        });
+      }
+    }
+    if (!sourceIds.has(map.identity.source)) {
+      ctx.addIssue({ code: 'custom', message: `identity source "${map.identity.source}" is not a source` });
+    }
+  });
+
+export type DataMap = z.infer<typeof dataMapSchema>;
+export type SourceSpec = DataMap['sources'][number];
+export type CategorySpec = DataMap['categories'][number];
+
+export class DataMapError extends Error {
+  override name = 'DataMapError';
+}
+
+/** Validates a parsed data map; the error lists every problem with its path, so ops can fix them at once. */
+export function parseDataMap(input: unknown): DataMap {
+  const result = dataMapSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new DataMapError(`The data map is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+export function sourceById(map: DataMap, id: string): SourceSpec {
+  const source = map.sources.find((s) => s.id === id);
+  if (!source) throw new DataMapError(`No source "${id}" in the data map`);
+  return source;
+}
+
+/** The query that finds one player's items in a source. */
+export function sourceQuery(source: SourceSpec, playerId: string): SourceQuery {
+  return {
+    table: source.table,
+    ...(source.key.index ? { index: source.key.index } : {}),
+    partitionAttribute: source.key.partition,
+    partitionValue: source.key.template.replaceAll('{playerId}', playerId),
+  };
+}
+
+/** The table name part of a name or an ARN (arn:aws:dynamodb:region:account:table/NAME). */
+export function tableName(table: string): string {
+  const match = /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/([^/]+)$/.exec(table);
+  return match?.[1] ?? table;
+}

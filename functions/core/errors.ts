@@ -1,0 +1,41 @@
+/** Named errors: each says what went wrong and, where there is one, how to fix it. */
+
+export class PlayerNotFoundError extends Error {
+  override name = 'PlayerNotFoundError';
+  constructor(readonly playerId: string) {
+    super(`No player with id ${JSON.stringify(playerId)} was found in the identity source`);
+  }
+}
+
+/** A store failed while a source was being read or staged; names the source so ops know where to look. */
+export class SourceReadError extends Error {
+  override name = 'SourceReadError';
+  constructor(
+    readonly sourceId: string,
+    readonly table: string,
+    cause: unknown,
+  ) {
+    super(`Reading source "${sourceId}" (table ${table}) failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/** A staged file changed between collection and packaging: the archive would not match its manifest. */
+export class StagedFileCorruptError extends Error {
+  override name = 'StagedFileCorruptError';
+  constructor(
+    readonly path: string,
+    expected: string,
+    actual: string,
+  ) {
+    super(`Staged file ${path} does not match its checksum (expected sha256 ${expected}, got ${actual})`);
+  }
+}
+
+export class ArchiveBuildError extends Error {
+  override name = 'ArchiveBuildError';
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,68 @@
+import { archiveKey, rootFolderName, stagingPrefix } from '../archive/layout';
+import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
+import { PlayerNotFoundError, SourceReadError } from '../errors';
+import type { Clock, Ids, SourceReader } from '../ports';
+import type { ExportPlan, ExportRequest } from '../workflow-types';
+
+export interface PlanDeps {
+  reader: SourceReader;
+  dataMap: DataMap;
+  clock: Clock;
+  ids: Ids;
+}
+
+/**
+ * First step: checks that the player exists (an unknown player fails here, before anything is
+ * written) and plans one collection task per source of the data map.
+ */
+export async function planExport(deps: PlanDeps, request: ExportRequest): Promise<ExportPlan> {
+  const identity = sourceById(deps.dataMap, deps.dataMap.identity.source);
+  const username = await findUsername(
+    deps.reader,
+    identity,
+    request.playerId,
+    deps.dataMap.identity.usernameField,
+  );
+  const generatedAt = deps.clock.now();
+  const rootFolder = rootFolderName(username, generatedAt);
+  const prefix = stagingPrefix(request.requestId);
+  const pseudonymSalt = deps.ids.random(32);
+  return {
+    requestId: request.requestId,
+    playerId: request.playerId,
+    username,
+    locale: request.locale ?? 'en',
+    generatedAt: generatedAt.toISOString(),
+    stagingPrefix: prefix,
+    archiveKey: archiveKey(request.requestId, rootFolder),
+    rootFolder,
+    tasks: deps.dataMap.sources.map((source) => ({
+      requestId: request.requestId,
+      playerId: request.playerId,
+      sourceId: source.id,
+      pseudonymSalt,
+      generatedAt: generatedAt.toISOString(),
+      stagingPrefix: prefix,
+    })),
+  };
+}
+
+async function findUsername(
+  reader: SourceReader,
+  identity: DataMap['sources'][number],
+  playerId: string,
+  usernameField: string,
+): Promise<string> {
+  try {
+    for await (const page of reader.pages(sourceQuery(identity, playerId))) {
+      const item = page[0];
+      if (item) {
+        const username = item[usernameField];
+        return typeof username === 'string' && username.length > 0 ? username : playerId;
+      }
+    }
+  } catch (error) {
+    throw new SourceReadError(identity.id, identity.table, error);
+  }
+  throw new PlayerNotFoundError(playerId);
+}

@@ -1,0 +1,64 @@
+/**
+ * What the workflow's steps hand each other. On AWS these travel as Step Functions state (keep
+ * them small: no records, only keys, counts and checksums); locally they are plain objects.
+ */
+
+export interface ExportRequest {
+  requestId: string;
+  playerId: string;
+  locale?: string;
+}
+
+export interface CollectTask {
+  requestId: string;
+  playerId: string;
+  sourceId: string;
+  /** Key of the HMAC that pseudonymises other players; random per request, the same for every source. */
+  pseudonymSalt: string;
+  generatedAt: string;
+  /** Where this request's staged files go; ends with '/'. */
+  stagingPrefix: string;
+}
+
+export interface ExportPlan {
+  requestId: string;
+  playerId: string;
+  username: string;
+  locale: string;
+  generatedAt: string;
+  stagingPrefix: string;
+  archiveKey: string;
+  /** Folder at the root of the zip, e.g. "ingrid-data-export-2026-11-23". */
+  rootFolder: string;
+  tasks: CollectTask[];
+}
+
+export interface StagedFile {
+  /** Path inside the archive, below the root folder, e.g. "forum/forum-posts.json". */
+  path: string;
+  stagingKey: string;
+  bytes: number;
+  sha256: string;
+  records: number;
+}
+
+export interface CollectResult {
+  sourceId: string;
+  category: string;
+  records: number;
+  files: StagedFile[];
+}
+
+export interface BuildArchiveInput {
+  plan: ExportPlan;
+  results: CollectResult[];
+}
+
+export interface ArchiveResult {
+  requestId: string;
+  archiveKey: string;
+  bytes: number;
+  sha256: string;
+  files: number;
+  recordsByCategory: Record<string, number>;
+}

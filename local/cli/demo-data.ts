@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeDemoJsonl } from '../demo-data/write-jsonl';
+
+// Kept free of the AWS SDK and the local stack: writing files should start instantly.
+const usage = 'usage: npm run demo-data -- --out <dir> [--stats <n>] [--seed <n>]';
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface DemoDataArgs {
+  out: string;
+  stats?: number;
+  seed?: number;
+}
+
+function parse(argv: string[]): DemoDataArgs {
+  let values: { out?: string; stats?: string; seed?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { out: { type: 'string', short: 'o' }, stats: { type: 'string' }, seed: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    // parseArgs messages are long and multi-line; the first line names the bad option.
+    throw new UsageError((error instanceof Error ? error.message : String(error)).split('\n')[0]);
+  }
+  if (!values.out) throw new UsageError('--out <dir> is required');
+  return {
+    out: values.out,
+    stats: wholeNumber(values.stats, '--stats', /^[0-9]+$/),
+    seed: wholeNumber(values.seed, '--seed', /^-?[0-9]+$/),
+  };
+}
+
+function wholeNumber(text: string | undefined, flag: string, shape: RegExp): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!shape.test(text) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+async function main(): Promise<void> {
+  let args: DemoDataArgs;
+  try {
+    args = parse(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`error: ${error.message} (${usage})\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const dir = resolve(args.out);
+  const started = performance.now();
+  let counts: Record<string, number>;
+  try {
+    counts = await writeDemoJsonl(dir, { seed: args.seed, statsForHeavyPlayer: args.stats });
+  } catch (error) {
+    // A RangeError is an option the generator refuses (e.g. --stats past 2^32): still bad input.
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof RangeError ? 2 : 1;
+    return;
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  for (const [table, count] of Object.entries(counts)) {
+    process.stdout.write(`${table.padEnd(12)} ${String(count).padStart(10)}  ${dir}/${table}.jsonl\n`);
+  }
+  process.stdout.write(`Wrote ${Object.values(counts).reduce((a, b) => a + b, 0)} items in ${seconds} s\n`);
+}
+
+await main();

@@ -1,0 +1,75 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { toJsonText } from '../../functions/core/collect/json-text';
+import type { StoreRecord } from '../../functions/core/values';
+import { DEMO_TABLES, type DemoDataOptions, demoTableItems } from './generate';
+
+// One write() per line costs more than turning the item into JSON; batching lines keeps a
+// million-item table I/O-bound without holding more than one chunk in memory.
+const CHUNK_CHARS = 64 * 1024;
+
+/** Writes `<dir>/<table>.jsonl` for every demo table and returns the item count per table. */
+export async function writeDemoJsonl(
+  dir: string,
+  options: DemoDataOptions = {},
+): Promise<Record<string, number>> {
+  await mkdir(dir, { recursive: true });
+  const counts: Record<string, number> = {};
+  for (const table of DEMO_TABLES) {
+    counts[table] = await writeJsonLines(join(dir, `${table}.jsonl`), demoTableItems(table, options));
+  }
+  return counts;
+}
+
+async function writeJsonLines(path: string, items: Iterable<StoreRecord>): Promise<number> {
+  const out = createWriteStream(path, { encoding: 'utf8' });
+  // Without a listener an 'error' (disk full, no permission) would crash the process instead of
+  // rejecting; the error itself is read back from out.errored below.
+  out.on('error', () => {});
+  let count = 0;
+  let chunk = '';
+  try {
+    for (const item of items) {
+      chunk += `${toJsonText(item)}\n`;
+      count++;
+      if (chunk.length >= CHUNK_CHARS) {
+        const more = out.write(chunk);
+        chunk = '';
+        if (!more) await drained(out);
+      }
+    }
+    if (chunk !== '') out.write(chunk);
+    out.end();
+    await finished(out);
+  } catch (error) {
+    out.destroy();
+    throw error;
+  }
+  return count;
+}
+
+/** Resolves on 'drain'; rejects if the stream fails or closes first (it would never drain then). */
+function drained(out: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = () => {
+      cleanup();
+      reject(out.errored ?? new Error(`${String(out.path)} closed before all demo data was written`));
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      out.off('drain', onDrain);
+      out.off('close', fail);
+    };
+    if (out.destroyed) {
+      fail();
+      return;
+    }
+    out.on('drain', onDrain);
+    out.on('close', fail);
+  });
+}

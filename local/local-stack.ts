@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createClients, type LocalEndpoints } from '../functions/runtime/clients';
+import { createDemoTables } from './demo-tables';
+
+export const LOCAL_BUCKET = 'player-data-exports';
+
+export interface LocalStack {
+  endpoints: LocalEndpoints;
+  clients: ReturnType<typeof createClients>;
+  bucket: string;
+  /** Folder where s3rver keeps objects. */
+  s3Directory: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a fresh embedded stack: dynalite and s3rver on loopback port 0 (in a worker thread), the
+ * demo game's tables and the exports bucket. Nothing is shared between two stacks, so tests can
+ * each have their own.
+ */
+export async function startLocalStack(options: { createTables?: boolean } = {}): Promise<LocalStack> {
+  const s3Directory = await mkdtemp(join(tmpdir(), 'pde-s3-'));
+  const worker = new Worker(new URL('./stores-worker.mjs', import.meta.url), { workerData: { s3Directory } });
+  const ready = await new Promise<{ dynamodbPort: number; s3Port: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const endpoints = {
+    dynamodb: `http://127.0.0.1:${ready.dynamodbPort}`,
+    s3: `http://127.0.0.1:${ready.s3Port}`,
+  };
+  const clients = createClients(endpoints);
+  await clients.s3.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET }));
+  if (options.createTables !== false) await createDemoTables(clients.dynamodb);
+
+  let stopped = false;
+  return {
+    endpoints,
+    clients,
+    bucket: LOCAL_BUCKET,
+    s3Directory,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clients.dynamodb.destroy();
+      clients.s3.destroy();
+      const closed = new Promise<void>((resolve) =>
+        worker.on('message', (m) => m?.type === 'closed' && resolve()),
+      );
+      worker.postMessage('close');
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      await worker.terminate();
+      await rm(s3Directory, { recursive: true, force: true });
+    },
+  };
+}
