@@ -1,0 +1,239 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import {
+  ADDITIONAL_FIELDS_COLUMN,
+  csvColumns,
+  csvHeader,
+  csvLine,
+  csvRow,
+  neutraliseFormula,
+} from '../../functions/core/collect/csv';
+import type { FieldSpec } from '../../functions/core/data-map/data-map';
+import { ExactNumber, type StoreRecord } from '../../functions/core/values';
+
+const fields: FieldSpec[] = [
+  { name: 'playerId', type: 'string', rule: 'export' },
+  { name: 'passwordHash', type: 'string', rule: 'omit', reason: 'secret' },
+  { name: 'score', type: 'integer', rule: 'export' },
+  { name: 'active', type: 'boolean', rule: 'export' },
+  {
+    name: 'address',
+    type: 'object',
+    rule: 'export',
+    fields: [
+      { name: 'city', type: 'string', rule: 'export' },
+      {
+        name: 'geo',
+        type: 'object',
+        rule: 'export',
+        fields: [{ name: 'lat', type: 'number', rule: 'export' }],
+      },
+      { name: 'pin', type: 'string', rule: 'omit', reason: 'secret' },
+    ],
+  },
+  { name: 'tags', type: 'array', rule: 'export', items: { type: 'string' } },
+  { name: 'opponentIds', type: 'array', rule: 'pseudonymise', items: { type: 'string' } },
+  {
+    name: 'friend',
+    type: 'object',
+    rule: 'pseudonymise',
+    fields: [{ name: 'id', type: 'string', rule: 'export' }],
+  },
+];
+const columns = csvColumns(fields);
+const declared = new Set(fields.map((f) => f.name));
+
+/** Header + rows parsed back by an independent RFC 4180 parser. */
+function roundTrip(records: StoreRecord[]): string[][] {
+  const text = csvHeader(columns) + records.map((r) => csvRow(r, columns, declared)).join('');
+  return parse(text, { relax_column_count: false, bom: false }) as string[][];
+}
+
+/** One value in a one-column table, parsed back. */
+function cellRoundTrip(value: string): string {
+  const one = csvColumns([{ name: 'v', type: 'string', rule: 'export' }]);
+  const text = csvRow({ v: value }, one, new Set(['v']));
+  const rows = parse(text) as string[][];
+  expect(rows).toHaveLength(1);
+  return rows[0]?.[0] as string;
+}
+
+describe('csvColumns / csvHeader', () => {
+  it('flattens objects to dotted columns, keeps arrays and pseudonymised fields whole, drops omitted ones', () => {
+    expect(columns.map((c) => c.name)).toEqual([
+      'playerId',
+      'score',
+      'active',
+      'address.city',
+      'address.geo.lat',
+      'tags',
+      'opponentIds',
+      'friend',
+    ]);
+  });
+
+  it('writes the header with the additionalFields column last and a CRLF end', () => {
+    const header = csvHeader(columns);
+    expect(header).toBe(
+      'playerId,score,active,address.city,address.geo.lat,tags,opponentIds,friend,additionalFields\r\n',
+    );
+    expect(ADDITIONAL_FIELDS_COLUMN).toBe('additionalFields');
+  });
+});
+
+describe('csvLine', () => {
+  it('quotes cells with quotes, commas, CR or LF, doubles quotes, ends rows with CRLF', () => {
+    expect(csvLine(['plain', 'a,b', 'say "hi"', 'l1\nl2', 'c\rr', 'x\r\ny', ''])).toBe(
+      'plain,"a,b","say ""hi""","l1\nl2","c\rr","x\r\ny",\r\n',
+    );
+  });
+
+  it('leaves cells without special characters unquoted', () => {
+    expect(csvLine(['a b', "it's", 'é'])).toBe("a b,it's,é\r\n");
+  });
+});
+
+describe('csvRow', () => {
+  it('writes every kind of value in its column and round-trips through csv-parse', () => {
+    // Prepare
+    const record: StoreRecord = {
+      playerId: 'p-1',
+      score: ExactNumber.of('9007199254740993'),
+      active: false,
+      address: { city: 'Tromsø, "north"', geo: { lat: new ExactNumber('69.6492') } },
+      tags: ['a', 'b,c', ExactNumber.of(1)],
+      opponentIds: ['player-abc'],
+      friend: { id: 'player-xyz' },
+    };
+    // Act
+    const rows = roundTrip([record]);
+    // Assess
+    expect(rows).toEqual([
+      [
+        'playerId',
+        'score',
+        'active',
+        'address.city',
+        'address.geo.lat',
+        'tags',
+        'opponentIds',
+        'friend',
+        'additionalFields',
+      ],
+      [
+        'p-1',
+        '9007199254740993',
+        'false',
+        'Tromsø, "north"',
+        '69.6492',
+        '["a","b,c",1]',
+        '["player-abc"]',
+        '{"id":"player-xyz"}',
+        '',
+      ],
+    ]);
+  });
+
+  it('leaves missing, null and omitted fields empty', () => {
+    const rows = roundTrip([{ playerId: 'p', score: null, address: { city: 'Oslo' } }]);
+    expect(rows[1]).toEqual(['p', '', '', 'Oslo', '', '', '', '', '']);
+  });
+
+  it('ends every row with CRLF', () => {
+    const text = csvRow({ playerId: 'a' }, columns, declared) + csvRow({ playerId: 'b' }, columns, declared);
+    expect(text).toBe('a,,,,,,,,\r\nb,,,,,,,,\r\n');
+  });
+
+  it('puts undeclared fields into additionalFields as JSON with exact numbers', () => {
+    const rows = roundTrip([
+      {
+        playerId: 'p',
+        newThing: 'x,"y"',
+        big: ExactNumber.of('123456789012345678901234567890'),
+        nested: { a: [true] },
+      },
+    ]);
+    const extra = rows[1]?.at(-1) as string;
+    expect(extra).toBe('{"newThing":"x,\\"y\\"","big":123456789012345678901234567890,"nested":{"a":[true]}}');
+    expect(JSON.parse(extra)).toMatchObject({ newThing: 'x,"y"', nested: { a: [true] } });
+  });
+
+  // BUG (functions/core/collect/csv.ts, csvRow/valueAt): only top-level undeclared fields reach
+  // additionalFields; an undeclared field inside a flattened object (address.floor) is in the JSON
+  // but silently missing from the CSV, although the module promises "the CSV loses nothing the JSON has".
+  it.fails('keeps undeclared fields nested inside a flattened object somewhere in the row', () => {
+    const rows = roundTrip([{ playerId: 'p', address: { city: 'Oslo', floor: '3rd' } }]);
+    expect(rows[1]?.join('|')).toContain('3rd');
+  });
+
+  // BUG (same place): a value whose shape does not match the map (a string where an object is
+  // declared) finds no flattened column and is not in additionalFields either: the CSV drops it.
+  it.fails('keeps a value whose shape does not match the declared object', () => {
+    const rows = roundTrip([{ playerId: 'p', address: 'Storgata 1' }]);
+    expect(rows[1]?.join('|')).toContain('Storgata 1');
+  });
+});
+
+describe('neutraliseFormula', () => {
+  it.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '=HYPERLINK("http://x","y")'])(
+    'prefixes %j with an apostrophe',
+    (text) => {
+      expect(neutraliseFormula(text)).toBe(`'${text}`);
+    },
+  );
+
+  it.each(['a=b', 'x+1', 'e-mail', 'me@example.com', '', ' =1', "'quoted"])('leaves %j alone', (text) => {
+    expect(neutraliseFormula(text)).toBe(text);
+  });
+
+  it('neutralises text cells in a row and the cell round-trips with the apostrophe', () => {
+    const rows = roundTrip([{ playerId: '=cmd|" /C calc"!A0', address: { city: '@evil' } }]);
+    expect(rows[1]?.[0]).toBe(`'=cmd|" /C calc"!A0`);
+    expect(rows[1]?.[3]).toBe("'@evil");
+  });
+
+  it('neutralises a cell starting with CR or tab, and the quoted cell round-trips', () => {
+    expect(cellRoundTrip('\r=1')).toBe("'\r=1");
+    expect(cellRoundTrip('\t=1')).toBe("'\t=1");
+  });
+
+  it('does not touch numbers, even negative ones', () => {
+    const rows = roundTrip([
+      { playerId: 'p', score: new ExactNumber('-5'), address: { geo: { lat: ExactNumber.of('-1e-7') } } },
+    ]);
+    expect(rows[1]?.[1]).toBe('-5');
+    expect(rows[1]?.[4]).toBe('-1e-7');
+  });
+});
+
+describe('csvRow with hostile strings', () => {
+  it.each([
+    ['emoji', '👩‍👩‍👧‍👦 gg 🎮🔥'],
+    ['Arabic with RTL override', 'مرحبا \u202Eexe.fdp'],
+    ['Hebrew', 'שלום, "עולם"'],
+    ['NUL and control characters', 'a\u0000b\u0001c\u0007d\u001be\u007ff\u0085g'],
+    ['CRLF inside', 'line1\r\nline2\r\n'],
+    ['bare CR and LF', 'a\rb\nc'],
+    ['only quotes', '""""'],
+    ['BOM in the middle', 'x\uFEFFy'],
+  ])('round-trips %s exactly', (_label, value) => {
+    expect(cellRoundTrip(value)).toBe(value);
+  });
+
+  it('round-trips a 300 KB value', () => {
+    const value = 'ab,"c"\r\n🎮'.repeat(30_000);
+    expect(Buffer.byteLength(value)).toBeGreaterThan(300_000);
+    expect(cellRoundTrip(value)).toBe(value);
+  });
+
+  it('round-trips a whole table of hostile records, row count intact', () => {
+    const values = ['a\nb', '=1', 'x,"y"', '\u0000', 'مرحبا\u202E', '🎮'];
+    const rows = roundTrip(values.map((v) => ({ playerId: v, extra: v })));
+    expect(rows).toHaveLength(values.length + 1);
+    rows.slice(1).forEach((row, i) => {
+      const v = values[i] as string;
+      expect(row[0]).toBe(neutraliseFormula(v));
+      expect(JSON.parse(row.at(-1) as string)).toEqual({ extra: v });
+    });
+  });
+});
