@@ -143,7 +143,7 @@ describe('export of the demo player', () => {
     const csv = result.files.get('forum/forum-posts.csv')?.toString('utf8') ?? '';
     const rows = parseCsv(csv, { columns: true }) as Record<string, string>[];
     const formula = rows.find((r) => r.body?.includes('HYPERLINK'));
-    expect(formula?.body.startsWith("'=")).toBe(true);
+    expect(formula?.body?.startsWith("'=")).toBe(true);
     const json = JSON.parse(result.files.get('forum/forum-posts.json')?.toString('utf8') ?? '{}').records;
     expect(json.some((p: { body: string }) => p.body.startsWith('=HYPERLINK'))).toBe(true);
   });

@@ -4,8 +4,8 @@ import type { DataMap } from '../data-map/data-map';
 import { StagedFileCorruptError } from '../errors';
 import type { ObjectStore } from '../ports';
 import type { ArchiveResult, BuildArchiveInput, StagedFile } from '../workflow-types';
+import { generatedFiles } from './generated-files';
 import { buildManifest, type GeneratedFile, mediaTypeOf } from './manifest';
-import { readmeText } from './readme';
 import { type ZipEntry, zipStream } from './zip-writer';
 
 export interface BuildArchiveDeps {
@@ -24,15 +24,15 @@ export interface BuildArchiveDeps {
 export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveInput): Promise<ArchiveResult> {
   const { plan, results } = input;
   const root = plan.rootFolder;
-  const readme = Buffer.from(readmeText(plan, results), 'utf8');
-  const generated: GeneratedFile[] = [describeGenerated('README.txt', readme)];
+  const extra = await generatedFiles({ dataMap: deps.dataMap, plan, results });
+  const generated = extra.map((file) => describeGenerated(file.path, file.content));
   const manifest = buildManifest(deps.dataMap, plan, results, generated);
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   const staged = results.flatMap((r) => r.files);
 
   async function* entries(): AsyncGenerator<ZipEntry> {
     yield { name: `${root}/manifest.json`, data: manifestBytes };
-    yield { name: `${root}/README.txt`, data: readme };
+    for (const file of extra) yield { name: `${root}/${file.path}`, data: file.content };
     for (const file of staged) {
       const body = await deps.store.get(file.stagingKey);
       const verified = verifyAgainst(file);
@@ -72,7 +72,7 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     archiveKey: plan.archiveKey,
     bytes,
     sha256: hash.digest('hex'),
-    files: 2 + staged.length,
+    files: 1 + extra.length + staged.length,
     recordsByCategory,
   };
 }
