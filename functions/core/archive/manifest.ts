@@ -19,6 +19,19 @@ export interface GeneratedFile {
   mediaType: string;
 }
 
+/** The facts GDPR Art. 15(1) and 13/14 require with a copy, per category, as ops write them in config/. */
+export interface Art15Facts {
+  purposes: { text: string; dpv?: string }[];
+  /** e.g. { article: '6(1)(b)', text: 'performance of the contract', dpv: 'dpv:Contract' } */
+  legalBasis: { article: string; text: string; dpv?: string };
+  recipients: { name: string; role: string; country?: string; dpv?: string }[];
+  /** period as an ISO 8601 duration where there is one, e.g. 'P3Y' */
+  retention: { rule: string; period?: string; dpv?: string };
+  source: { kind: 'the player' | 'observed' | 'derived' | 'third party'; text?: string; dpv?: string };
+  automatedDecision: null | { logic: string; significance: string; consequences: string; humanReview: string };
+  thirdCountryTransfers: { country: string; safeguard: string }[];
+}
+
 export interface Manifest {
   formatVersion: string;
   requestId: string;
