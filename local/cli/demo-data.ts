@@ -1,3 +1,6 @@
+// The pinned SDK runs fine on Node 20; its notice about 2027 releases is noise in a CLI's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDemoJsonl } from '../demo-data/write-jsonl';
