@@ -20,7 +20,10 @@ export interface LocalExportOptions extends RunOptions {
 }
 
 /** Runs the export workflow in-process against the embedded stack, as the Lambdas run it on AWS. */
-export async function runLocalExport(stack: LocalStack, options: LocalExportOptions) {
+export async function runLocalExport(
+  stack: Pick<LocalStack, 'clients' | 'bucket'>,
+  options: LocalExportOptions,
+) {
   const store = new S3ObjectStore(stack.clients.s3, stack.bucket);
   const steps = exportSteps({
     reader: options.reader ?? new DynamoDbSourceReader(stack.clients.dynamodb),
