@@ -1,0 +1,87 @@
+/**
+ * The life of one export request, as the privacy team sees it: states with a timestamp each, the
+ * legal due date, the failure reason, and an append-only audit trail.
+ *
+ *   RECEIVED → COLLECTING → PACKAGING → READY → EXPIRED
+ *        ╰──────────┴────────────┴──→ FAILED
+ */
+
+export const requestStates = ['RECEIVED', 'COLLECTING', 'PACKAGING', 'READY', 'EXPIRED', 'FAILED'] as const;
+export type RequestState = (typeof requestStates)[number];
+
+const allowed: Record<RequestState, RequestState[]> = {
+  RECEIVED: ['COLLECTING', 'FAILED'],
+  COLLECTING: ['PACKAGING', 'FAILED'],
+  PACKAGING: ['READY', 'FAILED'],
+  READY: ['EXPIRED'],
+  EXPIRED: [],
+  FAILED: [],
+};
+
+export const workingStates: RequestState[] = ['RECEIVED', 'COLLECTING', 'PACKAGING'];
+
+export function canMove(from: RequestState, to: RequestState): boolean {
+  return allowed[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  override name = 'IllegalTransitionError';
+  constructor(requestId: string, from: RequestState, to: RequestState) {
+    super(`Request ${requestId} cannot move from ${from} to ${to}`);
+  }
+}
+
+export interface ExportRequestRecord {
+  requestId: string;
+  playerId: string;
+  locale: string;
+  channel?: string;
+  requestedAt: string;
+  receivedAt: string;
+  /** GDPR Art. 12(3): one month from receipt. */
+  dueAt: string;
+  state: RequestState;
+  /** When the request entered each state it has been in. */
+  stateTimes: Partial<Record<RequestState, string>>;
+  updatedAt: string;
+  failureReason?: string;
+  /** Set when this request joined another one of the same player already under way. */
+  attachedTo?: string;
+  archiveKey?: string;
+  archiveBytes?: number;
+  /** Marked by the watchdog when the request sat in a working state too long. */
+  stuckSince?: string;
+}
+
+export type AuditAction =
+  | 'requested'
+  | 'attached'
+  | 'state'
+  | 'link-sent'
+  | 'link-resent'
+  | 'download'
+  | 'expired'
+  | 'revoked'
+  | 'stuck';
+
+export interface AuditEntry {
+  requestId: string;
+  at: string;
+  action: AuditAction;
+  /** e.g. the new state, or downloads left; never personal data. */
+  detail?: string;
+}
+
+/**
+ * Received + one calendar month (Art. 12(3)); a day that does not exist in the next month (31 Jan)
+ * falls to that month's last day, as EU law counts periods (Regulation 1182/71 Art. 3(2)(c)).
+ */
+export function legalDueDate(receivedAt: Date): Date {
+  const due = new Date(receivedAt);
+  const day = due.getUTCDate();
+  due.setUTCDate(1);
+  due.setUTCMonth(due.getUTCMonth() + 1);
+  const lastDay = new Date(Date.UTC(due.getUTCFullYear(), due.getUTCMonth() + 1, 0)).getUTCDate();
+  due.setUTCDate(Math.min(day, lastDay));
+  return due;
+}
