@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createClients, type LocalEndpoints } from '../functions/runtime/clients';
 import { createDemoTables } from './demo-tables';
+import { createPipelineTable, PIPELINE_TABLE } from './pipeline-tables';
 
 export const LOCAL_BUCKET = 'player-data-exports';
 
@@ -12,6 +13,8 @@ export interface LocalStack {
   endpoints: LocalEndpoints;
   clients: ReturnType<typeof createClients>;
   bucket: string;
+  /** The pipeline's own table: requests, audit trail, download grants. */
+  pipelineTable: string;
   /** Folder where s3rver keeps objects. */
   s3Directory: string;
   stop(): Promise<void>;
@@ -35,6 +38,7 @@ export async function startLocalStack(options: { createTables?: boolean } = {}):
   };
   const clients = createClients(endpoints);
   await clients.s3.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET }));
+  await createPipelineTable(clients.dynamodb);
   if (options.createTables !== false) await createDemoTables(clients.dynamodb);
 
   let stopped = false;
@@ -42,6 +46,7 @@ export async function startLocalStack(options: { createTables?: boolean } = {}):
     endpoints,
     clients,
     bucket: LOCAL_BUCKET,
+    pipelineTable: PIPELINE_TABLE,
     s3Directory,
     async stop() {
       if (stopped) return;
