@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { toJsonText } from '../../functions/core/collect/json-text';
 import type { StoreRecord } from '../../functions/core/values';
@@ -15,12 +15,36 @@ export async function writeDemoJsonl(
   dir: string,
   options: DemoDataOptions = {},
 ): Promise<Record<string, number>> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const counts: Record<string, number> = {};
   for (const table of DEMO_TABLES) {
     counts[table] = await writeJsonLines(join(dir, `${table}.jsonl`), demoTableItems(table, options));
   }
   return counts;
+}
+
+/**
+ * mkdir -p without `{ recursive: true }`: on Node 20 that spins at 100% CPU forever when a parent
+ * exists but cannot hold children (a dangling symlink, a path under /proc), because it reads every
+ * ENOENT as "parent missing". Here a second ENOENT after the parent exists is final.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    await makeDirectory(parent);
+    await mkdir(dir).catch((again: unknown) => {
+      if (errorCode(again) !== 'EEXIST') throw again;
+    });
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 async function writeJsonLines(path: string, items: Iterable<StoreRecord>): Promise<number> {

@@ -158,6 +158,15 @@ describe('csvRow', () => {
     expect(JSON.parse(extra)).toMatchObject({ newThing: 'x,"y"', nested: { a: [true] } });
   });
 
+  // BUG (functions/core/collect/csv.ts, csvRow: `extra[name] = value`): an undeclared field named
+  // "__proto__" (a legal DynamoDB attribute name) sets the prototype of `extra` instead of becoming
+  // a member, so it is missing from additionalFields.
+  it.fails('keeps an undeclared field named __proto__ in additionalFields', () => {
+    const record = JSON.parse('{"playerId":"p","__proto__":{"x":"1"}}') as StoreRecord;
+    const rows = roundTrip([record]);
+    expect(JSON.parse(rows[1]?.at(-1) || '{}')).toHaveProperty(['__proto__', 'x'], '1');
+  });
+
   // BUG (functions/core/collect/csv.ts, csvRow/valueAt): only top-level undeclared fields reach
   // additionalFields; an undeclared field inside a flattened object (address.floor) is in the JSON
   // but silently missing from the CSV, although the module promises "the CSV loses nothing the JSON has".

@@ -12,12 +12,16 @@ export function archiveFilePath(category: string, sourceId: string, extension: '
  * reserved characters); letters of any script are kept.
  */
 export function rootFolderName(username: string, generatedAt: Date): string {
-  const safe = username
+  // Marks (\p{M}) are kept: Thai tone marks and Devanagari vowel signs are part of the letters.
+  const cleaned = username
     .normalize('NFC')
-    .replace(/[^\p{L}\p{N}_-]+/gu, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^[-_]+|[-_]+$/g, '')
-    .slice(0, 40);
+    .replace(/[^\p{L}\p{M}\p{N}_-]+/gu, '-')
+    .replace(/-{2,}/g, '-');
+  // Cut by code points, never inside a surrogate pair, then trim the separators the cut may leave.
+  const safe = Array.from(cleaned.replace(/^[-_]+/, ''))
+    .slice(0, 40)
+    .join('')
+    .replace(/[-_]+$/, '');
   return `${safe || 'player'}-data-export-${generatedAt.toISOString().slice(0, 10)}`;
 }
 

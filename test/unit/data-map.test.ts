@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import raw from '../../config/data-map.json' with { type: 'json' };
+import {
+  DataMapError,
+  parseDataMap,
+  type SourceSpec,
+  sourceById,
+  sourceQuery,
+  tableName,
+} from '../../functions/core/data-map/data-map';
+import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
+
+/** A small valid map; each test breaks one thing in a copy. */
+function validMap() {
+  return {
+    version: 1,
+    identity: { source: 'players', usernameField: 'username' },
+    categories: [{ id: 'account', title: 'Account' }],
+    sources: [
+      {
+        id: 'players',
+        category: 'account',
+        kind: 'dynamodb',
+        table: 'players',
+        key: { partition: 'playerId' },
+        fields: [
+          { name: 'playerId', type: 'string' },
+          { name: 'passwordHash', type: 'string', rule: 'omit', reason: 'secret' },
+        ],
+      },
+    ] as Record<string, unknown>[],
+  };
+}
+
+function errorOf(input: unknown): string {
+  try {
+    parseDataMap(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DataMapError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the data map to be rejected');
+}
+
+describe('parseDataMap', () => {
+  it('parses the shipped map', () => {
+    const map = parseDataMap(raw);
+    expect(map.sources.map((s) => s.id)).toEqual(
+      expect.arrayContaining(['players', 'purchases', 'forum-posts', 'game-stats']),
+    );
+    expect(map.sources.some((s) => s.id === map.identity.source)).toBe(true);
+    expect(defaultDataMap).toEqual(map);
+  });
+
+  it('fills in the defaults: rule export, template {playerId}', () => {
+    const map = parseDataMap(validMap());
+    expect(map.sources[0]?.fields[0]?.rule).toBe('export');
+    expect(map.sources[0]?.key.template).toBe('{playerId}');
+  });
+
+  it('rejects an omitted field without a reason, naming field and path', () => {
+    const map = validMap();
+    map.sources[0] = { ...map.sources[0], fields: [{ name: 'passwordHash', type: 'string', rule: 'omit' }] };
+    const message = errorOf(map);
+    expect(message).toContain('sources.0.fields.0');
+    expect(message).toContain('field "passwordHash" is omitted: give the reason');
+  });
+
+  it('rejects a source that feeds an unknown category', () => {
+    const map = validMap();
+    map.sources[0] = { ...map.sources[0], category: 'chat' };
+    expect(errorOf(map)).toContain('source "players" feeds unknown category "chat"');
+  });
+
+  it('rejects a duplicate source id', () => {
+    const map = validMap();
+    map.sources.push({ ...map.sources[0] });
+    expect(errorOf(map)).toContain('source id "players" is used twice');
+  });
+
+  it('rejects an identity source that is not a source', () => {
+    const map = { ...validMap(), identity: { source: 'accounts', usernameField: 'username' } };
+    expect(errorOf(map)).toContain('identity source "accounts" is not a source');
+  });
+
+  it('rejects a source that feeds a category marked as not stored', () => {
+    const map = validMap();
+    map.categories = [{ id: 'account', title: 'Account', stored: false } as (typeof map.categories)[number]];
+    expect(errorOf(map)).toContain('which is marked as not stored');
+  });
+
+  it('rejects an object field without fields, naming the nested path', () => {
+    const map = validMap();
+    map.sources[0] = {
+      ...map.sources[0],
+      fields: [
+        { name: 'playerId', type: 'string' },
+        { name: 'address', type: 'object', fields: [{ name: 'geo', type: 'object' }] },
+      ],
+    };
+    const message = errorOf(map);
+    expect(message).toContain('sources.0.fields.1.fields.0');
+    expect(message).toContain('object field "geo" needs "fields"');
+  });
+
+  it('rejects an array without items, a bad template, unknown keys and a wrong version', () => {
+    const map = validMap();
+    map.sources[0] = {
+      ...map.sources[0],
+      key: { partition: 'pk', template: 'PLAYER#' },
+      fields: [{ name: 'tags', type: 'array' }],
+      colour: 'blue',
+    };
+    const message = errorOf({ ...map, version: 2 });
+    expect(message).toContain('version');
+    expect(message).toContain('sources.0.key.template');
+    expect(message).toContain('array field "tags" needs "items"');
+    expect(message).toMatch(/colour/);
+  });
+
+  it('rejects something that is not a map at all', () => {
+    expect(errorOf(null)).toContain('(root)');
+    expect(() => parseDataMap('{}')).toThrow(DataMapError);
+  });
+});
+
+describe('sourceById', () => {
+  it('finds a source and names a missing one', () => {
+    expect(sourceById(defaultDataMap, 'purchases').table).toBe('purchases');
+    expect(() => sourceById(defaultDataMap, 'nope')).toThrow('No source "nope"');
+  });
+});
+
+describe('tableName', () => {
+  it('returns a plain name unchanged', () => {
+    expect(tableName('players')).toBe('players');
+  });
+
+  it('takes the name out of a table ARN', () => {
+    expect(tableName('arn:aws:dynamodb:eu-west-1:123456789012:table/game-players')).toBe('game-players');
+    expect(tableName('arn:aws-cn:dynamodb:cn-north-1:123456789012:table/t.1_x')).toBe('t.1_x');
+  });
+
+  it('does not treat an index or stream ARN as a table name', () => {
+    const arn = 'arn:aws:dynamodb:eu-west-1:123456789012:table/players/index/byAuthor';
+    expect(tableName(arn)).toBe(arn);
+  });
+});
+
+describe('sourceQuery', () => {
+  const source = (key: Partial<SourceSpec['key']>): SourceSpec => ({
+    ...(defaultDataMap.sources[0] as SourceSpec),
+    key: { partition: 'pk', template: '{playerId}', ...key },
+  });
+
+  it('builds the partition value from the template', () => {
+    expect(sourceQuery(source({ template: 'PLAYER#{playerId}' }), 'p-42')).toEqual({
+      table: 'players',
+      partitionAttribute: 'pk',
+      partitionValue: 'PLAYER#p-42',
+    });
+  });
+
+  it('replaces every placeholder and passes the index on', () => {
+    expect(sourceQuery(source({ template: '{playerId}|{playerId}', index: 'byAuthor' }), 'x')).toEqual({
+      table: 'players',
+      index: 'byAuthor',
+      partitionAttribute: 'pk',
+      partitionValue: 'x|x',
+    });
+  });
+
+  it('uses the shipped index for forum posts', () => {
+    const q = sourceQuery(sourceById(defaultDataMap, 'forum-posts'), 'p-1');
+    expect(q).toMatchObject({ index: 'byAuthor', partitionAttribute: 'authorId', partitionValue: 'p-1' });
+  });
+
+  it('inserts a player id containing $ patterns literally', () => {
+    expect(sourceQuery(source({ template: 'PLAYER#{playerId}' }), 'a$&b').partitionValue).toBe('PLAYER#a$&b');
+  });
+});

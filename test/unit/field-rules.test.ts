@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyFieldRules,
+  omittedFields,
+  pseudonymisedFields,
+} from '../../functions/core/collect/field-rules';
+import { Pseudonymiser } from '../../functions/core/collect/pseudonymiser';
+import { type FieldSpec, sourceById } from '../../functions/core/data-map/data-map';
+import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
+import { ExactNumber, type StoreRecord } from '../../functions/core/values';
+
+const SALT = 'salt-0123456789abcdef';
+const OTHER_SALT = 'salt-fedcba9876543210';
+const ME = 'player-me-0001';
+
+const fieldsOf = (id: string): FieldSpec[] => sourceById(defaultDataMap, id).fields;
+
+describe('Pseudonymiser', () => {
+  it('is stable for one salt, differs across salts, never the real id', () => {
+    const a = new Pseudonymiser(SALT, ME);
+    const b = new Pseudonymiser(SALT, ME);
+    const c = new Pseudonymiser(OTHER_SALT, ME);
+    const p = a.pseudonym('opponent-42');
+    expect(p).toMatch(/^player-[A-Za-z0-9_-]{12}$/);
+    expect(a.pseudonym('opponent-42')).toBe(p);
+    expect(b.pseudonym('opponent-42')).toBe(p);
+    expect(c.pseudonym('opponent-42')).not.toBe(p);
+    expect(p).not.toBe('opponent-42');
+    expect(a.pseudonym('opponent-43')).not.toBe(p);
+  });
+
+  it("keeps the requester's own id", () => {
+    expect(new Pseudonymiser(SALT, ME).pseudonym(ME)).toBe(ME);
+  });
+
+  it('gives support agents letter-only "agent-" pseudonyms, stable per salt', () => {
+    const a = new Pseudonymiser(SALT, ME);
+    const agent = a.pseudonym('agent-17', 'agent');
+    expect(agent).toMatch(/^agent-[a-z]{12}$/);
+    expect(a.pseudonym('agent-17', 'agent')).toBe(agent);
+    expect(new Pseudonymiser(OTHER_SALT, ME).pseudonym('agent-17', 'agent')).not.toBe(agent);
+    expect(a.pseudonym('bob', 'player')).toBe(a.pseudonym('bob'));
+  });
+
+  it('rejects a salt shorter than 16 characters', () => {
+    expect(() => new Pseudonymiser('short', ME)).toThrow(/salt/);
+    expect(() => new Pseudonymiser('x'.repeat(15), ME)).toThrow();
+    expect(() => new Pseudonymiser('x'.repeat(16), ME)).not.toThrow();
+  });
+});
+
+describe('applyFieldRules with the shipped data map', () => {
+  it('never exports passwordHash, secretQuestion or secretAnswer', () => {
+    // Prepare
+    const record: StoreRecord = {
+      playerId: ME,
+      username: 'ingrid',
+      passwordHash: '$argon2id$v=19$...',
+      secretQuestion: 'First pet?',
+      secretAnswer: 'Rex',
+      mailingAddress: { line1: 'Storgata 1', city: 'Oslo' },
+    };
+    // Act
+    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(SALT, ME));
+    // Assess
+    expect(out).toEqual({
+      playerId: ME,
+      username: 'ingrid',
+      mailingAddress: { line1: 'Storgata 1', city: 'Oslo' },
+    });
+    expect(JSON.stringify(out)).not.toMatch(/argon2|First pet|Rex/);
+  });
+
+  it('pseudonymises mentions and quotedAuthorId, keeping the requester', () => {
+    const pseudonyms = new Pseudonymiser(SALT, ME);
+    const out = applyFieldRules(
+      {
+        postId: 'post-1',
+        authorId: ME,
+        body: 'hi @bob',
+        mentions: ['bob', ME, 'carol'],
+        quotedAuthorId: 'bob',
+      },
+      fieldsOf('forum-posts'),
+      pseudonyms,
+    );
+    const bob = pseudonyms.pseudonym('bob');
+    expect(out).toEqual({
+      postId: 'post-1',
+      authorId: ME,
+      body: 'hi @bob',
+      mentions: [bob, ME, pseudonyms.pseudonym('carol')],
+      quotedAuthorId: bob,
+    });
+    expect(bob).not.toBe('bob');
+  });
+
+  it('pseudonymises opponentIds the same way across sources of one archive, differently with another salt', () => {
+    const one = new Pseudonymiser(SALT, ME);
+    const stats = applyFieldRules(
+      { playerId: ME, opponentIds: ['bob', 'dave'] },
+      fieldsOf('game-stats'),
+      one,
+    );
+    const post = applyFieldRules({ quotedAuthorId: 'bob' }, fieldsOf('forum-posts'), one);
+    expect((stats.opponentIds as string[])[0]).toBe(post.quotedAuthorId);
+    expect(stats.opponentIds).not.toContain('bob');
+    expect(stats.opponentIds).not.toContain('dave');
+
+    const other = applyFieldRules(
+      { opponentIds: ['bob'] },
+      fieldsOf('game-stats'),
+      new Pseudonymiser(OTHER_SALT, ME),
+    );
+    expect((other.opponentIds as string[])[0]).not.toBe(post.quotedAuthorId);
+  });
+
+  // BUG (functions/core/collect/field-rules.ts, pseudonymiseValue): only strings are pseudonymised;
+  // another player's id stored as a number (a DynamoDB N, or an NS set -> ExactNumber[]) is
+  // exported as the real id although the field's rule is "pseudonymise".
+  it.fails('pseudonymises ids held as numbers too', () => {
+    const out = applyFieldRules(
+      { opponentIds: [ExactNumber.of('1234567')] },
+      fieldsOf('game-stats'),
+      new Pseudonymiser(SALT, ME),
+    );
+    expect(JSON.stringify(out)).not.toContain('1234567');
+  });
+
+  it('exports undeclared fields unchanged, exact numbers included', () => {
+    const big = new ExactNumber('123456789012345678901234567890.5');
+    const record: StoreRecord = { playerId: ME, newField: { deep: [big, 'x'] }, flag: true, nothing: null };
+    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(SALT, ME));
+    expect(out).toEqual(record);
+    expect((out.newField as { deep: ExactNumber[] }).deep[0]).toBe(big);
+  });
+
+  // BUG (functions/core/collect/field-rules.ts, applyFieldRules: `out[name] = value`): a record
+  // with an own field named "__proto__" (a legal DynamoDB attribute name) loses it: the
+  // assignment sets the prototype of `out` instead of creating a field.
+  it.fails('keeps an undeclared field named __proto__', () => {
+    const record = JSON.parse('{"__proto__":{"x":"1"},"a":"b"}') as StoreRecord;
+    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(SALT, ME));
+    expect(Object.keys(out)).toEqual(['__proto__', 'a']);
+  });
+});
+
+describe('applyFieldRules with nested rules', () => {
+  const spec: FieldSpec[] = [
+    {
+      name: 'profile',
+      type: 'object',
+      rule: 'export',
+      fields: [
+        { name: 'nick', type: 'string', rule: 'export' },
+        { name: 'token', type: 'string', rule: 'omit', reason: 'session secret' },
+        { name: 'invitedBy', type: 'string', rule: 'pseudonymise' },
+        {
+          name: 'guild',
+          type: 'object',
+          rule: 'export',
+          fields: [{ name: 'leaderId', type: 'string', rule: 'pseudonymise' }],
+        },
+      ],
+    },
+    {
+      name: 'matches',
+      type: 'array',
+      rule: 'export',
+      items: {
+        type: 'object',
+        fields: [
+          { name: 'opponent', type: 'string', rule: 'pseudonymise' },
+          { name: 'seed', type: 'string', rule: 'omit', reason: 'anti-cheat seed' },
+        ],
+      },
+    },
+    {
+      name: 'friend',
+      type: 'object',
+      rule: 'pseudonymise',
+      fields: [{ name: 'id', type: 'string', rule: 'export' }],
+    },
+  ];
+
+  it('applies omit and pseudonymise inside objects and arrays of objects', () => {
+    const p = new Pseudonymiser(SALT, ME);
+    const out = applyFieldRules(
+      {
+        profile: {
+          nick: 'ingrid',
+          token: 'tok',
+          invitedBy: 'bob',
+          guild: { leaderId: ME, name: 'G' },
+          extra: 'kept',
+        },
+        matches: [{ opponent: 'bob', seed: 's1', score: 'x' }, 'not-an-object', { opponent: 'eve' }],
+        friend: { id: 'carol', since: true },
+      },
+      spec,
+      p,
+    );
+    expect(out).toEqual({
+      profile: {
+        nick: 'ingrid',
+        invitedBy: p.pseudonym('bob'),
+        guild: { leaderId: ME, name: 'G' },
+        extra: 'kept',
+      },
+      matches: [
+        { opponent: p.pseudonym('bob'), score: 'x' },
+        'not-an-object',
+        { opponent: p.pseudonym('eve') },
+      ],
+      friend: { id: p.pseudonym('carol'), since: true },
+    });
+  });
+
+  it('leaves a value of the wrong shape as it is', () => {
+    const out = applyFieldRules({ profile: 'text', matches: { a: 'b' } }, spec, new Pseudonymiser(SALT, ME));
+    expect(out).toEqual({ profile: 'text', matches: { a: 'b' } });
+  });
+
+  // BUG (functions/core/collect/field-rules.ts, applyNested vs omittedFields): FieldSpec documents
+  // `fields` as "for objects, and arrays of objects", and the data-map schema accepts an array with
+  // `fields`. omittedFields() then reports "keys.secret" as withheld (manifest), but applyNested
+  // only looks at `items.fields` for arrays, so the secret is exported.
+  it.fails('omits a secret of an array of objects declared with `fields`', () => {
+    const arraySpec: FieldSpec[] = [
+      {
+        name: 'keys',
+        type: 'array',
+        rule: 'export',
+        items: { type: 'object' },
+        fields: [{ name: 'secret', type: 'string', rule: 'omit', reason: 'secret' }],
+      },
+    ];
+    expect(omittedFields(arraySpec)).toEqual([{ field: 'keys.secret', reason: 'secret' }]);
+    const out = applyFieldRules(
+      { keys: [{ secret: 's3cr3t', id: 'k' }] },
+      arraySpec,
+      new Pseudonymiser(SALT, ME),
+    );
+    expect(JSON.stringify(out)).not.toContain('s3cr3t');
+  });
+
+  it('lists omitted and pseudonymised fields by dotted path', () => {
+    expect(omittedFields(spec)).toEqual([
+      { field: 'profile.token', reason: 'session secret' },
+      { field: 'matches.seed', reason: 'anti-cheat seed' },
+    ]);
+    expect(pseudonymisedFields(spec)).toEqual([
+      'profile.invitedBy',
+      'profile.guild.leaderId',
+      'matches.opponent',
+      'friend',
+    ]);
+  });
+});
+
+describe('omittedFields / pseudonymisedFields with the shipped data map', () => {
+  it('lists the three account secrets with their reasons', () => {
+    const omitted = omittedFields(fieldsOf('players'));
+    expect(omitted.map((o) => o.field)).toEqual(
+      expect.arrayContaining(['passwordHash', 'secretQuestion', 'secretAnswer']),
+    );
+    for (const o of omitted) expect(o.reason.length).toBeGreaterThan(10);
+  });
+
+  it('lists the pseudonymised fields of each source', () => {
+    expect(pseudonymisedFields(fieldsOf('forum-posts'))).toEqual(
+      expect.arrayContaining(['mentions', 'quotedAuthorId']),
+    );
+    expect(pseudonymisedFields(fieldsOf('game-stats'))).toEqual(expect.arrayContaining(['opponentIds']));
+  });
+});
