@@ -59,6 +59,124 @@ export const demoTableDefinitions: CreateTableCommandInput[] = [
     ],
     BillingMode: 'PAY_PER_REQUEST',
   },
+  {
+    TableName: 'consents',
+    KeySchema: [
+      { AttributeName: 'playerId', KeyType: 'HASH' },
+      { AttributeName: 'consentId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'playerId', AttributeType: 'S' },
+      { AttributeName: 'consentId', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+  {
+    TableName: 'support-tickets',
+    KeySchema: [
+      { AttributeName: 'playerId', KeyType: 'HASH' },
+      { AttributeName: 'ticketId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'playerId', AttributeType: 'S' },
+      { AttributeName: 'ticketId', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+  // One item per message, shared by both players: each side finds it through its own index.
+  {
+    TableName: 'private-messages',
+    KeySchema: [
+      { AttributeName: 'conversationId', KeyType: 'HASH' },
+      { AttributeName: 'messageId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'conversationId', AttributeType: 'S' },
+      { AttributeName: 'messageId', AttributeType: 'S' },
+      { AttributeName: 'senderId', AttributeType: 'S' },
+      { AttributeName: 'recipientId', AttributeType: 'S' },
+      { AttributeName: 'sentAt', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'bySender',
+        KeySchema: [
+          { AttributeName: 'senderId', KeyType: 'HASH' },
+          { AttributeName: 'sentAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: 'byRecipient',
+        KeySchema: [
+          { AttributeName: 'recipientId', KeyType: 'HASH' },
+          { AttributeName: 'sentAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+  {
+    TableName: 'sanctions',
+    KeySchema: [
+      { AttributeName: 'playerId', KeyType: 'HASH' },
+      { AttributeName: 'sanctionId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'playerId', AttributeType: 'S' },
+      { AttributeName: 'sanctionId', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+  {
+    TableName: 'sessions',
+    KeySchema: [
+      { AttributeName: 'playerId', KeyType: 'HASH' },
+      { AttributeName: 'sessionId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'playerId', AttributeType: 'S' },
+      { AttributeName: 'sessionId', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+  {
+    TableName: 'linked-accounts',
+    KeySchema: [
+      { AttributeName: 'playerId', KeyType: 'HASH' },
+      { AttributeName: 'provider', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'playerId', AttributeType: 'S' },
+      { AttributeName: 'provider', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+  {
+    TableName: 'contest-entries',
+    KeySchema: [
+      { AttributeName: 'playerId', KeyType: 'HASH' },
+      { AttributeName: 'entryId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'playerId', AttributeType: 'S' },
+      { AttributeName: 'entryId', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+  {
+    TableName: 'chat-logs',
+    KeySchema: [
+      { AttributeName: 'playerId', KeyType: 'HASH' },
+      { AttributeName: 'messageId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'playerId', AttributeType: 'S' },
+      { AttributeName: 'messageId', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
 ];
 
 export const demoTableNames = demoTableDefinitions.map((t) => t.TableName as string);

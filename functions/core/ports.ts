@@ -56,7 +56,12 @@ export interface RequestRepository {
     from: RequestState,
     to: RequestState,
     at: string,
-    patch?: Partial<Pick<ExportRequestRecord, 'failureReason' | 'archiveKey' | 'archiveBytes'>>,
+    patch?: Partial<
+      Pick<
+        ExportRequestRecord,
+        'failureReason' | 'archiveKey' | 'archiveBytes' | 'expiresAt' | 'recordsByCategory'
+      >
+    >,
   ): Promise<ExportRequestRecord>;
   update(requestId: string, patch: Partial<Pick<ExportRequestRecord, 'stuckSince'>>): Promise<void>;
   appendAudit(entry: AuditEntry): Promise<void>;
@@ -102,4 +107,28 @@ export interface EventPublisher {
 export interface Presigner {
   /** A short-lived GET URL that downloads the object as an attachment named `fileName`. */
   presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
+}
+
+/** What the intake needs to start an export: on AWS StartExecution named after the request id. */
+export interface WorkflowRequest {
+  requestId: string;
+  playerId: string;
+  locale: string;
+}
+
+/**
+ * Starts the export workflow of one request. Must be idempotent per request id (Step Functions
+ * refuses a second execution of the same name with the same input), so a re-delivered event cannot
+ * start two exports.
+ */
+export interface WorkflowStarter {
+  start(request: WorkflowRequest): Promise<void>;
+}
+
+/**
+ * Keeps an event the intake rejected, with the reason, for someone to look at. On AWS this is the
+ * function's SQS dead-letter queue (the CDK wires it); locally a folder.
+ */
+export interface DeadLetterStore {
+  put(event: unknown, error: Error): Promise<void>;
 }

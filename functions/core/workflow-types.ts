@@ -7,6 +7,8 @@ export interface ExportRequest {
   requestId: string;
   playerId: string;
   locale?: string;
+  /** From the portal's event; when absent the player's address in the identity source is used. */
+  email?: string;
 }
 
 export interface CollectTask {
@@ -46,7 +48,15 @@ export interface CollectResult {
   sourceId: string;
   category: string;
   records: number;
+  /**
+   * Items past the retention the data map states for the source: read, counted, not exported.
+   * Optional because results staged by an earlier version (an execution in flight during a
+   * deploy) do not carry it; absent means none.
+   */
+  droppedByRetention?: number;
   files: StagedFile[];
+  /** Staged first rows and totals for the offline viewer (index.html); deleted with the staged files. */
+  previewKey?: string;
 }
 
 export interface BuildArchiveInput {
@@ -61,4 +71,12 @@ export interface ArchiveResult {
   sha256: string;
   files: number;
   recordsByCategory: Record<string, number>;
+}
+
+export interface PublishResult {
+  requestId: string;
+  /** The player's link to the download gateway; absent when the engine runs without publishing. */
+  link?: string;
+  expiresAt?: string;
+  mailed: boolean;
 }

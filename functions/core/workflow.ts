@@ -5,6 +5,7 @@ import type {
   CollectTask,
   ExportPlan,
   ExportRequest,
+  PublishResult,
 } from './workflow-types';
 
 /**
@@ -51,16 +52,23 @@ export const exportWorkflow = {
       retry: transientRetry,
     },
     { id: 'BuildArchive', lambda: 'build-archive', kind: 'task', retry: transientRetry },
+    { id: 'PublishExport', lambda: 'publish-export', kind: 'task', retry: transientRetry },
   ],
-  /** Runs after any step failed for good: removes staged files so no partial copy lingers. */
-  onFailure: { id: 'CleanUpFailedExport', lambda: 'clean-up-export' },
+  /** Runs after any step failed for good: marks the request FAILED and removes staged files. */
+  onFailure: { id: 'FailExport', lambda: 'fail-export' },
 } as const satisfies { steps: WorkflowStep[]; onFailure: { id: string; lambda: string } };
 
 export interface ExportSteps {
   planExport(request: ExportRequest): Promise<ExportPlan>;
   collectCategory(task: CollectTask): Promise<CollectResult>;
   buildArchive(input: BuildArchiveInput): Promise<ArchiveResult>;
-  cleanUp(input: { request: ExportRequest; plan?: ExportPlan }): Promise<void>;
+  /** Grant, e-mail and "ExportReady"; absent when only the engine runs (tests, benchmarks). */
+  publishExport?(input: {
+    request: ExportRequest;
+    plan: ExportPlan;
+    archive: ArchiveResult;
+  }): Promise<PublishResult>;
+  cleanUp(input: { request: ExportRequest; plan?: ExportPlan; error: unknown }): Promise<void>;
 }
 
 export class ExportFailedError extends Error {
@@ -86,8 +94,13 @@ export async function runExportWorkflow(
   steps: ExportSteps,
   request: ExportRequest,
   options: RunOptions = {},
-): Promise<{ plan: ExportPlan; results: CollectResult[]; archive: ArchiveResult }> {
-  const [plan, collect, build] = exportWorkflow.steps;
+): Promise<{
+  plan: ExportPlan;
+  results: CollectResult[];
+  archive: ArchiveResult;
+  published?: PublishResult;
+}> {
+  const [plan, collect, build, publish] = exportWorkflow.steps;
   const progress = options.onProgress ?? (() => undefined);
   let planned: ExportPlan | undefined;
   let current: string = plan.id;
@@ -105,9 +118,16 @@ export async function runExportWorkflow(
     const archive = await withRetry(build.retry, options, () =>
       steps.buildArchive({ plan: planned as ExportPlan, results }),
     );
-    return { plan: planned, results, archive };
+    if (!steps.publishExport) return { plan: planned, results, archive };
+    current = publish.id;
+    progress({ step: publish.id });
+    const publishStep = steps.publishExport.bind(steps);
+    const published = await withRetry(publish.retry, options, () =>
+      publishStep({ request, plan: planned as ExportPlan, archive }),
+    );
+    return { plan: planned, results, archive, published };
   } catch (error) {
-    await steps.cleanUp({ request, ...(planned ? { plan: planned } : {}) });
+    await steps.cleanUp({ request, ...(planned ? { plan: planned } : {}), error });
     throw new ExportFailedError(current, error);
   }
 }

@@ -3,6 +3,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEMO_MAX_HEAVY_STATS } from '../demo-data/generate';
 import { writeDemoJsonl } from '../demo-data/write-jsonl';
 
 // Kept free of the AWS SDK and the local stack: writing files should start instantly.
@@ -28,15 +29,16 @@ function parse(argv: string[]): DemoDataArgs {
       allowPositionals: false,
     }));
   } catch (error) {
-    // parseArgs messages are long and multi-line; the first line names the bad option.
-    throw new UsageError((error instanceof Error ? error.message : String(error)).split('\n')[0]);
+    // Some parseArgs messages span lines (with a useful hint, e.g. '--seed=-3'): keep one line.
+    throw new UsageError((error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' '));
   }
+  const stats = wholeNumber(values.stats, '--stats', /^[0-9]+$/);
+  if (stats !== undefined && stats > DEMO_MAX_HEAVY_STATS) {
+    throw new UsageError(`--stats takes at most ${DEMO_MAX_HEAVY_STATS}, got ${stats}`);
+  }
+  const seed = wholeNumber(values.seed, '--seed', /^-?[0-9]+$/);
   if (!values.out) throw new UsageError('--out <dir> is required');
-  return {
-    out: values.out,
-    stats: wholeNumber(values.stats, '--stats', /^[0-9]+$/),
-    seed: wholeNumber(values.seed, '--seed', /^-?[0-9]+$/),
-  };
+  return { out: values.out, stats, seed };
 }
 
 function wholeNumber(text: string | undefined, flag: string, shape: RegExp): number | undefined {
@@ -64,14 +66,16 @@ async function main(): Promise<void> {
   try {
     counts = await writeDemoJsonl(dir, { seed: args.seed, statsForHeavyPlayer: args.stats });
   } catch (error) {
-    // A RangeError is an option the generator refuses (e.g. --stats past 2^32): still bad input.
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof RangeError ? 2 : 1;
+    process.stderr.write(
+      `error: cannot write the demo data: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
     return;
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const width = Math.max(...Object.keys(counts).map((table) => table.length));
   for (const [table, count] of Object.entries(counts)) {
-    process.stdout.write(`${table.padEnd(12)} ${String(count).padStart(10)}  ${dir}/${table}.jsonl\n`);
+    process.stdout.write(`${table.padEnd(width)} ${String(count).padStart(10)}  ${dir}/${table}.jsonl\n`);
   }
   process.stdout.write(`Wrote ${Object.values(counts).reduce((a, b) => a + b, 0)} items in ${seconds} s\n`);
 }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type { DataMap } from '../data-map/data-map';
+import { defaultPrivacyNotice } from '../data-map/default-privacy-notice';
+import type { PrivacyNotice } from '../data-map/privacy-notice';
 import { StagedFileCorruptError } from '../errors';
 import type { ObjectStore } from '../ports';
 import type { ArchiveResult, BuildArchiveInput, StagedFile } from '../workflow-types';
@@ -11,6 +14,8 @@ import { type ZipEntry, zipStream } from './zip-writer';
 export interface BuildArchiveDeps {
   store: ObjectStore;
   dataMap: DataMap;
+  /** The Art. 15 facts per category; the shipped notice unless a deployment brings its own. */
+  privacyNotice?: PrivacyNotice;
   /** Deflate level; 6 unless a benchmark says otherwise. */
   compressionLevel?: number;
 }
@@ -24,9 +29,22 @@ export interface BuildArchiveDeps {
 export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveInput): Promise<ArchiveResult> {
   const { plan, results } = input;
   const root = plan.rootFolder;
-  const extra = await generatedFiles({ dataMap: deps.dataMap, plan, results });
+  const extra = await generatedFiles({
+    dataMap: deps.dataMap,
+    plan,
+    results,
+    // Previews are small (capped at collection), so reading each into memory is fine.
+    readPreview: async (key) => buffer(await deps.store.get(key)),
+    privacyNotice: deps.privacyNotice ?? defaultPrivacyNotice,
+  });
   const generated = extra.map((file) => describeGenerated(file.path, file.content));
-  const manifest = buildManifest(deps.dataMap, plan, results, generated);
+  const manifest = buildManifest(
+    deps.dataMap,
+    deps.privacyNotice ?? defaultPrivacyNotice,
+    plan,
+    results,
+    generated,
+  );
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   const staged = results.flatMap((r) => r.files);
 
@@ -64,7 +82,8 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
   );
   await Promise.all([upload, zip.done]);
   // The staged copies have served; the archive is now the only copy.
-  await deps.store.delete(staged.map((f) => f.stagingKey));
+  const previews = results.flatMap((r) => (r.previewKey ? [r.previewKey] : []));
+  await deps.store.delete([...staged.map((f) => f.stagingKey), ...previews]);
   const recordsByCategory: Record<string, number> = {};
   for (const category of manifest.categories) recordsByCategory[category.id] = category.records;
   return {

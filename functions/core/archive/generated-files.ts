@@ -1,6 +1,10 @@
 import type { DataMap } from '../data-map/data-map';
+import type { PrivacyNotice } from '../data-map/privacy-notice';
 import type { CollectResult, ExportPlan } from '../workflow-types';
+import { dataPackageFile } from './data-package';
+import { jsonSchemaFiles } from './json-schema';
 import { readmeText } from './readme';
+import { viewerFile } from './viewer/viewer-file';
 
 /** A file the build writes itself (not staged by a collector), e.g. README.txt. */
 export interface GeneratedContent {
@@ -12,6 +16,10 @@ export interface GeneratedFilesInput {
   dataMap: DataMap;
   plan: ExportPlan;
   results: CollectResult[];
+  /** Reads a staged preview (CollectResult.previewKey) for index.html; without it the viewer shows no rows. */
+  readPreview?: (key: string) => Promise<Buffer>;
+  /** For the Art. 15 facts index.html shows; the shipped notice when absent. */
+  privacyNotice?: PrivacyNotice;
 }
 
 /**
@@ -20,5 +28,17 @@ export interface GeneratedFilesInput {
  * this step stays small whatever the size of the export.
  */
 export async function generatedFiles(input: GeneratedFilesInput): Promise<GeneratedContent[]> {
-  return [{ path: 'README.txt', content: Buffer.from(readmeText(input.plan, input.results), 'utf8') }];
+  const { dataMap, plan, results } = input;
+  return [
+    // First, so a player who opens the zip sees the page meant for people before the data files.
+    await viewerFile({ dataMap, plan, results, readPreview: input.readPreview, notice: input.privacyNotice }),
+    { path: 'README.txt', content: Buffer.from(readmeText(input.plan, input.results), 'utf8') },
+    // Standard descriptions (DESIGN.md §5): Frictionless datapackage.json and a JSON Schema per source.
+    dataPackageFile(dataMap, plan, results),
+    ...jsonSchemaFiles(
+      dataMap,
+      results.map((r) => r.sourceId),
+      { requesterId: plan.playerId },
+    ),
+  ];
 }

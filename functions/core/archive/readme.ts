@@ -1,30 +1,71 @@
+import {
+  type ArchiveMessages,
+  archiveMessages,
+  formatMessage,
+  resolveArchiveLocale,
+} from '../i18n/archive-messages';
 import type { CollectResult, ExportPlan } from '../workflow-types';
 
-/** README.txt at the archive root: what is inside and how to open it, in plain words. */
+const WIDTH = 96;
+
+/**
+ * README.txt at the archive root: what is inside and how to open it, in plain words. Written in
+ * the player's language and then in English, so whoever helps the player (or a regulator) can
+ * read it too; once only when the player's language is English. CRLF: Notepad shows it right.
+ */
 export function readmeText(plan: ExportPlan, results: CollectResult[]): string {
-  const lines = [
-    `Your data from our game — a copy made for ${plan.username} on ${plan.generatedAt.slice(0, 10)}`,
+  const locale = resolveArchiveLocale(plan.locale);
+  const sections = locale === 'en' ? ['en' as const] : [locale, 'en' as const];
+  const separator = ['', '-'.repeat(WIDTH), ''];
+  return [
+    ...sections.flatMap((l, i) => [
+      ...(i > 0 ? separator : []),
+      ...readmeIn(archiveMessages[l], l, plan, results),
+    ]),
     '',
-    'This archive answers your request for a copy of your personal data (GDPR Art. 15, right of',
-    'access, and Art. 20, right to data portability). Request id: ' + plan.requestId,
+  ].join('\r\n');
+}
+
+function readmeIn(m: ArchiveMessages, locale: string, plan: ExportPlan, results: CollectResult[]): string[] {
+  const plural = new Intl.PluralRules(locale);
+  const records = (count: number) =>
+    formatMessage(plural.select(count) === 'one' ? m.recordsOne : m.recordsOther, { count });
+  return [
+    formatMessage(m.readmeTitle, { username: plan.username, date: plan.generatedAt.slice(0, 10) }),
     '',
-    'What is inside',
-    '  manifest.json     every file with its size, record count and SHA-256 checksum, every store',
-    '                    we read with the number of records it gave, and what we held back and why',
-    ...results.flatMap((r) =>
-      r.files.map((f) => `  ${f.path.padEnd(40)} ${r.records} record${r.records === 1 ? '' : 's'}`),
-    ),
+    ...wrap(formatMessage(m.readmeIntro, { requestId: plan.requestId })),
     '',
-    'How to open it',
-    '  .json files are for programs (and for moving your data to another service).',
-    '  .csv files open in a spreadsheet: choose "UTF-8" when importing. A cell that starts with an',
-    "  apostrophe (') held text a spreadsheet could have run as a formula; the JSON has the original.",
+    m.contents,
+    ...entry('index.html', m.readmeIndex),
+    ...entry('manifest.json', m.readmeManifest),
+    ...results.flatMap((r) => r.files.map((f) => `  ${f.path.padEnd(40)} ${records(r.records)}`)),
     '',
-    'Other players appear under pseudonyms such as "player-Ab3dE5fG7hJ9". A pseudonym is the same',
-    'person throughout this archive, and different in any other archive.',
+    m.readmeHowTo,
+    ...wrap(m.readmeJson, '  '),
+    ...wrap(m.readmeCsv, '  '),
     '',
-    'Passwords, secret questions and their answers are never included: they protect your account.',
+    ...wrap(m.readmePseudonyms),
     '',
+    ...wrap(m.readmeSecrets),
   ];
-  return lines.join('\r\n');
+}
+
+function entry(path: string, text: string): string[] {
+  const indent = ' '.repeat(20);
+  const [first = '', ...rest] = wrap(text, indent);
+  return [`  ${path.padEnd(18)}${first.slice(indent.length)}`, ...rest];
+}
+
+/** Wraps at spaces; text without spaces (Thai between phrases) stays on long lines rather than break a word. */
+function wrap(text: string, indent = ''): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent.length + line.length + 1 + word.length > WIDTH) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
 }

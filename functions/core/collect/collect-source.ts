@@ -6,7 +6,9 @@ import type { CollectResult, CollectTask, StagedFile } from '../workflow-types';
 import { csvColumns, csvHeader, csvRow } from './csv';
 import { applyFieldRules } from './field-rules';
 import { toJsonText } from './json-text';
+import { PreviewCollector } from './preview';
 import { Pseudonymiser } from './pseudonymiser';
+import { retentionFilter } from './retention';
 import { StagedWriter } from './staged-writer';
 
 export interface CollectDeps {
@@ -28,8 +30,12 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
   const csvPath = archiveFilePath(source.category, source.id, 'csv');
   const json = new StagedWriter(deps.store, `${task.stagingPrefix}${jsonPath}`, 'application/json');
   const csv = new StagedWriter(deps.store, `${task.stagingPrefix}${csvPath}`, 'text/csv; charset=utf-8');
+  // First rows and totals for the offline viewer, gathered in this same pass.
+  const preview = new PreviewCollector(source);
 
+  const expired = retentionFilter(source, task.generatedAt);
   let records = 0;
+  let droppedByRetention = 0;
   try {
     await json.write(
       `{"category":${JSON.stringify(source.category)},"source":${JSON.stringify(source.id)},` +
@@ -38,8 +44,14 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
     await csv.write(csvHeader(columns));
     for await (const page of deps.reader.pages(sourceQuery(source, task.playerId))) {
       for (const item of page) {
+        if (expired(item)) {
+          droppedByRetention++;
+          continue;
+        }
         const record = applyFieldRules(item, source.fields, pseudonyms);
-        await json.write(`${records === 0 ? '\n' : ',\n'}${toJsonText(record)}`);
+        const text = toJsonText(record);
+        await json.write(`${records === 0 ? '\n' : ',\n'}${text}`);
+        preview.add(record, text);
         await csv.write(csvRow(record, columns, declared));
         records++;
       }
@@ -62,7 +74,15 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
         records,
       },
     ];
-    return { sourceId: source.id, category: source.category, records, files };
+    const previewKey = await preview.save(deps.store, task.stagingPrefix, records);
+    return {
+      sourceId: source.id,
+      category: source.category,
+      records,
+      droppedByRetention,
+      files,
+      previewKey,
+    };
   } catch (error) {
     const failure = new SourceReadError(source.id, source.table, error);
     json.abort(failure);

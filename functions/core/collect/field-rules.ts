@@ -1,4 +1,4 @@
-import type { FieldSpec } from '../data-map/data-map';
+import type { FieldSpec, PseudonymKind } from '../data-map/data-map';
 import { isPlainObject, type StoreRecord, type Value } from '../values';
 import type { Pseudonymiser } from './pseudonymiser';
 
@@ -23,7 +23,7 @@ export function applyFieldRules(
     if (spec.rule === 'omit') continue;
     out[name] =
       spec.rule === 'pseudonymise'
-        ? pseudonymiseValue(value, pseudonyms)
+        ? pseudonymiseValue(value, pseudonyms, spec.pseudonym)
         : applyNested(value, spec, pseudonyms);
   }
   return out;
@@ -41,11 +41,13 @@ function applyNested(value: Value, spec: FieldSpec, pseudonyms: Pseudonymiser): 
 }
 
 /** Pseudonymises every string inside the value, so a list of ids or a single id both work. */
-function pseudonymiseValue(value: Value, pseudonyms: Pseudonymiser): Value {
-  if (typeof value === 'string') return pseudonyms.pseudonym(value);
-  if (Array.isArray(value)) return value.map((item) => pseudonymiseValue(item, pseudonyms));
+function pseudonymiseValue(value: Value, pseudonyms: Pseudonymiser, kind?: PseudonymKind): Value {
+  if (typeof value === 'string') return pseudonyms.pseudonym(value, kind);
+  if (Array.isArray(value)) return value.map((item) => pseudonymiseValue(item, pseudonyms, kind));
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pseudonymiseValue(v, pseudonyms)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, pseudonymiseValue(v, pseudonyms, kind)]),
+    );
   }
   return value;
 }

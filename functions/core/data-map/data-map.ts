@@ -11,11 +11,17 @@ const scalarTypes = ['string', 'number', 'integer', 'boolean', 'datetime', 'date
 export type ScalarType = (typeof scalarTypes)[number];
 
 export type FieldRule = 'export' | 'omit' | 'pseudonymise';
+export type PseudonymKind = 'player' | 'agent';
 
 export interface FieldSpec {
   name: string;
   type: ScalarType | 'object' | 'array';
   rule: FieldRule;
+  /**
+   * Whose id a pseudonymised field holds: another player's ('player-…') or a support agent's
+   * ('agent-…'), so the player can tell the two apart. @default 'player'
+   */
+  pseudonym?: PseudonymKind;
   /** Why a field is omitted; written to the manifest so the player sees what was held back. */
   reason?: string;
   description?: string;
@@ -33,6 +39,7 @@ const fieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
       name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'field names are letters, digits, _ and -'),
       type: z.enum([...scalarTypes, 'object', 'array']),
       rule: ruleSchema.default('export'),
+      pseudonym: z.enum(['player', 'agent']).optional(),
       reason: z.string().min(1).optional(),
       description: z.string().optional(),
       fields: z.array(fieldSchema).optional(),
@@ -44,6 +51,12 @@ const fieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
     .superRefine((field, ctx) => {
       if (field.rule === 'omit' && !field.reason) {
         ctx.addIssue({ code: 'custom', message: `field "${field.name}" is omitted: give the reason` });
+      }
+      if (field.pseudonym && field.rule !== 'pseudonymise') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `field "${field.name}" names a pseudonym kind but its rule is "${field.rule}"`,
+        });
       }
       if (field.type === 'object' && !field.fields) {
         ctx.addIssue({ code: 'custom', message: `object field "${field.name}" needs "fields"` });
@@ -73,17 +86,57 @@ const sourceSchema = z
       })
       .strict(),
     description: z.string().optional(),
+    /**
+     * The retention the map states for this store. Items whose `field` is older than
+     * generatedAt − days are past it (awaiting TTL deletion, which runs late): they are not
+     * exported, only counted, so the manifest can say "not retained" instead of showing data
+     * the player was told is gone.
+     */
+    retention: z
+      .object({ field: z.string().min(1), days: z.number().int().positive() })
+      .strict()
+      .optional(),
     fields: z.array(fieldSchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((source, ctx) => {
+    const field = source.retention?.field;
+    if (
+      field &&
+      !source.fields.some((f) => f.name === field && (f.type === 'datetime' || f.type === 'date'))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'field'],
+        message: `retention field "${field}" must be a declared datetime or date field of source "${source.id}"`,
+      });
+    }
+  });
 
 const dataMapSchema = z
   .object({
     version: z.literal(1),
-    identity: z.object({ source: idSchema, usernameField: z.string().min(1) }).strict(),
+    identity: z
+      .object({
+        source: idSchema,
+        usernameField: z.string().min(1),
+        emailField: z.string().min(1).default('email'),
+      })
+      .strict(),
     categories: z
       .array(
-        z.object({ id: idSchema, title: z.string().min(1), description: z.string().optional() }).strict(),
+        z
+          .object({
+            id: idSchema,
+            title: z.string().min(1),
+            description: z.string().optional(),
+            /**
+             * false for data the game processes but never keeps (e.g. push notifications): the
+             * category has no source and the manifest says "not retained" rather than "none held".
+             */
+            stored: z.boolean().default(true),
+          })
+          .strict(),
       )
       .min(1),
     sources: z.array(sourceSchema).min(1),
@@ -96,6 +149,12 @@ const dataMapSchema = z
       if (sourceIds.has(source.id))
         ctx.addIssue({ code: 'custom', message: `source id "${source.id}" is used twice` });
       sourceIds.add(source.id);
+      if (map.categories.some((c) => c.id === source.category && !c.stored)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `source "${source.id}" feeds category "${source.category}", which is marked as not stored`,
+        });
+      }
       if (!categoryIds.has(source.category)) {
         ctx.addIssue({
           code: 'custom',
@@ -138,7 +197,8 @@ export function sourceQuery(source: SourceSpec, playerId: string): SourceQuery {
     table: source.table,
     ...(source.key.index ? { index: source.key.index } : {}),
     partitionAttribute: source.key.partition,
-    partitionValue: source.key.template.replaceAll('{playerId}', playerId),
+    // A function, so a '$&' or '$`' inside an id is not read as a replacement pattern.
+    partitionValue: source.key.template.replaceAll('{playerId}', () => playerId),
   };
 }
 

@@ -49,6 +49,10 @@ export interface ExportRequestRecord {
   attachedTo?: string;
   archiveKey?: string;
   archiveBytes?: number;
+  /** When the download link and the archive expire (set on READY). */
+  expiresAt?: string;
+  /** What the archive holds, for the landing page of a re-sent link. */
+  recordsByCategory?: Record<string, number>;
   /** Marked by the watchdog when the request sat in a working state too long. */
   stuckSince?: string;
 }

@@ -1,0 +1,43 @@
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { Mailer, MailMessage } from '../../core/ports';
+
+export interface SesMailerOptions {
+  /** Verified sender identity, e.g. "Game Privacy <privacy@example.com>". */
+  from: string;
+  /** Configuration set for bounce/complaint events and sending metrics. */
+  configurationSetName?: string;
+}
+
+/**
+ * Mailer on SES v2 with Simple content: SES builds the MIME (multipart/alternative, UTF-8) itself,
+ * so there is no hand-made MIME to get wrong on AWS.
+ */
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly client: SESv2Client,
+    private readonly options: SesMailerOptions,
+  ) {}
+
+  async send(message: MailMessage): Promise<void> {
+    const headers = Object.entries(message.headers ?? {}).map(([Name, Value]) => ({ Name, Value }));
+    await this.client.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.options.from,
+        Destination: { ToAddresses: [message.to] },
+        Content: {
+          Simple: {
+            Subject: { Data: message.subject, Charset: 'UTF-8' },
+            Body: {
+              Text: { Data: message.text, Charset: 'UTF-8' },
+              Html: { Data: message.html, Charset: 'UTF-8' },
+            },
+            ...(headers.length > 0 ? { Headers: headers } : {}),
+          },
+        },
+        ...(this.options.configurationSetName
+          ? { ConfigurationSetName: this.options.configurationSetName }
+          : {}),
+      }),
+    );
+  }
+}

@@ -1,0 +1,35 @@
+import { parsePreview, type SourcePreview } from '../../collect/preview';
+import type { DataMap } from '../../data-map/data-map';
+import { defaultPrivacyNotice } from '../../data-map/default-privacy-notice';
+import type { PrivacyNotice } from '../../data-map/privacy-notice';
+import type { CollectResult, ExportPlan } from '../../workflow-types';
+import { buildManifest } from '../manifest';
+import { buildViewerHtml } from './build-viewer';
+import { viewerData } from './viewer-data';
+
+export interface ViewerFileInput {
+  dataMap: DataMap;
+  plan: ExportPlan;
+  results: CollectResult[];
+  readPreview?: ((key: string) => Promise<Buffer>) | undefined;
+  notice?: PrivacyNotice | undefined;
+}
+
+/**
+ * index.html for one export. It shows the same manifest the archive carries, built from the same
+ * inputs; the generated files are left out of that copy because index.html cannot list its own
+ * checksum, and the viewer shows the data files, not the archive's housekeeping.
+ */
+export async function viewerFile(input: ViewerFileInput): Promise<{ path: string; content: Buffer }> {
+  const { dataMap, plan, results, readPreview } = input;
+  const manifest = buildManifest(dataMap, input.notice ?? defaultPrivacyNotice, plan, results);
+  const previews = new Map<string, SourcePreview>();
+  if (readPreview) {
+    for (const result of results) {
+      if (!result.previewKey) continue;
+      previews.set(result.sourceId, parsePreview(await readPreview(result.previewKey)));
+    }
+  }
+  const html = buildViewerHtml(viewerData({ manifest, dataMap, previews, locale: plan.locale }));
+  return { path: 'index.html', content: Buffer.from(html, 'utf8') };
+}

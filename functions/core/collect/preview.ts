@@ -1,0 +1,97 @@
+import { Readable } from 'node:stream';
+import { parse } from 'lossless-json';
+import type { SourceSpec } from '../data-map/data-map';
+import type { ObjectStore } from '../ports';
+import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
+import { type Summariser, type Summary, summariserFor } from './summaries';
+
+/** Rows the offline viewer embeds per source; the full data stays in the .json and .csv files. */
+export const PREVIEW_ROWS = 500;
+/** And at most this much JSON text, so a few huge posts cannot make index.html huge. */
+export const PREVIEW_BYTES = 512 * 1024;
+
+/** Staged beside the data files, read by the build for index.html, never packed as such. */
+export function previewStagingKey(stagingPrefix: string, sourceId: string): string {
+  return `${stagingPrefix}preview/${sourceId}.json`;
+}
+
+/** What a preview file holds. `rows` are records as exported (exact numbers). */
+export interface SourcePreview {
+  sourceId: string;
+  category: string;
+  /** Every record of the source, not just the rows here. */
+  records: number;
+  rows: StoreRecord[];
+  summary?: Summary;
+}
+
+/**
+ * Gathers the first rows and the summary while collection streams the source, reusing the JSON
+ * text already made for the data file, so the build never re-reads a large staged file.
+ */
+export class PreviewCollector {
+  private readonly rows: string[] = [];
+  private bytes = 0;
+  private full = false;
+  private readonly summariser: Summariser | undefined;
+
+  constructor(private readonly source: SourceSpec) {
+    this.summariser = summariserFor(source);
+  }
+
+  /** `json` is the record's JSON text as written to the data file. */
+  add(record: StoreRecord, json: string): void {
+    this.summariser?.add(record);
+    if (this.full) return;
+    const size = Buffer.byteLength(json, 'utf8');
+    // The preview is the first rows without gaps: once a cap is reached, later small rows stay out too.
+    if (this.rows.length >= PREVIEW_ROWS || this.bytes + size > PREVIEW_BYTES) {
+      this.full = true;
+      return;
+    }
+    this.rows.push(json);
+    this.bytes += size;
+  }
+
+  /** Writes the preview file and returns its key. */
+  async save(store: ObjectStore, stagingPrefix: string, records: number): Promise<string> {
+    const key = previewStagingKey(stagingPrefix, this.source.id);
+    const summary = this.summariser?.result();
+    const text =
+      `{"sourceId":${JSON.stringify(this.source.id)},"category":${JSON.stringify(this.source.category)},` +
+      `"records":${records},"rows":[${this.rows.join(',')}]` +
+      `${summary ? `,"summary":${JSON.stringify(summary)}` : ''}}`;
+    await store.put(key, Readable.from([Buffer.from(text, 'utf8')]), { contentType: 'application/json' });
+    return key;
+  }
+}
+
+/** Reads a preview file back; numbers become ExactNumber so row values keep every digit. */
+export function parsePreview(bytes: Buffer): SourcePreview {
+  const value = parse(bytes.toString('utf8'), undefined, (text) => new ExactNumber(text)) as Value;
+  if (!isPlainObject(value) || typeof value.sourceId !== 'string' || typeof value.category !== 'string') {
+    throw new Error('Malformed preview file');
+  }
+  const rows = Array.isArray(value.rows) ? value.rows.filter(isPlainObject) : [];
+  const records = value.records instanceof ExactNumber ? Number(value.records.text) : rows.length;
+  const summary = isPlainObject(value.summary) ? summaryOf(value.summary) : undefined;
+  return {
+    sourceId: value.sourceId,
+    category: value.category,
+    records,
+    rows,
+    ...(summary ? { summary } : {}),
+  };
+}
+
+/**
+ * The summary was written with JSON.stringify from a Summary: its counts are small integers, so a
+ * plain JSON round trip of that part is exact.
+ */
+function summaryOf(value: { [field: string]: Value }): Summary | undefined {
+  const plain: unknown = JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (v instanceof ExactNumber ? Number(v.text) : v)),
+  );
+  const kind = (plain as { kind?: unknown }).kind;
+  return kind === 'money' || kind === 'timeline' ? (plain as Summary) : undefined;
+}

@@ -1,0 +1,151 @@
+import type { SourceSpec } from '../data-map/data-map';
+import { ExactNumber, type StoreRecord, type Value } from '../values';
+
+/**
+ * Small aggregates computed while a source streams past, so the offline viewer can show totals
+ * over every record although it only embeds the first few hundred. They ride in the preview file
+ * (never in Step Functions state) and stay small: one entry per currency or per month.
+ */
+export type Summary = MoneySummary | TimelineSummary;
+
+export interface MoneySummary {
+  kind: 'money';
+  /** Records that had an amount and a currency. */
+  count: number;
+  /** Exact decimal text, e.g. "1234.5"; summed as scaled BigInts, never as floats. */
+  totals: { currency: string; count: number; total: string }[];
+}
+
+export interface TimelineSummary {
+  kind: 'timeline';
+  /** Oldest month first; "YYYY-MM" in UTC, as recorded. */
+  months: {
+    month: string;
+    matches: number;
+    wins: number;
+    losses: number;
+    draws: number;
+    /** Seconds of sessions and matches, exact integer text. */
+    playSeconds: string;
+  }[];
+}
+
+export interface Summariser {
+  add(record: StoreRecord): void;
+  result(): Summary;
+}
+
+/**
+ * Picks a summariser by what the source's records hold rather than by its name, so a new store
+ * with the same shape (a shop, a second game) gets the same totals without code changes.
+ */
+export function summariserFor(source: SourceSpec): Summariser | undefined {
+  const fields = new Set(source.fields.filter((f) => f.rule !== 'omit').map((f) => f.name));
+  if (fields.has('amount') && fields.has('currency')) return new MoneySummariser();
+  if (fields.has('kind') && fields.has('recordedAt')) return new TimelineSummariser();
+  return undefined;
+}
+
+/** A decimal as digits × 10^-scale: "12.50" is 1250n with scale 2. */
+interface Scaled {
+  digits: bigint;
+  scale: number;
+}
+
+// Exponents beyond this are not amounts or durations; skipping them keeps a hostile "1e999999999"
+// from allocating a gigantic BigInt.
+const MAX_EXPONENT = 400;
+
+export function parseDecimal(value: Value | undefined): Scaled | undefined {
+  const text = value instanceof ExactNumber ? value.text : typeof value === 'string' ? value.trim() : '';
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match) return undefined;
+  const [, sign = '', whole = '', fraction = '', exponentText = '0'] = match;
+  const exponent = Number(exponentText);
+  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > MAX_EXPONENT) return undefined;
+  let digits = BigInt(`${sign}${whole}${fraction}`);
+  let scale = fraction.length - exponent;
+  if (scale < 0) {
+    digits *= 10n ** BigInt(-scale);
+    scale = 0;
+  }
+  return { digits, scale };
+}
+
+export function addDecimal(a: Scaled, b: Scaled): Scaled {
+  const scale = Math.max(a.scale, b.scale);
+  return {
+    digits: a.digits * 10n ** BigInt(scale - a.scale) + b.digits * 10n ** BigInt(scale - b.scale),
+    scale,
+  };
+}
+
+/** Canonical decimal text: no exponent, no trailing fraction zeros ("12.5", "-0.05", "3"). */
+export function decimalText({ digits, scale }: Scaled): string {
+  const negative = digits < 0n;
+  const abs = (negative ? -digits : digits).toString().padStart(scale + 1, '0');
+  const whole = abs.slice(0, abs.length - scale);
+  const fraction = abs.slice(abs.length - scale).replace(/0+$/, '');
+  const text = fraction ? `${whole}.${fraction}` : whole;
+  return negative && text !== '0' ? `-${text}` : text;
+}
+
+const ZERO: Scaled = { digits: 0n, scale: 0 };
+
+class MoneySummariser implements Summariser {
+  private count = 0;
+  private readonly byCurrency = new Map<string, { count: number; total: Scaled }>();
+
+  add(record: StoreRecord): void {
+    const amount = parseDecimal(record.amount);
+    const currency = record.currency;
+    if (!amount || typeof currency !== 'string' || currency === '') return;
+    const entry = this.byCurrency.get(currency) ?? { count: 0, total: ZERO };
+    this.byCurrency.set(currency, { count: entry.count + 1, total: addDecimal(entry.total, amount) });
+    this.count++;
+  }
+
+  result(): MoneySummary {
+    const totals = [...this.byCurrency]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([currency, { count, total }]) => ({ currency, count, total: decimalText(total) }));
+    return { kind: 'money', count: this.count, totals };
+  }
+}
+
+interface Month {
+  matches: number;
+  wins: number;
+  losses: number;
+  draws: number;
+  play: Scaled;
+}
+
+class TimelineSummariser implements Summariser {
+  private readonly months = new Map<string, Month>();
+
+  add(record: StoreRecord): void {
+    const at = record.recordedAt;
+    const month = typeof at === 'string' && /^\d{4}-\d{2}/.test(at) ? at.slice(0, 7) : undefined;
+    if (!month) return;
+    const entry = this.months.get(month) ?? { matches: 0, wins: 0, losses: 0, draws: 0, play: ZERO };
+    if (record.kind === 'match') {
+      entry.matches++;
+      if (record.result === 'win') entry.wins++;
+      else if (record.result === 'loss') entry.losses++;
+      else if (record.result === 'draw') entry.draws++;
+    }
+    if (record.kind === 'match' || record.kind === 'session') {
+      const duration = parseDecimal(record.durationSec);
+      if (duration) entry.play = addDecimal(entry.play, duration);
+    }
+    this.months.set(month, entry);
+  }
+
+  result(): TimelineSummary {
+    const months = [...this.months]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([month, { play, ...counts }]) => ({ month, ...counts, playSeconds: decimalText(play) }));
+    return { kind: 'timeline', months };
+  }
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import type { Art15Facts } from '../archive/manifest';
+import type { DataMap } from './data-map';
+
+/**
+ * The privacy notice as data (config/privacy-notice.json): who the controller is, the player's
+ * rights, and per category of the data map the facts GDPR Art. 15(1)(a)–(h) and 15(2) require
+ * beside the copy. Ops write it with the privacy team; it is validated against the data map so
+ * that no category can ship without its facts.
+ */
+
+// W3C Data Privacy Vocabulary terms are written as CURIEs ("dpv:Contract").
+const dpv = z.string().regex(/^dpv(-[a-z]+)?:[A-Z][A-Za-z0-9]*$/, 'a DPV term such as "dpv:Contract"');
+const text = z.string().trim().min(1);
+
+// An ISO 8601 duration of whole units, e.g. P30D, P3Y, P1Y6M, PT12H.
+const isoDuration = z
+  .string()
+  .regex(
+    /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+    'an ISO 8601 duration such as "P30D" or "P3Y"',
+  );
+
+const factsSchema = z
+  .object({
+    purposes: z.array(z.object({ text, dpv: dpv.optional() }).strict()).min(1),
+    legalBasis: z
+      .object({
+        article: z.enum(['6(1)(a)', '6(1)(b)', '6(1)(c)', '6(1)(d)', '6(1)(e)', '6(1)(f)']),
+        text,
+        dpv: dpv.optional(),
+      })
+      .strict(),
+    recipients: z
+      .array(
+        z
+          .object({
+            name: text,
+            role: text,
+            country: z
+              .string()
+              .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code')
+              .optional(),
+            dpv: dpv.optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    retention: z.object({ rule: text, period: isoDuration.optional(), dpv: dpv.optional() }).strict(),
+    source: z
+      .object({
+        kind: z.enum(['the player', 'observed', 'derived', 'third party']),
+        text: text.optional(),
+        dpv: dpv.optional(),
+      })
+      .strict(),
+    automatedDecision: z
+      .object({ logic: text, significance: text, consequences: text, humanReview: text })
+      .strict()
+      .nullable(),
+    thirdCountryTransfers: z.array(z.object({ country: text, safeguard: text }).strict()),
+  })
+  .strict();
+
+const contactSchema = z
+  .object({
+    name: text,
+    address: text.optional(),
+    email: z.email(),
+    url: z.url().optional(),
+  })
+  .strict();
+
+const noticeSchema = z
+  .object({
+    version: z.literal(1),
+    /** The notice version players accept; stamped into each archive. */
+    policyVersion: text,
+    controller: contactSchema.extend({ organisationNumber: text.optional(), country: text }).strict(),
+    dpo: contactSchema,
+    supervisoryAuthority: contactSchema.extend({ country: text }).strict(),
+    rights: z
+      .object({
+        summary: text,
+        items: z.array(z.object({ article: text, name: text, text }).strict()).min(1),
+        howToExercise: text,
+        complaint: text,
+      })
+      .strict(),
+    categories: z.record(z.string(), factsSchema),
+  })
+  .strict();
+
+export type PrivacyNotice = z.infer<typeof noticeSchema>;
+
+// Compile-time check that the schema yields exactly the manifest's Art15Facts, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const factsMatchManifest: Same<z.infer<typeof factsSchema>, Art15Facts> = true;
+void factsMatchManifest;
+
+export class PrivacyNoticeError extends Error {
+  override name = 'PrivacyNoticeError';
+}
+
+/**
+ * Validates a parsed privacy notice against the data map. Every category of the map needs its
+ * facts (a category without them would reach the player with no purpose, basis or retention),
+ * and facts for a category the map does not have are a typo to fix. All problems are listed.
+ */
+export function parsePrivacyNotice(input: unknown, dataMap: DataMap): PrivacyNotice {
+  const result = noticeSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new PrivacyNoticeError(`The privacy notice is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  const notice = result.data;
+  const known = new Set(dataMap.categories.map((c) => c.id));
+  const problems = [
+    ...dataMap.categories
+      .filter((c) => !notice.categories[c.id])
+      .map((c) => `categories: no Art. 15 facts for category "${c.id}" (${c.title}); add them`),
+    ...Object.keys(notice.categories)
+      .filter((id) => !known.has(id))
+      .map((id) => `categories.${id}: the data map has no category "${id}"`),
+  ];
+  if (problems.length > 0) {
+    throw new PrivacyNoticeError(
+      `The privacy notice does not match the data map:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  return notice;
+}
+
+/** The facts of one category; parsePrivacyNotice guarantees they exist for every mapped category. */
+export function factsFor(notice: PrivacyNotice, categoryId: string): Art15Facts {
+  const facts = notice.categories[categoryId];
+  if (!facts) throw new PrivacyNoticeError(`No Art. 15 facts for category "${categoryId}"`);
+  return facts;
+}
+
+/**
+ * Art. 20 covers data the player provided (including what they generated by using the game:
+ * "observed") and that is processed on consent or contract; everything else is theirs to see
+ * under Art. 15 but not part of the portability set.
+ */
+export function isPortable(facts: Art15Facts): boolean {
+  const provided = facts.source.kind === 'the player' || facts.source.kind === 'observed';
+  const basis = facts.legalBasis.article === '6(1)(a)' || facts.legalBasis.article === '6(1)(b)';
+  return provided && basis;
+}

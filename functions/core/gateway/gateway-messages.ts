@@ -1,0 +1,240 @@
+/**
+ * Text of the download gateway's pages in every language the game supports. Each locale is a
+ * full record of the English keys, so a missing translation fails the type check instead of
+ * showing a key to a player. `{name}` marks a value filled in at use (HTML-escaped there).
+ */
+import { type ArchiveLocale, resolveArchiveLocale } from '../i18n/archive-messages';
+
+export type GatewayLocale = ArchiveLocale;
+
+/** The grant's locale decides; region tags fold to their language, anything unknown to English. */
+export const resolveGatewayLocale: (tag: string | undefined) => GatewayLocale = resolveArchiveLocale;
+
+const en = {
+  landingTitle: 'Your data is ready',
+  landingIntro:
+    'This is the copy of the personal data we hold about your account that you asked for. Check what is inside, then download it.',
+  archive: 'Archive',
+  fileName: 'File',
+  size: 'Size',
+  contents: 'What is inside',
+  category: 'Category',
+  records: 'Records',
+  noCategories: 'The archive holds no records: we hold no stored data about your account.',
+  expires: 'Link valid until',
+  timeLeft: 'Time left',
+  downloadsLeft: 'Downloads left',
+  downloadsLeftValue: '{left} of {max}',
+  downloadButton: 'Download ({size})',
+  downloadNote:
+    'Each press of the button counts as one download. The archive is a ZIP file: open index.html inside it to read your data in a browser.',
+  notFoundTitle: 'Link not found',
+  notFoundText:
+    'This download link does not exist. Check that you copied the whole link from the e-mail, or ask for a new copy of your data.',
+  expiredTitle: 'This link has expired',
+  expiredText: 'The download link was valid until {date}. The archive has been deleted.',
+  usedUpTitle: 'This link has been used up',
+  usedUpText: 'The archive has already been downloaded {max} times, the most this link allows.',
+  revokedTitle: 'This link has been withdrawn',
+  revokedText:
+    'The download link was withdrawn, for example because you reported that you did not ask for it.',
+  askAgain:
+    'You can ask for a new copy of your data at any time in the account portal of the game, under Privacy. You will get a new e-mail with a new link.',
+  askAgainLink: 'Open the account portal',
+  tooManyTitle: 'Too many attempts',
+  tooManyText: 'Too many unknown links were opened from your network. Please try again in {minutes} minutes.',
+  errorTitle: 'Something went wrong',
+  errorText: 'We could not answer this request. Please try again in a few minutes; your link still works.',
+};
+
+export type GatewayMessages = { readonly [K in keyof typeof en]: string };
+
+const de: GatewayMessages = {
+  landingTitle: 'Ihre Daten sind bereit',
+  landingIntro:
+    'Dies ist die von Ihnen angeforderte Kopie der personenbezogenen Daten, die wir zu Ihrem Konto speichern. Prüfen Sie den Inhalt und laden Sie sie dann herunter.',
+  archive: 'Archiv',
+  fileName: 'Datei',
+  size: 'Größe',
+  contents: 'Inhalt',
+  category: 'Kategorie',
+  records: 'Einträge',
+  noCategories: 'Das Archiv enthält keine Einträge: Wir speichern keine Daten zu Ihrem Konto.',
+  expires: 'Link gültig bis',
+  timeLeft: 'Verbleibende Zeit',
+  downloadsLeft: 'Verbleibende Downloads',
+  downloadsLeftValue: '{left} von {max}',
+  downloadButton: 'Herunterladen ({size})',
+  downloadNote:
+    'Jeder Klick auf die Schaltfläche zählt als ein Download. Das Archiv ist eine ZIP-Datei: Öffnen Sie darin index.html, um Ihre Daten im Browser zu lesen.',
+  notFoundTitle: 'Link nicht gefunden',
+  notFoundText:
+    'Diesen Download-Link gibt es nicht. Prüfen Sie, ob Sie den ganzen Link aus der E-Mail kopiert haben, oder fordern Sie eine neue Kopie Ihrer Daten an.',
+  expiredTitle: 'Dieser Link ist abgelaufen',
+  expiredText: 'Der Download-Link war bis {date} gültig. Das Archiv wurde gelöscht.',
+  usedUpTitle: 'Dieser Link ist aufgebraucht',
+  usedUpText: 'Das Archiv wurde bereits {max}-mal heruntergeladen, so oft wie dieser Link erlaubt.',
+  revokedTitle: 'Dieser Link wurde zurückgezogen',
+  revokedText:
+    'Der Download-Link wurde zurückgezogen, zum Beispiel weil Sie gemeldet haben, dass Sie ihn nicht angefordert haben.',
+  askAgain:
+    'Sie können jederzeit im Kontoportal des Spiels unter „Datenschutz“ eine neue Kopie Ihrer Daten anfordern. Sie erhalten dann eine neue E-Mail mit einem neuen Link.',
+  askAgainLink: 'Kontoportal öffnen',
+  tooManyTitle: 'Zu viele Versuche',
+  tooManyText:
+    'Aus Ihrem Netzwerk wurden zu viele unbekannte Links geöffnet. Bitte versuchen Sie es in {minutes} Minuten erneut.',
+  errorTitle: 'Etwas ist schiefgelaufen',
+  errorText:
+    'Wir konnten diese Anfrage nicht beantworten. Bitte versuchen Sie es in einigen Minuten erneut; Ihr Link funktioniert weiterhin.',
+};
+
+const fr: GatewayMessages = {
+  landingTitle: 'Vos données sont prêtes',
+  landingIntro:
+    'Voici la copie des données personnelles que nous détenons sur votre compte, que vous avez demandée. Vérifiez son contenu, puis téléchargez-la.',
+  archive: 'Archive',
+  fileName: 'Fichier',
+  size: 'Taille',
+  contents: 'Contenu',
+  category: 'Catégorie',
+  records: 'Enregistrements',
+  noCategories:
+    'L’archive ne contient aucun enregistrement : nous ne conservons aucune donnée sur votre compte.',
+  expires: 'Lien valable jusqu’au',
+  timeLeft: 'Temps restant',
+  downloadsLeft: 'Téléchargements restants',
+  downloadsLeftValue: '{left} sur {max}',
+  downloadButton: 'Télécharger ({size})',
+  downloadNote:
+    'Chaque clic sur le bouton compte comme un téléchargement. L’archive est un fichier ZIP : ouvrez index.html qu’elle contient pour lire vos données dans un navigateur.',
+  notFoundTitle: 'Lien introuvable',
+  notFoundText:
+    'Ce lien de téléchargement n’existe pas. Vérifiez que vous avez copié le lien complet depuis l’e-mail, ou demandez une nouvelle copie de vos données.',
+  expiredTitle: 'Ce lien a expiré',
+  expiredText: 'Le lien de téléchargement était valable jusqu’au {date}. L’archive a été supprimée.',
+  usedUpTitle: 'Ce lien a été épuisé',
+  usedUpText: 'L’archive a déjà été téléchargée {max} fois, le maximum autorisé par ce lien.',
+  revokedTitle: 'Ce lien a été retiré',
+  revokedText:
+    'Le lien de téléchargement a été retiré, par exemple parce que vous avez signalé ne pas l’avoir demandé.',
+  askAgain:
+    'Vous pouvez demander à tout moment une nouvelle copie de vos données dans le portail de compte du jeu, rubrique Confidentialité. Vous recevrez un nouvel e-mail avec un nouveau lien.',
+  askAgainLink: 'Ouvrir le portail de compte',
+  tooManyTitle: 'Trop de tentatives',
+  tooManyText:
+    'Trop de liens inconnus ont été ouverts depuis votre réseau. Réessayez dans {minutes} minutes.',
+  errorTitle: 'Une erreur s’est produite',
+  errorText:
+    'Nous n’avons pas pu répondre à cette demande. Réessayez dans quelques minutes ; votre lien fonctionne toujours.',
+};
+
+const nb: GatewayMessages = {
+  landingTitle: 'Dataene dine er klare',
+  landingIntro:
+    'Dette er kopien du ba om av personopplysningene vi har om kontoen din. Se hva den inneholder, og last den deretter ned.',
+  archive: 'Arkiv',
+  fileName: 'Fil',
+  size: 'Størrelse',
+  contents: 'Innhold',
+  category: 'Kategori',
+  records: 'Oppføringer',
+  noCategories: 'Arkivet inneholder ingen oppføringer: vi lagrer ingen data om kontoen din.',
+  expires: 'Lenken gjelder til',
+  timeLeft: 'Tid igjen',
+  downloadsLeft: 'Nedlastinger igjen',
+  downloadsLeftValue: '{left} av {max}',
+  downloadButton: 'Last ned ({size})',
+  downloadNote:
+    'Hvert trykk på knappen teller som én nedlasting. Arkivet er en ZIP-fil: åpne index.html i den for å lese dataene dine i en nettleser.',
+  notFoundTitle: 'Fant ikke lenken',
+  notFoundText:
+    'Denne nedlastingslenken finnes ikke. Sjekk at du kopierte hele lenken fra e-posten, eller be om en ny kopi av dataene dine.',
+  expiredTitle: 'Denne lenken er utløpt',
+  expiredText: 'Nedlastingslenken gjaldt til {date}. Arkivet er slettet.',
+  usedUpTitle: 'Denne lenken er brukt opp',
+  usedUpText: 'Arkivet er allerede lastet ned {max} ganger, så mange som denne lenken tillater.',
+  revokedTitle: 'Denne lenken er trukket tilbake',
+  revokedText: 'Nedlastingslenken ble trukket tilbake, for eksempel fordi du meldte at du ikke ba om den.',
+  askAgain:
+    'Du kan når som helst be om en ny kopi av dataene dine i spillets kontoportal, under Personvern. Du får en ny e-post med en ny lenke.',
+  askAgainLink: 'Åpne kontoportalen',
+  tooManyTitle: 'For mange forsøk',
+  tooManyText: 'For mange ukjente lenker ble åpnet fra nettverket ditt. Prøv igjen om {minutes} minutter.',
+  errorTitle: 'Noe gikk galt',
+  errorText:
+    'Vi kunne ikke svare på denne forespørselen. Prøv igjen om noen minutter; lenken din virker fortsatt.',
+};
+
+const da: GatewayMessages = {
+  landingTitle: 'Dine data er klar',
+  landingIntro:
+    'Dette er den kopi, du bad om, af de personoplysninger, vi har om din konto. Se, hvad den indeholder, og download den derefter.',
+  archive: 'Arkiv',
+  fileName: 'Fil',
+  size: 'Størrelse',
+  contents: 'Indhold',
+  category: 'Kategori',
+  records: 'Poster',
+  noCategories: 'Arkivet indeholder ingen poster: vi gemmer ingen data om din konto.',
+  expires: 'Linket gælder til',
+  timeLeft: 'Tid tilbage',
+  downloadsLeft: 'Downloads tilbage',
+  downloadsLeftValue: '{left} af {max}',
+  downloadButton: 'Download ({size})',
+  downloadNote:
+    'Hvert tryk på knappen tæller som én download. Arkivet er en ZIP-fil: åbn index.html i den for at læse dine data i en browser.',
+  notFoundTitle: 'Linket blev ikke fundet',
+  notFoundText:
+    'Dette downloadlink findes ikke. Kontrollér, at du har kopieret hele linket fra e-mailen, eller bed om en ny kopi af dine data.',
+  expiredTitle: 'Dette link er udløbet',
+  expiredText: 'Downloadlinket gjaldt til {date}. Arkivet er slettet.',
+  usedUpTitle: 'Dette link er brugt op',
+  usedUpText: 'Arkivet er allerede downloadet {max} gange, så mange som dette link tillader.',
+  revokedTitle: 'Dette link er trukket tilbage',
+  revokedText:
+    'Downloadlinket er trukket tilbage, for eksempel fordi du meldte, at du ikke havde bedt om det.',
+  askAgain:
+    'Du kan til enhver tid bede om en ny kopi af dine data i spillets kontoportal under Privatliv. Du får en ny e-mail med et nyt link.',
+  askAgainLink: 'Åbn kontoportalen',
+  tooManyTitle: 'For mange forsøg',
+  tooManyText: 'For mange ukendte links blev åbnet fra dit netværk. Prøv igen om {minutes} minutter.',
+  errorTitle: 'Noget gik galt',
+  errorText:
+    'Vi kunne ikke besvare denne forespørgsel. Prøv igen om et par minutter; dit link virker stadig.',
+};
+
+const th: GatewayMessages = {
+  landingTitle: 'ข้อมูลของคุณพร้อมแล้ว',
+  landingIntro: 'นี่คือสำเนาข้อมูลส่วนบุคคลที่เราเก็บไว้เกี่ยวกับบัญชีของคุณตามที่คุณร้องขอ ตรวจสอบสิ่งที่อยู่ภายใน แล้วดาวน์โหลด',
+  archive: 'ไฟล์เก็บถาวร',
+  fileName: 'ไฟล์',
+  size: 'ขนาด',
+  contents: 'สิ่งที่อยู่ภายใน',
+  category: 'หมวดหมู่',
+  records: 'รายการ',
+  noCategories: 'ไฟล์เก็บถาวรไม่มีรายการใด ๆ เราไม่ได้เก็บข้อมูลเกี่ยวกับบัญชีของคุณ',
+  expires: 'ลิงก์ใช้ได้จนถึง',
+  timeLeft: 'เวลาที่เหลือ',
+  downloadsLeft: 'จำนวนดาวน์โหลดที่เหลือ',
+  downloadsLeftValue: '{left} จาก {max}',
+  downloadButton: 'ดาวน์โหลด ({size})',
+  downloadNote:
+    'การกดปุ่มแต่ละครั้งนับเป็นการดาวน์โหลดหนึ่งครั้ง ไฟล์เก็บถาวรเป็นไฟล์ ZIP: เปิด index.html ที่อยู่ภายในเพื่ออ่านข้อมูลของคุณในเบราว์เซอร์',
+  notFoundTitle: 'ไม่พบลิงก์',
+  notFoundText: 'ไม่มีลิงก์ดาวน์โหลดนี้ ตรวจสอบว่าคุณคัดลอกลิงก์ทั้งหมดจากอีเมลแล้ว หรือขอสำเนาข้อมูลของคุณใหม่',
+  expiredTitle: 'ลิงก์นี้หมดอายุแล้ว',
+  expiredText: 'ลิงก์ดาวน์โหลดใช้ได้จนถึง {date} ไฟล์เก็บถาวรถูกลบแล้ว',
+  usedUpTitle: 'ลิงก์นี้ถูกใช้ครบแล้ว',
+  usedUpText: 'ไฟล์เก็บถาวรถูกดาวน์โหลดไปแล้ว {max} ครั้ง ซึ่งเป็นจำนวนสูงสุดที่ลิงก์นี้อนุญาต',
+  revokedTitle: 'ลิงก์นี้ถูกเพิกถอนแล้ว',
+  revokedText: 'ลิงก์ดาวน์โหลดถูกเพิกถอน เช่น เพราะคุณแจ้งว่าคุณไม่ได้ร้องขอ',
+  askAgain:
+    'คุณสามารถขอสำเนาข้อมูลของคุณใหม่ได้ทุกเมื่อในพอร์ทัลบัญชีของเกม ในส่วนความเป็นส่วนตัว คุณจะได้รับอีเมลฉบับใหม่พร้อมลิงก์ใหม่',
+  askAgainLink: 'เปิดพอร์ทัลบัญชี',
+  tooManyTitle: 'พยายามหลายครั้งเกินไป',
+  tooManyText: 'มีการเปิดลิงก์ที่ไม่รู้จักจากเครือข่ายของคุณมากเกินไป โปรดลองอีกครั้งใน {minutes} นาที',
+  errorTitle: 'เกิดข้อผิดพลาด',
+  errorText: 'เราไม่สามารถตอบคำขอนี้ได้ โปรดลองอีกครั้งในอีกสักครู่ ลิงก์ของคุณยังใช้ได้',
+};
+
+export const gatewayMessages: Readonly<Record<GatewayLocale, GatewayMessages>> = { en, de, fr, nb, da, th };

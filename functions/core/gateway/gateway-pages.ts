@@ -1,0 +1,119 @@
+import { formatMessage } from '../i18n/archive-messages';
+import { formatBytes, formatCount, formatDateTime, formatTimeLeft } from '../i18n/formats';
+import type { DownloadGrant, GrantStatus } from '../requests/grant';
+import { type GatewayLocale, gatewayMessages, resolveGatewayLocale } from './gateway-messages';
+import { escapeHtml, page } from './html';
+
+export type GoneReason = Exclude<GrantStatus, 'usable'>;
+
+export interface PageOptions {
+  /** Where a player asks for a new export (the game's account portal); shown on 404 and 410 pages. */
+  portalUrl?: string;
+  /** A category's title for the player (e.g. from the privacy notice); the category id otherwise. */
+  categoryTitle?: (categoryId: string, locale: GatewayLocale) => string | undefined;
+}
+
+/** Fills a message and escapes the result: the template and every value are plain text. */
+function text(template: string, values: Readonly<Record<string, string | number>> = {}): string {
+  return escapeHtml(formatMessage(template, values));
+}
+
+export function landingPage(
+  grant: DownloadGrant,
+  token: string,
+  now: Date,
+  options: PageOptions = {},
+): string {
+  const locale = resolveGatewayLocale(grant.locale);
+  const m = gatewayMessages[locale];
+  const size = formatBytes(locale, grant.archiveBytes);
+  const left = Math.max(0, grant.maxDownloads - grant.downloads);
+  const categories = Object.entries(grant.recordsByCategory);
+  const rows = categories
+    .map(([id, count]) => {
+      const title = options.categoryTitle?.(id, locale) ?? id;
+      return `<tr><td>${escapeHtml(title)}</td><td class="n">${escapeHtml(formatCount(locale, count))}</td></tr>`;
+    })
+    .join('');
+  const contents =
+    categories.length === 0
+      ? `<p>${text(m.noCategories)}</p>`
+      : `<table><thead><tr><th>${text(m.category)}</th><th class="n">${text(m.records)}</th></tr></thead><tbody>${rows}</tbody></table>`;
+  // The token is [A-Za-z0-9_-] (checked before any lookup), escaped anyway: no value reaches the page raw.
+  const action = `/d/${encodeURIComponent(token)}/download`;
+  const body = [
+    `<h1>${text(m.landingTitle)}</h1>`,
+    `<p>${text(m.landingIntro)}</p>`,
+    `<h2>${text(m.archive)}</h2>`,
+    '<dl>',
+    `<dt>${text(m.fileName)}</dt><dd>${escapeHtml(grant.fileName)}</dd>`,
+    `<dt>${text(m.size)}</dt><dd>${escapeHtml(size)}</dd>`,
+    `<dt>${text(m.expires)}</dt><dd>${escapeHtml(formatDateTime(locale, grant.expiresAt))}</dd>`,
+    `<dt>${text(m.timeLeft)}</dt><dd>${escapeHtml(formatTimeLeft(locale, now, grant.expiresAt))}</dd>`,
+    `<dt>${text(m.downloadsLeft)}</dt><dd>${text(m.downloadsLeftValue, {
+      left: formatCount(locale, left),
+      max: formatCount(locale, grant.maxDownloads),
+    })}</dd>`,
+    '</dl>',
+    `<h2>${text(m.contents)}</h2>`,
+    contents,
+    // A form, not a link: only a deliberate press (POST) counts a download; prefetchers only GET.
+    `<form method="post" action="${escapeHtml(action)}"><button type="submit">${text(m.downloadButton, { size })}</button></form>`,
+    `<p class="note">${text(m.downloadNote)}</p>`,
+  ].join('\n');
+  return page(locale, m.landingTitle, body);
+}
+
+function askAgain(locale: GatewayLocale, options: PageOptions): string {
+  const m = gatewayMessages[locale];
+  const link = options.portalUrl
+    ? `<p><a href="${escapeHtml(options.portalUrl)}">${text(m.askAgainLink)}</a></p>`
+    : '';
+  return `<p>${text(m.askAgain)}</p>${link}`;
+}
+
+/** 410: says which of expired / used up / withdrawn happened, in the grant's language. */
+export function gonePage(reason: GoneReason, grant: DownloadGrant, options: PageOptions = {}): string {
+  const locale = resolveGatewayLocale(grant.locale);
+  const m = gatewayMessages[locale];
+  const [title, detail] =
+    reason === 'expired'
+      ? [m.expiredTitle, text(m.expiredText, { date: formatDateTime(locale, grant.expiresAt) })]
+      : reason === 'used-up'
+        ? [m.usedUpTitle, text(m.usedUpText, { max: formatCount(locale, grant.maxDownloads) })]
+        : [m.revokedTitle, text(m.revokedText)];
+  return page(
+    locale,
+    title,
+    `<h1>${text(title)}</h1>\n<p data-reason="${escapeHtml(reason)}">${detail}</p>\n${askAgain(locale, options)}`,
+  );
+}
+
+/** 404: the grant is unknown, so its language is too: English. */
+export function notFoundPage(options: PageOptions = {}): string {
+  const m = gatewayMessages.en;
+  return page(
+    'en',
+    m.notFoundTitle,
+    `<h1>${text(m.notFoundTitle)}</h1>\n<p>${text(m.notFoundText)}</p>\n${askAgain('en', options)}`,
+  );
+}
+
+export function tooManyPage(retryAfterSeconds: number): string {
+  const m = gatewayMessages.en;
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return page(
+    'en',
+    m.tooManyTitle,
+    `<h1>${text(m.tooManyTitle)}</h1>\n<p>${text(m.tooManyText, { minutes })}</p>`,
+  );
+}
+
+export function errorPage(): string {
+  const m = gatewayMessages.en;
+  return page('en', m.errorTitle, `<h1>${text(m.errorTitle)}</h1>\n<p>${text(m.errorText)}</p>`);
+}
+
+export function methodNotAllowedPage(): string {
+  return page('en', 'Method not allowed', '<h1>Method not allowed</h1>');
+}

@@ -1,0 +1,205 @@
+import type { Clock, GrantRepository, Presigner } from '../ports';
+import { type DownloadGrant, grantStatus, hashToken, tokenMatches, tokenPattern } from '../requests/grant';
+import type { FailedLookupLimiter } from './failed-lookup-limiter';
+import {
+  errorPage,
+  gonePage,
+  landingPage,
+  methodNotAllowedPage,
+  notFoundPage,
+  type PageOptions,
+  tooManyPage,
+} from './gateway-pages';
+import { escapeHtml, page, securityHeaders } from './html';
+
+/** One HTTP request, whatever carried it (API Gateway event, node:http). */
+export interface GatewayRequest {
+  method: string;
+  /** Path without host; a query string, if any, is ignored. */
+  path: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  /** Who is asking, for the failed-lookup limiter: the source IP. */
+  clientId: string;
+}
+
+export interface GatewayResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type GatewayLogLevel = 'info' | 'warn' | 'error';
+/** Structured log line; callers pass no token, e-mail or name (only a short hash prefix). */
+export type GatewayLog = (level: GatewayLogLevel, event: string, fields?: Record<string, unknown>) => void;
+
+export interface GatewayDeps extends PageOptions {
+  grants: GrantRepository;
+  presigner: Presigner;
+  clock: Clock;
+  /** Appends the download to the request's audit trail (owned by the request repository). */
+  recordDownload(grant: DownloadGrant, at: string): Promise<void>;
+  /** Optional: without one, failed lookups are not slowed down (the HTTP API throttles anyway). */
+  limiter?: FailedLookupLimiter;
+  log?: GatewayLog;
+  /** How the limiter's delay is waited; tests may pass a fake. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Life of the presigned S3 URL; capped at 300 s (default 120 s). */
+  presignSeconds?: number;
+}
+
+/** The longest a presigned URL may live: it is used at once by the browser that was redirected. */
+export const MAX_PRESIGN_SECONDS = 300;
+
+const tokenRoute = /^\/d\/([^/]*)(\/download)?\/?$/;
+
+/**
+ * The download gateway, free of any transport. GET /d/{token} shows what the link gives and has
+ * no side effect (mail scanners prefetch links); POST /d/{token}/download counts one download
+ * atomically, audits it and redirects to a fresh, minutes-long presigned S3 URL.
+ */
+export async function handleGatewayRequest(
+  deps: GatewayDeps,
+  request: GatewayRequest,
+): Promise<GatewayResponse> {
+  const log = deps.log ?? consoleLog;
+  try {
+    return await route(deps, request, log);
+  } catch (error) {
+    // A plain page for the player; the log gets the error without any token or hash in it.
+    log('error', 'gateway-failed', { error: redact(describeError(error)) });
+    return respond(500, errorPage());
+  }
+}
+
+async function route(deps: GatewayDeps, request: GatewayRequest, log: GatewayLog): Promise<GatewayResponse> {
+  const method = request.method.toUpperCase();
+  const path = request.path.split('?')[0] ?? '';
+  const match = tokenRoute.exec(path);
+  // Anything outside /d/ (favicon.ico, robots.txt, a typo) is a plain 404 that counts as no guess.
+  if (!match) return headAware(method, respond(404, notFoundPage(deps)));
+
+  const token = match[1] ?? '';
+  const isDownload = match[2] !== undefined;
+  const allowed = isDownload ? ['POST'] : ['GET', 'HEAD'];
+  if (!allowed.includes(method)) {
+    return {
+      ...respond(405, methodNotAllowedPage()),
+      headers: { ...securityHeaders(), Allow: allowed.join(', ') },
+    };
+  }
+
+  const now = deps.clock.now();
+  const limited = await applyLimiter(deps, request.clientId, now.getTime());
+  if (limited) {
+    log('warn', 'lookup-limited', { retryAfterSeconds: limited.headers['Retry-After'] });
+    return headAware(method, limited);
+  }
+
+  const grant = await lookUp(deps, token);
+  if (!grant) {
+    deps.limiter?.recordFailure(request.clientId, now.getTime());
+    log('info', 'grant-not-found', { malformed: !tokenPattern.test(token) });
+    return headAware(method, respond(404, notFoundPage(deps)));
+  }
+
+  const status = grantStatus(grant, now);
+  if (status !== 'usable') {
+    log('info', 'grant-gone', {
+      requestId: grant.requestId,
+      reason: status,
+      route: isDownload ? 'post' : 'get',
+    });
+    return headAware(method, respond(410, gonePage(status, grant, deps)));
+  }
+  if (!isDownload) return headAware(method, respond(200, landingPage(grant, token, now, deps)));
+  return download(deps, grant, now, log);
+}
+
+async function download(deps: GatewayDeps, grant: DownloadGrant, now: Date, log: GatewayLog) {
+  // Signed before counting, so a signing failure does not cost the player a download; the URL is
+  // disclosed only once the count succeeded.
+  const seconds = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(deps.presignSeconds ?? 120)));
+  const url = await deps.presigner.presignDownload(grant.archiveKey, grant.fileName, seconds);
+
+  const outcome = await deps.grants.consume(grant.tokenHash, now);
+  if (!outcome.ok) {
+    // Lost a race (another click took the last download) or changed since the read.
+    log('info', 'download-refused', { requestId: grant.requestId, reason: outcome.reason });
+    if (outcome.reason === 'unknown') return respond(404, notFoundPage(deps));
+    return respond(410, gonePage(outcome.reason, grant, deps));
+  }
+
+  const at = now.toISOString();
+  try {
+    await deps.recordDownload(outcome.grant, at);
+  } catch (error) {
+    // The download is already counted on the grant (atomically): refusing it now would cost the
+    // player one of their downloads for our failure. Log loudly (alarm) instead; the count on
+    // the grant still shows that it happened.
+    log('error', 'download-audit-failed', {
+      requestId: grant.requestId,
+      error: redact(describeError(error)),
+    });
+  }
+  log('info', 'download-granted', {
+    requestId: grant.requestId,
+    grant: grant.tokenHash.slice(0, 8),
+    downloads: outcome.grant.downloads,
+    maxDownloads: outcome.grant.maxDownloads,
+  });
+  const body = page('en', 'Download', `<p><a href="${escapeHtml(url)}">Download</a></p>`);
+  return { status: 303, headers: { ...securityHeaders(), Location: url }, body };
+}
+
+/** Validates the token's shape before any lookup, then looks it up by hash and compares in constant time. */
+async function lookUp(deps: GatewayDeps, token: string): Promise<DownloadGrant | undefined> {
+  if (!tokenPattern.test(token)) return undefined;
+  const grant = await deps.grants.get(hashToken(token));
+  if (!grant || !tokenMatches(token, grant.tokenHash)) return undefined;
+  return grant;
+}
+
+async function applyLimiter(
+  deps: GatewayDeps,
+  clientId: string,
+  now: number,
+): Promise<GatewayResponse | undefined> {
+  const decision = deps.limiter?.check(clientId, now);
+  if (!decision || decision.kind === 'allow') return undefined;
+  if (decision.kind === 'delay') {
+    await (deps.sleep ?? sleep)(decision.ms);
+    return undefined;
+  }
+  const response = respond(429, tooManyPage(decision.retryAfterSeconds));
+  response.headers['Retry-After'] = String(decision.retryAfterSeconds);
+  return response;
+}
+
+function respond(status: number, body: string): GatewayResponse {
+  return { status, headers: securityHeaders(), body };
+}
+
+function headAware(method: string, response: GatewayResponse): GatewayResponse {
+  return method === 'HEAD' ? { ...response, body: '' } : response;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Tokens (43 base64url chars) and token hashes (64 hex) must not reach a log, even inside a message. */
+export function redact(text: string): string {
+  return text.replace(/[0-9a-f]{64}/gi, '[hash]').replace(/[A-Za-z0-9_-]{43}/g, '[token]');
+}
+
+const consoleLog: GatewayLog = (level, event, fields = {}) => {
+  const line = JSON.stringify({ level, event, ...fields });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.info(line);
+};

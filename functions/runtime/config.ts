@@ -1,0 +1,71 @@
+/**
+ * Configuration from the environment: read once per cold start, typed, and failing loudly with the
+ * name of what is missing or wrong (the CDK constructs set these; see lib/constructs).
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Settings every function of the pipeline shares. */
+export interface PipelineConfig {
+  /** The pipeline's own table: requests, audit trail, grants. */
+  pipelineTable: string;
+  /** The bus `ExportStatusChanged` and `ExportReady` go to. */
+  eventBusName: string;
+  /** The `source` of the events this pipeline publishes. */
+  eventSource: string;
+}
+
+export interface StartExportConfig extends PipelineConfig {
+  /** The export workflow (Step Functions state machine) that start-export starts. */
+  stateMachineArn: string;
+  /** A new request within this time of the last READY archive re-sends its link. */
+  resendCooldownMs: number;
+  /** Sources allowed to send ExportRequested (defence in depth behind the event rule); empty: any. */
+  allowedSources: string[];
+}
+
+export function readConfig(env: Env): PipelineConfig {
+  return {
+    pipelineTable: required(env, 'PIPELINE_TABLE'),
+    eventBusName: env.EVENT_BUS_NAME?.trim() || 'default',
+    eventSource: env.EVENT_SOURCE?.trim() || 'player-data-export',
+  };
+}
+
+export function readStartExportConfig(env: Env): StartExportConfig {
+  return {
+    ...readConfig(env),
+    stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
+    resendCooldownMs: hours(env, 'RESEND_COOLDOWN_HOURS', 24) * 60 * 60 * 1000,
+    allowedSources: (env.ALLOWED_EVENT_SOURCES ?? '')
+      .split(',')
+      .map((source) => source.trim())
+      .filter((source) => source !== ''),
+  };
+}
+
+export function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) {
+    throw new ConfigError(
+      `Environment variable ${name} is not set. The CDK stack sets it on the function; locally, export it before starting.`,
+    );
+  }
+  return value;
+}
+
+function hours(env: Env, name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ConfigError(
+      `Environment variable ${name} must be a number of hours ≥ 0, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}

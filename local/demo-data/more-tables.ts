@@ -1,0 +1,42 @@
+import type { StoreRecord } from '../../functions/core/values';
+import type { DemoContext } from './context';
+import { chatLogItems, privateMessageItems, supportTicketItems } from './conversations';
+import {
+  consentItems,
+  contestEntryItems,
+  linkedAccountItems,
+  sanctionItems,
+  sessionItems,
+} from './player-records';
+
+/** The demo tables behind the categories added after the first four (README: "Demo data"). */
+export const MORE_DEMO_TABLES = [
+  'consents',
+  'support-tickets',
+  'private-messages',
+  'sanctions',
+  'sessions',
+  'linked-accounts',
+  'contest-entries',
+  'chat-logs',
+] as const;
+export type MoreDemoTable = (typeof MORE_DEMO_TABLES)[number];
+
+const generators: Record<MoreDemoTable, (ctx: DemoContext) => Iterable<StoreRecord>> = {
+  consents: consentItems,
+  'support-tickets': supportTicketItems,
+  'private-messages': privateMessageItems,
+  sanctions: sanctionItems,
+  sessions: sessionItems,
+  'linked-accounts': linkedAccountItems,
+  'contest-entries': contestEntryItems,
+  'chat-logs': chatLogItems,
+};
+
+export function isMoreDemoTable(table: string): table is MoreDemoTable {
+  return (MORE_DEMO_TABLES as readonly string[]).includes(table);
+}
+
+export function moreTableItems(table: MoreDemoTable, ctx: DemoContext): Iterable<StoreRecord> {
+  return generators[table](ctx);
+}

@@ -1,0 +1,363 @@
+import type { Readable } from 'node:stream';
+import { Readable as ReadableStream } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { buildManifest } from '../../functions/core/archive/manifest';
+import { collectSource } from '../../functions/core/collect/collect-source';
+import { Pseudonymiser } from '../../functions/core/collect/pseudonymiser';
+import { retentionFilter } from '../../functions/core/collect/retention';
+import { DataMapError, parseDataMap, type SourceSpec } from '../../functions/core/data-map/data-map';
+import { defaultPrivacyNotice } from '../../functions/core/data-map/default-privacy-notice';
+import type { PrivacyNotice } from '../../functions/core/data-map/privacy-notice';
+import type { ObjectStore, SourceReader } from '../../functions/core/ports';
+import type { StoreRecord } from '../../functions/core/values';
+import type { CollectResult, CollectTask, ExportPlan } from '../../functions/core/workflow-types';
+
+const GENERATED_AT = '2026-11-23T10:00:00.000Z';
+const DAY = 86_400_000;
+const daysAgo = (days: number) => new Date(Date.parse(GENERATED_AT) - days * DAY).toISOString();
+
+/** A small map of its own, so the shipped one can grow without moving these facts. */
+const dataMap = parseDataMap({
+  version: 1,
+  identity: { source: 'players', usernameField: 'username' },
+  categories: [
+    { id: 'account', title: 'Account and profile' },
+    { id: 'forum', title: 'Forum posts' },
+    { id: 'sessions-and-devices', title: 'Logins, sessions and devices' },
+    { id: 'chat-logs', title: 'In-game chat logs' },
+    { id: 'support', title: 'Support tickets' },
+    { id: 'push-notifications', title: 'Push notifications', stored: false },
+  ],
+  sources: [
+    {
+      id: 'players',
+      category: 'account',
+      kind: 'dynamodb',
+      table: 'players',
+      key: { partition: 'playerId' },
+      fields: [{ name: 'playerId', type: 'string' }],
+    },
+    {
+      id: 'forum-posts',
+      category: 'forum',
+      kind: 'dynamodb',
+      table: 'forum-posts',
+      key: { partition: 'authorId' },
+      fields: [{ name: 'body', type: 'string' }],
+    },
+    {
+      id: 'sessions',
+      category: 'sessions-and-devices',
+      kind: 'dynamodb',
+      table: 'sessions',
+      key: { partition: 'playerId', sort: 'sessionId' },
+      retention: { field: 'loggedInAt', days: 30 },
+      fields: [
+        { name: 'sessionId', type: 'string' },
+        { name: 'loggedInAt', type: 'datetime' },
+      ],
+    },
+    {
+      id: 'chat-logs',
+      category: 'chat-logs',
+      kind: 'dynamodb',
+      table: 'chat-logs',
+      key: { partition: 'playerId', sort: 'messageId' },
+      retention: { field: 'sentAt', days: 7 },
+      fields: [{ name: 'sentAt', type: 'datetime' }],
+    },
+    {
+      id: 'support-tickets',
+      category: 'support',
+      kind: 'dynamodb',
+      table: 'support-tickets',
+      key: { partition: 'playerId', sort: 'ticketId' },
+      fields: [
+        { name: 'assignedAgentId', type: 'string', rule: 'pseudonymise', pseudonym: 'agent' },
+        { name: 'reportedPlayerId', type: 'string', rule: 'pseudonymise' },
+      ],
+    },
+  ],
+});
+
+const sourceOf = (id: string) => dataMap.sources.find((s) => s.id === id) as SourceSpec;
+
+describe('Method: retentionFilter', () => {
+  const sessions = sourceOf('sessions');
+
+  it('marks items older than generatedAt minus the stated days, and keeps the rest', () => {
+    const expired = retentionFilter(sessions, GENERATED_AT);
+    expect(expired({ loggedInAt: daysAgo(31) })).toBe(true);
+    expect(expired({ loggedInAt: daysAgo(30.001) })).toBe(true);
+    expect(expired({ loggedInAt: daysAgo(29.999) })).toBe(false);
+    expect(expired({ loggedInAt: daysAgo(0) })).toBe(false);
+  });
+
+  it('keeps an item it cannot date: nothing shows it is expired', () => {
+    const expired = retentionFilter(sessions, GENERATED_AT);
+    expect(expired({})).toBe(false);
+    expect(expired({ loggedInAt: null })).toBe(false);
+    expect(expired({ loggedInAt: 'yesterday-ish' })).toBe(false);
+  });
+
+  it('never drops anything from a source without retention', () => {
+    const expired = retentionFilter(sourceOf('players'), GENERATED_AT);
+    expect(expired({ createdAt: '1970-01-01T00:00:00.000Z' })).toBe(false);
+  });
+});
+
+describe('retention in the data map', () => {
+  const base = {
+    version: 1,
+    identity: { source: 's', usernameField: 'u' },
+    categories: [{ id: 'c', title: 'C' }],
+  };
+
+  it('rejects a retention field that is not a declared date field', () => {
+    const source = {
+      id: 's',
+      category: 'c',
+      kind: 'dynamodb',
+      table: 't',
+      key: { partition: 'playerId' },
+      fields: [{ name: 'body', type: 'string' }],
+    };
+    for (const field of ['missing', 'body']) {
+      expect(() =>
+        parseDataMap({ ...base, sources: [{ ...source, retention: { field, days: 7 } }] }),
+      ).toThrow(/retention field ".*" must be a declared datetime or date field/);
+    }
+    expect(() =>
+      parseDataMap({ ...base, sources: [{ ...source, retention: { field: 'body', days: 0 } }] }),
+    ).toThrow(DataMapError);
+  });
+
+  it('rejects a source feeding a category marked as not stored', () => {
+    expect(() =>
+      parseDataMap({
+        ...base,
+        categories: [{ id: 'c', title: 'C', stored: false }],
+        sources: [
+          {
+            id: 's',
+            category: 'c',
+            kind: 'dynamodb',
+            table: 't',
+            key: { partition: 'p' },
+            fields: [{ name: 'x', type: 'string' }],
+          },
+        ],
+      }),
+    ).toThrow(/marked as not stored/);
+  });
+});
+
+/** Holds objects in memory, for collecting without a network. */
+class MemoryStore implements ObjectStore {
+  readonly objects = new Map<string, Buffer>();
+  async put(key: string, body: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+    this.objects.set(key, Buffer.concat(chunks));
+  }
+  async get(key: string): Promise<Readable> {
+    return ReadableStream.from([this.objects.get(key) ?? Buffer.alloc(0)]);
+  }
+  async exists(key: string): Promise<boolean> {
+    return this.objects.has(key);
+  }
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) this.objects.delete(key);
+  }
+}
+
+function readerOf(items: StoreRecord[]): SourceReader {
+  return {
+    async *pages() {
+      // Two pages, so counting across pages is exercised too.
+      yield items.slice(0, 2);
+      yield items.slice(2);
+    },
+  };
+}
+
+const task = (sourceId: string): CollectTask => ({
+  requestId: 'req-1',
+  playerId: 'p-1',
+  sourceId,
+  pseudonymSalt: 'a-salt-of-at-least-16-characters',
+  generatedAt: GENERATED_AT,
+  stagingPrefix: 'staging/req-1/',
+});
+
+describe('Method: collectSource with retention', () => {
+  it('exports items inside the window and only counts the ones past it', async () => {
+    const store = new MemoryStore();
+    const items = [40, 31, 29, 2, 45].map((d, i) => ({ sessionId: `s-${i}`, loggedInAt: daysAgo(d) }));
+    const result = await collectSource({ reader: readerOf(items), store, dataMap }, task('sessions'));
+    expect(result).toMatchObject({ records: 2, droppedByRetention: 3 });
+    const json = JSON.parse(
+      store.objects.get('staging/req-1/sessions-and-devices/sessions.json')?.toString() ?? '',
+    );
+    expect(json.records.map((r: { sessionId: string }) => r.sessionId)).toEqual(['s-2', 's-3']);
+  });
+
+  it('drops nothing where the map states no retention', async () => {
+    const store = new MemoryStore();
+    const items = [{ body: 'old', createdAt: '2001-01-01T00:00:00.000Z' }];
+    const result = await collectSource({ reader: readerOf(items), store, dataMap }, task('forum-posts'));
+    expect(result).toMatchObject({ records: 1, droppedByRetention: 0 });
+  });
+
+  it('gives agents stable letters-only "agent-" pseudonyms, apart from player pseudonyms', async () => {
+    const store = new MemoryStore();
+    const items = [
+      { ticketId: 't1', assignedAgentId: 'agent-17', reportedPlayerId: 'p-2' },
+      { ticketId: 't2', assignedAgentId: 'agent-17', reportedPlayerId: 'p-2' },
+    ];
+    await collectSource({ reader: readerOf(items), store, dataMap }, task('support-tickets'));
+    const text = store.objects.get('staging/req-1/support/support-tickets.json')?.toString() ?? '';
+    const records = JSON.parse(text).records as { assignedAgentId: string; reportedPlayerId: string }[];
+    expect(text).not.toContain('agent-17');
+    expect(records[0]?.assignedAgentId).toMatch(/^agent-[a-z]{12}$/);
+    expect(records[1]?.assignedAgentId).toBe(records[0]?.assignedAgentId);
+    expect(records[0]?.reportedPlayerId).toMatch(/^player-[A-Za-z0-9_-]{12}$/);
+  });
+});
+
+describe('Pseudonymiser: agent flavour', () => {
+  it('is stable per salt, different across salts, and never starts with a digit', () => {
+    const a = new Pseudonymiser('s'.repeat(16), 'p-1');
+    const b = new Pseudonymiser('t'.repeat(16), 'p-1');
+    expect(a.pseudonym('agent-4', 'agent')).toBe(a.pseudonym('agent-4', 'agent'));
+    expect(b.pseudonym('agent-4', 'agent')).not.toBe(a.pseudonym('agent-4', 'agent'));
+    for (let n = 0; n < 200; n++) expect(a.pseudonym(`agent-${n}`, 'agent')).toMatch(/^agent-[a-z]{12}$/);
+    expect(a.pseudonym('p-2')).toMatch(/^player-/);
+  });
+});
+
+describe('Method: buildManifest — facts, statuses and portability', () => {
+  const plan: ExportPlan = {
+    requestId: 'req-1',
+    playerId: 'p-1',
+    username: 'ingrid',
+    locale: 'nb',
+    generatedAt: GENERATED_AT,
+    stagingPrefix: 'staging/req-1/',
+    archiveKey: 'archives/req-1/ingrid.zip',
+    rootFolder: 'ingrid',
+    tasks: [],
+  };
+
+  function result(sourceId: string, records: number, droppedByRetention?: number): CollectResult {
+    const category = sourceOf(sourceId).category;
+    const file = (ext: string) => ({
+      path: `${category}/${sourceId}.${ext}`,
+      stagingKey: `staging/req-1/${category}/${sourceId}.${ext}`,
+      bytes: 10,
+      sha256: '0'.repeat(64),
+      records,
+    });
+    return {
+      sourceId,
+      category,
+      records,
+      ...(droppedByRetention === undefined ? {} : { droppedByRetention }),
+      files: [file('json'), file('csv')],
+    };
+  }
+
+  const results = [
+    result('players', 1),
+    result('forum-posts', 0),
+    result('sessions', 4, 6),
+    result('chat-logs', 0, 12),
+    result('support-tickets', 2),
+  ];
+  const manifest = buildManifest(dataMap, defaultPrivacyNotice, plan, results);
+  const category = (id: string) => manifest.categories.find((c) => c.id === id);
+
+  it('gives every category its Art. 15 facts from the notice', () => {
+    expect(manifest.categories.map((c) => c.id)).toEqual(dataMap.categories.map((c) => c.id));
+    for (const c of manifest.categories) expect(c.facts).toEqual(defaultPrivacyNotice.categories[c.id]);
+  });
+
+  it('says "exported", "none held" or "not retained", with the retention rule where retention explains it', () => {
+    expect(category('account')).toMatchObject({ status: 'exported', records: 1, droppedByRetention: 0 });
+    expect(category('account')).not.toHaveProperty('retentionNote');
+    expect(category('forum')).toMatchObject({ status: 'none held', records: 0 });
+    expect(category('forum')).not.toHaveProperty('retentionNote');
+    expect(category('chat-logs')).toMatchObject({
+      status: 'not retained',
+      records: 0,
+      droppedByRetention: 12,
+      retentionNote: defaultPrivacyNotice.categories['chat-logs']?.retention.rule,
+    });
+    // Some records left: exported, and the note says why older ones are missing.
+    expect(category('sessions-and-devices')).toMatchObject({
+      status: 'exported',
+      records: 4,
+      droppedByRetention: 6,
+      retentionNote: expect.stringContaining('30 days'),
+    });
+  });
+
+  it('says "not retained" for a category the map marks as not stored, with no files', () => {
+    expect(category('push-notifications')).toMatchObject({
+      status: 'not retained',
+      records: 0,
+      files: [],
+      retentionNote: expect.stringContaining('not stored'),
+    });
+  });
+
+  it('treats a result without a retention count (from an older version) as nothing dropped', () => {
+    expect(manifest.sources.find((s) => s.id === 'players')).toMatchObject({
+      droppedByRetention: 0,
+      retention: null,
+    });
+    expect(manifest.sources.find((s) => s.id === 'sessions')).toMatchObject({
+      droppedByRetention: 6,
+      retention: { field: 'loggedInAt', days: 30 },
+    });
+  });
+
+  it('marks portability per category and each file as "portability" or "access"', () => {
+    // account: the player, contract. support: the player, contract. forum, sessions, chat: legitimate interest.
+    expect(manifest.categories.filter((c) => c.portability).map((c) => c.id)).toEqual(['account', 'support']);
+    const set = Object.fromEntries(manifest.files.map((f) => [f.path, f.set]));
+    expect(set).toMatchObject({
+      'account/players.json': 'portability',
+      'account/players.csv': 'portability',
+      'support/support-tickets.json': 'portability',
+      'forum/forum-posts.json': 'access',
+      'sessions-and-devices/sessions.csv': 'access',
+      'chat-logs/chat-logs.json': 'access',
+    });
+  });
+
+  it('puts generated files in the access set', () => {
+    const readme = { path: 'README.txt', bytes: 1, sha256: 'f'.repeat(64), mediaType: 'text/plain' };
+    const withReadme = buildManifest(dataMap, defaultPrivacyNotice, plan, results, [readme]);
+    expect(withReadme.files[0]).toMatchObject({ path: 'README.txt', set: 'access' });
+  });
+
+  it('carries controller, DPO, rights and supervisory authority at the top level', () => {
+    expect(manifest.formatVersion).toBeTruthy();
+    expect(manifest.policyVersion).toBe(defaultPrivacyNotice.policyVersion);
+    expect(manifest.controller).toMatchObject({
+      name: 'Nordlys Games AS',
+      dpo: { email: defaultPrivacyNotice.dpo.email },
+    });
+    expect(manifest.rights.items.some((r) => r.article === '20')).toBe(true);
+    expect(manifest.rights.supervisoryAuthority.name).toMatch(/Datatilsynet/);
+  });
+
+  it('refuses to build without facts for a category, naming it', () => {
+    const partial: PrivacyNotice = structuredClone(defaultPrivacyNotice);
+    delete partial.categories['chat-logs'];
+    expect(() => buildManifest(dataMap, partial, plan, results)).toThrow(
+      'No Art. 15 facts for category "chat-logs"',
+    );
+  });
+});
