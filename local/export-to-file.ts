@@ -1,12 +1,13 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { demoTableNames } from './demo-tables';
 import { loadDataDirectory } from './load-data';
 import { loadDemoData } from './load-demo';
 import { startLocalStack } from './local-stack';
-import { runLocalExport } from './run-export';
+import { startLocalPipeline } from './pipeline';
+import { downloadAsPlayer } from './player-download';
+import { requestExport } from './request-export';
 
 export interface ExportToFileOptions {
   playerId: string;
@@ -15,21 +16,24 @@ export interface ExportToFileOptions {
   /** Number of game statistics of the demo player (the size knob of the demo data). */
   stats?: number;
   locale?: string;
-  /** The zip's path; `<outDir>/<root folder>.zip` when absent. */
+  /** The zip's path; `<outDir>/<file name the gateway gives>` when absent. */
   out?: string;
   outDir?: string;
   say?: (line: string) => void;
 }
 
 /**
- * The whole local job: a fresh embedded stack, the data loaded, the export run as production runs
- * it, and the archive copied out of the local S3 to a file. The stack is stopped whatever happens.
+ * The whole local job, end to end: a fresh embedded stack, the data loaded, an ExportRequested
+ * event, the workflow, the e-mail in the outbox, and the archive fetched through the download
+ * gateway exactly as a player would. The stack is stopped whatever happens.
  */
 export async function exportToFile(options: ExportToFileOptions) {
   const say = options.say ?? (() => undefined);
   const t0 = performance.now();
   say('Starting the embedded stores (dynalite for DynamoDB, s3rver for S3)…');
   const stack = await startLocalStack();
+  const workDir = await mkdtemp(join(tmpdir(), 'pde-run-'));
+  const pipeline = await startLocalPipeline(stack, { workDir, sweepEveryMs: 0, log: () => undefined });
   try {
     const loaded = options.dataDir
       ? await loadDataDirectory(stack.clients.dynamodb, resolve(options.dataDir), demoTableNames)
@@ -43,19 +47,25 @@ export async function exportToFile(options: ExportToFileOptions) {
         .map(([t, n]) => `${n} ${t}`)
         .join(', ')}`,
     );
-    const outcome = await runLocalExport(stack, {
+    say('Sending ExportRequested and running the workflow…');
+    const request = await requestExport(pipeline, {
       playerId: options.playerId,
       ...(options.locale ? { locale: options.locale } : {}),
-      onProgress: ({ step, detail }) => say(`  ${step}${detail ? `: ${detail}` : ''}`),
     });
     const t2 = performance.now();
-    const out = resolve(options.out ?? `${options.outDir ?? '.'}/${outcome.plan.rootFolder}.zip`);
+    say(
+      `Link ${request.mailed ? 'e-mailed' : 'published in the ExportReady event'}; downloading through the gateway…`,
+    );
+    const fallbackName = request.record.archiveKey?.split('/').at(-1) ?? `${request.requestId}.zip`;
+    const out = resolve(options.out ?? join(options.outDir ?? '.', fallbackName));
     await mkdir(dirname(out), { recursive: true });
-    await pipeline(await outcome.store.get(outcome.archive.archiveKey), createWriteStream(out));
+    const { fileName } = await downloadAsPlayer(request.link, out);
     const t3 = performance.now();
     return {
-      ...outcome,
+      requestId: request.requestId,
+      record: request.record,
       out,
+      fileName,
       loaded,
       timings: {
         loadMs: Math.round(t1 - t0),
@@ -64,6 +74,8 @@ export async function exportToFile(options: ExportToFileOptions) {
       },
     };
   } finally {
+    await pipeline.stop();
     await stack.stop();
+    await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -76,6 +76,7 @@ export function createStartExportHandler(deps: StartExportDeps) {
         requestId: detail.requestId,
         playerId: detail.playerId,
         locale: detail.locale,
+        ...(detail.email ? { email: detail.email } : {}),
       };
       switch (accepted.outcome) {
         case 'started':

@@ -1,5 +1,6 @@
 import { ExportFailedError } from '../../functions/core/workflow';
 import { DataFileError } from '../load-data';
+import { RequestFailedError } from '../request-export';
 
 /** Exit codes: 1 the export could not be made (unknown player, store failure), 2 bad input. */
 export class CliError extends Error {
@@ -25,6 +26,12 @@ export function reportAndExit(error: unknown): never {
   }
   if (root instanceof Error && root.name === 'PlayerNotFoundError') {
     process.stderr.write(`error: unknown player: ${root.message}\n`);
+    process.exit(1);
+  }
+  if (root instanceof RequestFailedError) {
+    const reason = root.record.failureReason ?? 'no reason recorded';
+    const unknown = reason.startsWith('PlayerNotFoundError');
+    process.stderr.write(`error: ${unknown ? 'unknown player' : 'export failed'}: ${reason}\n`);
     process.exit(1);
   }
   const message = root instanceof Error ? root.message : String(root);

@@ -6,7 +6,7 @@ import { exportToFile } from '../export-to-file';
 import { CliError, positiveInteger, reportAndExit } from './cli-support';
 
 const usage =
-  'usage: npm run export -- --player <id> [--data <dir>] [--out <file.zip>] [--json] [--stats <n>]';
+  'usage: npm run export -- --player <id> [--data <dir>] [--out <file.zip>] [--locale <tag>] [--json] [--stats <n>]';
 
 async function main(): Promise<void> {
   const values = parseOrExplain();
@@ -22,22 +22,24 @@ async function main(): Promise<void> {
     ...(stats !== undefined ? { stats } : {}),
     ...(say ? { say } : {}),
   });
-  const { archive } = result;
+  const { record } = result;
+  const records = record.recordsByCategory ?? {};
   if (say) {
-    say(`Archive ${archive.archiveKey}: ${archive.bytes} bytes, ${archive.files} files`);
-    for (const [category, records] of Object.entries(archive.recordsByCategory)) {
-      say(`  ${category.padEnd(26)} ${records === 0 ? 'none held' : `${records} records`}`);
+    say(`Archive ${record.archiveKey}: ${record.archiveBytes} bytes`);
+    for (const [category, count] of Object.entries(records)) {
+      say(`  ${category.padEnd(26)} ${count === 0 ? 'no records' : `${count} records`}`);
     }
     say(`Written to ${result.out}`);
     return;
   }
   const summary = {
-    requestId: archive.requestId,
-    archiveKey: archive.archiveKey,
+    requestId: result.requestId,
+    archiveKey: record.archiveKey,
     out: result.out,
-    bytes: archive.bytes,
-    sha256: archive.sha256,
-    records: archive.recordsByCategory,
+    bytes: record.archiveBytes,
+    records,
+    state: record.state,
+    dueAt: record.dueAt,
     timings: result.timings,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);

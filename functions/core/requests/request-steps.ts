@@ -118,6 +118,8 @@ export async function publishExport(
     expiresAt,
     maxDownloads: deps.settings.maxDownloads,
     archiveBytes: archive.bytes,
+    // Tells the portal whether the player also got the link by e-mail.
+    mailed,
   });
   return { requestId: request.requestId, link, expiresAt, mailed };
 }

@@ -55,6 +55,7 @@ export async function resendLink(
     expiresAt: ready.expiresAt,
     maxDownloads: deps.settings.maxDownloads,
     archiveBytes: ready.archiveBytes ?? 0,
+    mailed,
   });
   return { link, mailed };
 }
