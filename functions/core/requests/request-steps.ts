@@ -72,8 +72,7 @@ export function withRequestLifecycle(steps: ExportSteps, deps: RequestStepsDeps)
  * tables and ids, never a player's e-mail, name or text, so they are safe to store and show.
  */
 function failureReason(error: unknown): string {
-  const root = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  return describe(root).slice(0, 500);
+  return describe(error).slice(0, 500);
 }
 
 /**
