@@ -48,6 +48,52 @@ export function readStartExportConfig(env: Env): StartExportConfig {
   };
 }
 
+/** Export steps (plan, collect, build): where staging and archives go. */
+export interface ExportConfig extends PipelineConfig {
+  exportsBucket: string;
+}
+
+/** publish-export and start-export's re-send: how links are made and sent. */
+export interface DeliveryConfig extends ExportConfig {
+  /** The download gateway's base URL, e.g. https://downloads.example.com (no trailing slash). */
+  gatewayBaseUrl: string;
+  linkTtlSeconds: number;
+  maxDownloads: number;
+  /** The verified SES sender, e.g. "Nordlys Games <privacy@example.com>". */
+  mailFrom: string;
+  sesConfigurationSet?: string;
+}
+
+/** expire-exports: the schedule's sweep and watchdog. */
+export interface SweepConfig extends ExportConfig {
+  stuckAfterMs: number;
+  dueWithinDays: number;
+}
+
+export function readExportConfig(env: Env): ExportConfig {
+  return { ...readConfig(env), exportsBucket: required(env, 'EXPORTS_BUCKET') };
+}
+
+export function readDeliveryConfig(env: Env): DeliveryConfig {
+  const configurationSet = env.SES_CONFIGURATION_SET?.trim();
+  return {
+    ...readExportConfig(env),
+    gatewayBaseUrl: required(env, 'GATEWAY_BASE_URL').replace(/\/+$/, ''),
+    linkTtlSeconds: hours(env, 'LINK_TTL_HOURS', 7 * 24) * 3600,
+    maxDownloads: Math.max(1, Math.floor(hours(env, 'MAX_DOWNLOADS', 5))),
+    mailFrom: required(env, 'MAIL_FROM'),
+    ...(configurationSet ? { sesConfigurationSet: configurationSet } : {}),
+  };
+}
+
+export function readSweepConfig(env: Env): SweepConfig {
+  return {
+    ...readExportConfig(env),
+    stuckAfterMs: hours(env, 'STUCK_AFTER_HOURS', 2) * 3600 * 1000,
+    dueWithinDays: hours(env, 'DUE_WITHIN_DAYS', 5),
+  };
+}
+
 export function required(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) {
