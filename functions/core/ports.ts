@@ -114,8 +114,6 @@ export interface WorkflowRequest {
   requestId: string;
   playerId: string;
   locale: string;
-  /** From the event, when the portal gave one; travels to the publish step, never stored. */
-  email?: string;
 }
 
 /**

@@ -7,7 +7,7 @@ export interface ExportRequest {
   requestId: string;
   playerId: string;
   locale?: string;
-  /** From the portal's event; when absent the player's address in the identity source is used. */
+  /** For runs without a request record (tests); the record's contactEmail comes first. */
   email?: string;
 }
 

@@ -1,8 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import middy, { type MiddlewareObj } from '@middy/core';
-import { DynamoDbRequestRepository } from '../adapters/dynamodb/dynamodb-request-repository';
-import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
+import { StepFunctionsWorkflowStarter } from '../adapters/stepfunctions/step-functions-workflow-starter';
 import type { DeadLetterStore, WorkflowRequest, WorkflowStarter } from '../core/ports';
 import {
   acceptExportRequest,
@@ -11,8 +9,10 @@ import {
   InvalidEventError,
   validateExportRequested,
 } from '../core/requests/intake';
-import { ConfigError, type Env, readStartExportConfig } from '../runtime/config';
-import { systemClock } from '../runtime/system';
+import { resendLink } from '../core/requests/resend-link';
+import { lifecycleDepsFromEnv, once, requestStepsDepsFromEnv } from '../runtime/composition';
+import { type Env, readStartExportConfig } from '../runtime/config';
+import { logger } from '../runtime/logger';
 
 export interface StartExportDeps extends IntakeDeps {
   starter: WorkflowStarter;
@@ -76,7 +76,6 @@ export function createStartExportHandler(deps: StartExportDeps) {
         requestId: detail.requestId,
         playerId: detail.playerId,
         locale: detail.locale,
-        ...(detail.email ? { email: detail.email } : {}),
       };
       switch (accepted.outcome) {
         case 'started':
@@ -100,46 +99,22 @@ export function createStartExportHandler(deps: StartExportDeps) {
 type StartExportHandler = ReturnType<typeof createStartExportHandler>;
 type LambdaContext = Parameters<StartExportHandler>[1];
 
-/**
- * What the default handler cannot build from the environment yet: the Step Functions starter and
- * the link re-sender live with the workflow and publish steps and are wired in the composition root.
- */
-export type AwsWiring = Pick<StartExportDeps, 'starter' | 'resendLink'>;
-
 /** Builds the AWS dependencies from the environment (fails loudly naming what is missing). */
-export function startExportDepsFromEnv(env: Env, wiring: AwsWiring): StartExportDeps {
+export function startExportDepsFromEnv(env: Env): StartExportDeps {
   const config = readStartExportConfig(env);
+  const delivery = once(() => requestStepsDepsFromEnv(env));
   return {
-    requests: new DynamoDbRequestRepository(new DynamoDBClient({}), config.pipelineTable, systemClock),
-    events: new EventBridgeEventPublisher(new EventBridgeClient({}), {
-      eventBusName: config.eventBusName,
-      source: config.eventSource,
-    }),
-    clock: systemClock,
+    ...lifecycleDepsFromEnv(env),
+    starter: new StepFunctionsWorkflowStarter(new SFNClient({}), config.stateMachineArn),
+    resendLink: (readyRequestId, request) => resendLink(delivery(), { readyRequestId, request }),
     resendCooldownMs: config.resendCooldownMs,
     allowedSources: config.allowedSources,
-    ...wiring,
+    log: (line) => logger.info(String(line.msg ?? 'start-export'), line),
   };
 }
 
-let awsWiring: AwsWiring | undefined;
-
-/** The composition root registers the AWS starter and re-sender here before the first event. */
-export function registerAwsWiring(wiring: AwsWiring): void {
-  awsWiring = wiring;
-}
-
-let built: StartExportHandler | undefined;
+const built = once(() => createStartExportHandler(startExportDepsFromEnv(process.env)));
 
 /** The Lambda entry point: built on the first event (config read once, clients made once). */
-export const handler = async (event: unknown, context: LambdaContext): Promise<StartExportResult> => {
-  if (!built) {
-    if (!awsWiring) {
-      throw new ConfigError(
-        'start-export has no WorkflowStarter/resendLink: call registerAwsWiring() in the composition root before the first event',
-      );
-    }
-    built = createStartExportHandler(startExportDepsFromEnv(process.env, awsWiring));
-  }
-  return built(event, context);
-};
+export const handler = (event: unknown, context: LambdaContext): Promise<StartExportResult> =>
+  built()(event, context);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -133,6 +133,15 @@ describe('a request from event to download', () => {
     expect(again.outcome).toBe('started');
     await p.settled('req-c2');
     expect((await p.deps.requests.get('req-c2'))?.state).toBe('READY');
+  });
+
+  it("sends the mail to the portal's address when the event gives one, and keeps it out of events", async () => {
+    const p = await pipeline();
+    await requestExport(p, { playerId: 'p-1006', email: 'contact-7@portal.example' });
+    const [eml] = (await readdir(p.outboxDir)).filter((n) => n.endsWith('.eml'));
+    const text = await readFile(join(p.outboxDir, eml as string), 'utf8');
+    expect(text).toMatch(/^To: contact-7@portal\.example\r?$/m);
+    expect(await readFile(p.eventsFile, 'utf8')).not.toContain('contact-7@portal.example');
   });
 
   it('a player without an e-mail address gets no mail; ExportReady carries the link', async () => {

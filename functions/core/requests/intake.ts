@@ -233,5 +233,6 @@ function newRecord(detail: ExportRequestedDetail, now: Date): ExportRequestRecor
     updatedAt: receivedAt,
   };
   if (detail.channel) record.channel = detail.channel;
+  if (detail.email) record.contactEmail = detail.email;
   return record;
 }

@@ -36,6 +36,11 @@ export interface ExportRequestRecord {
   playerId: string;
   locale: string;
   channel?: string;
+  /**
+   * The address the portal gave with the request, if any. Personal data: kept only on this record
+   * (encrypted table), never in workflow state, events or logs.
+   */
+  contactEmail?: string;
   requestedAt: string;
   receivedAt: string;
   /** GDPR Art. 12(3): one month from receipt. */

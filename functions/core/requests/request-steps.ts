@@ -12,7 +12,7 @@ import type {
 import type { ExportSteps } from '../workflow';
 import type { ArchiveResult, ExportPlan, ExportRequest, PublishResult } from '../workflow-types';
 import { hashToken, newToken } from './grant';
-import { failRequest, moveRequest } from './lifecycle';
+import { failRequest, type LifecycleDeps, moveRequest } from './lifecycle';
 import type { RequestState } from './request-record';
 
 export interface DeliverySettings {
@@ -44,11 +44,8 @@ export const defaultDeliverySettings: Omit<DeliverySettings, 'gatewayBaseUrl'> =
  * idempotent, so a step that Step Functions retries does not trip over its own earlier move.
  */
 export function withRequestLifecycle(steps: ExportSteps, deps: RequestStepsDeps): ExportSteps {
-  const ensure = async (requestId: string, from: RequestState, to: RequestState) => {
-    const record = await deps.requests.get(requestId);
-    if (record?.state === to) return;
-    await moveRequest(deps, requestId, from, to);
-  };
+  const ensure = (requestId: string, from: RequestState, to: RequestState) =>
+    enterState(deps, requestId, from, to);
   return {
     async planExport(request) {
       await ensure(request.requestId, 'RECEIVED', 'COLLECTING');
@@ -67,11 +64,23 @@ export function withRequestLifecycle(steps: ExportSteps, deps: RequestStepsDeps)
   };
 }
 
+/** Moves a request into `to` unless it is there already: a retried step must not trip over its own move. */
+export async function enterState(
+  deps: LifecycleDeps,
+  requestId: string,
+  from: RequestState,
+  to: RequestState,
+): Promise<void> {
+  const record = await deps.requests.get(requestId);
+  if (record?.state === to) return;
+  await moveRequest(deps, requestId, from, to);
+}
+
 /**
  * The reason kept on a FAILED request: the error's name and message. Our errors name sources,
  * tables and ids, never a player's e-mail, name or text, so they are safe to store and show.
  */
-function failureReason(error: unknown): string {
+export function failureReason(error: unknown): string {
   return describe(error).slice(0, 500);
 }
 
@@ -161,7 +170,8 @@ export async function mailLink(
     requestedAt: string;
   },
 ): Promise<boolean> {
-  const to = input.request.email ?? (await playerEmail(deps, input.request.playerId));
+  const record = await deps.requests.get(input.request.requestId);
+  const to = record?.contactEmail ?? input.request.email ?? (await playerEmail(deps, input.request.playerId));
   if (!to) return false;
   await deps.mailer.send(
     exportReadyMail({

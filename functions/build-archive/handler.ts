@@ -1,0 +1,34 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { z } from 'zod';
+import { buildArchive } from '../core/archive/build-archive';
+import { enterState } from '../core/requests/request-steps';
+import { buildArchiveInputSchema } from '../core/workflow-schemas';
+import type { CollectResult } from '../core/workflow-types';
+import { exportDepsFromEnv, lifecycleDepsFromEnv, once } from '../runtime/composition';
+import { logger } from '../runtime/logger';
+import { validateInput } from '../runtime/validate-input';
+
+const deps = once(() => ({
+  engine: exportDepsFromEnv(process.env),
+  lifecycle: lifecycleDepsFromEnv(process.env),
+}));
+
+/** Workflow step BuildArchive: the request moves to PACKAGING; staged files become one ZIP64 archive. */
+export const handler = middy<z.infer<typeof buildArchiveInputSchema>>()
+  .use(injectLambdaContext(logger))
+  .use(validateInput(buildArchiveInputSchema))
+  .handler(async (input) => {
+    const { engine, lifecycle } = deps();
+    await enterState(lifecycle, input.plan.requestId, 'COLLECTING', 'PACKAGING');
+    const archive = await buildArchive(engine, {
+      plan: input.plan,
+      results: input.results as CollectResult[],
+    });
+    logger.info('archive built', {
+      requestId: archive.requestId,
+      bytes: archive.bytes,
+      files: archive.files,
+    });
+    return archive;
+  });
