@@ -25,7 +25,6 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
   const source = sourceById(deps.dataMap, task.sourceId);
   const pseudonyms = new Pseudonymiser(task.pseudonymSalt, task.playerId);
   const columns = csvColumns(source.fields);
-  const declared = new Set(source.fields.map((f) => f.name));
   const jsonPath = archiveFilePath(source.category, source.id, 'json');
   const csvPath = archiveFilePath(source.category, source.id, 'csv');
   const json = new StagedWriter(deps.store, `${task.stagingPrefix}${jsonPath}`, 'application/json');
@@ -52,7 +51,7 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
         const text = toJsonText(record);
         await json.write(`${records === 0 ? '\n' : ',\n'}${text}`);
         preview.add(record, text);
-        await csv.write(csvRow(record, columns, declared));
+        await csv.write(csvRow(record, columns, source.fields));
         records++;
       }
     }

@@ -1,4 +1,4 @@
-import type { FieldSpec } from '../data-map/data-map';
+import { ADDITIONAL_FIELDS, type FieldSpec } from '../data-map/data-map';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
 import { toJsonText } from './json-text';
 
@@ -10,7 +10,7 @@ import { toJsonText } from './json-text';
  * into the last column as a JSON object, so the CSV loses nothing the JSON has.
  */
 
-export const ADDITIONAL_FIELDS_COLUMN = 'additionalFields';
+export const ADDITIONAL_FIELDS_COLUMN = ADDITIONAL_FIELDS;
 
 export interface CsvColumn {
   name: string;
@@ -32,18 +32,36 @@ export function csvHeader(columns: CsvColumn[]): string {
   return csvLine([...columns.map((c) => c.name), ADDITIONAL_FIELDS_COLUMN]);
 }
 
-export function csvRow(record: StoreRecord, columns: CsvColumn[], declared: ReadonlySet<string>): string {
+export function csvRow(record: StoreRecord, columns: CsvColumn[], fields: FieldSpec[]): string {
   const cells = columns.map((column) => cellText(valueAt(record, column.path)));
-  const extra: StoreRecord = {};
-  let hasExtra = false;
-  for (const [name, value] of Object.entries(record)) {
-    if (!declared.has(name)) {
-      extra[name] = value;
-      hasExtra = true;
-    }
-  }
-  cells.push(hasExtra ? toJsonText(extra) : '');
+  const extra = notInColumns(record, fields);
+  cells.push(extra ? toJsonText(extra) : '');
   return csvLine(cells);
+}
+
+/**
+ * What of a record no column holds: undeclared fields, at any depth of a flattened object, and a
+ * value whose shape does not match the map (text where an object is declared). Returned as one
+ * object in the record's own shape, or undefined when every value has its column.
+ */
+function notInColumns(record: StoreRecord, fields: FieldSpec[]): StoreRecord | undefined {
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  const rest: [string, Value][] = [];
+  for (const [name, value] of Object.entries(record)) {
+    const spec = byName.get(name);
+    if (!spec || spec.rule === 'omit') {
+      if (!spec) rest.push([name, value]);
+      continue;
+    }
+    if (spec.type !== 'object' || !spec.fields || spec.rule === 'pseudonymise') continue;
+    if (!isPlainObject(value)) {
+      if (value !== null) rest.push([name, value]);
+      continue;
+    }
+    const nested = notInColumns(value, spec.fields);
+    if (nested) rest.push([name, nested]);
+  }
+  return rest.length > 0 ? Object.fromEntries(rest) : undefined;
 }
 
 function valueAt(record: StoreRecord, path: string[]): Value | undefined {

@@ -1,5 +1,5 @@
 import type { FieldSpec, PseudonymKind } from '../data-map/data-map';
-import { isPlainObject, type StoreRecord, type Value } from '../values';
+import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
 import type { Pseudonymiser } from './pseudonymiser';
 
 /**
@@ -13,20 +13,23 @@ export function applyFieldRules(
   pseudonyms: Pseudonymiser,
 ): StoreRecord {
   const byName = new Map(fields.map((f) => [f.name, f]));
-  const out: StoreRecord = {};
+  const out: [string, Value][] = [];
   for (const [name, value] of Object.entries(record)) {
     const spec = byName.get(name);
     if (!spec) {
-      out[name] = value;
+      out.push([name, value]);
       continue;
     }
     if (spec.rule === 'omit') continue;
-    out[name] =
+    out.push([
+      name,
       spec.rule === 'pseudonymise'
         ? pseudonymiseValue(value, pseudonyms, spec.pseudonym)
-        : applyNested(value, spec, pseudonyms);
+        : applyNested(value, spec, pseudonyms),
+    ]);
   }
-  return out;
+  // fromEntries defines own properties: an attribute named "__proto__" stays a field.
+  return Object.fromEntries(out);
 }
 
 function applyNested(value: Value, spec: FieldSpec, pseudonyms: Pseudonymiser): Value {
@@ -43,6 +46,8 @@ function applyNested(value: Value, spec: FieldSpec, pseudonyms: Pseudonymiser): 
 /** Pseudonymises every string inside the value, so a list of ids or a single id both work. */
 function pseudonymiseValue(value: Value, pseudonyms: Pseudonymiser, kind?: PseudonymKind): Value {
   if (typeof value === 'string') return pseudonyms.pseudonym(value, kind);
+  // Ids kept as DynamoDB numbers (or number sets) are ids all the same.
+  if (value instanceof ExactNumber) return pseudonyms.pseudonym(value.text, kind);
   if (Array.isArray(value)) return value.map((item) => pseudonymiseValue(item, pseudonyms, kind));
   if (isPlainObject(value)) {
     return Object.fromEntries(

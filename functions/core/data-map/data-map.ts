@@ -64,8 +64,25 @@ const fieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
       if (field.type === 'array' && !field.items) {
         ctx.addIssue({ code: 'custom', message: `array field "${field.name}" needs "items"` });
       }
+      // Elements are described in items.fields; "fields" on an array would be ignored, and a
+      // secret listed there would be exported while the manifest says it was withheld.
+      if (field.type !== 'object' && field.fields) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `field "${field.name}" is a ${field.type}: only objects take "fields" (arrays: "items.fields")`,
+        });
+      }
+      if (field.name === ADDITIONAL_FIELDS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${ADDITIONAL_FIELDS}" is the CSV column of undeclared fields`,
+        });
+      }
     }),
 );
+
+/** The name of the CSV column that holds undeclared fields; reserved in the map. */
+export const ADDITIONAL_FIELDS = 'additionalFields';
 
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case letters, digits and -');
 
