@@ -210,20 +210,8 @@ async function pressDownload(page: Page, timeout = 30_000): Promise<{ download: 
   return { download, zip: await readFile(saved) };
 }
 
-/**
- * Opens the landing page with its Content-Security-Policy header taken off (everything else as the
- * gateway sent it). Why: the gateway's `form-action 'self'` makes Chromium block the form's 303
- * redirect to the presigned S3 URL on another origin (CSP applies form-action to redirects), so
- * the real page cannot download at all (see the it.fails test below). Without the header the same
- * click exercises the rest of the real path: POST, count, 303, S3 with Content-Disposition, file.
- */
-async function openWithoutCsp(page: Page, link: string): Promise<void> {
-  await page.route(link, async (route) => {
-    const response = await route.fetch();
-    const headers = { ...response.headers() };
-    delete headers['content-security-policy'];
-    await route.fulfill({ response, headers });
-  });
+/** Opens the landing page exactly as served, its Content-Security-Policy included. */
+async function openLanding(page: Page, link: string): Promise<void> {
   const response = await page.goto(link);
   expect(response?.status()).toBe(200);
 }
@@ -324,12 +312,12 @@ describe('the player opens the e-mailed link', () => {
       }
     });
 
-    it(`${c.player.playerId} (${c.locale}): the Download button saves a zip whose manifest matches its files (page CSP lifted)`, async () => {
+    it(`${c.player.playerId} (${c.locale}): the Download button saves a zip whose manifest matches its files`, async () => {
       const pipeline = await startPipeline();
       const { link, grant } = await exportAndReadMail(pipeline, c.player, c.locale);
       const page = await browser.context.newPage();
       try {
-        await openWithoutCsp(page, link);
+        await openLanding(page, link);
         await expectPage(page, c.locale, c.title);
         const { download, zip } = await pressDownload(page);
         // The page promised this size; the file is exactly that.
@@ -346,28 +334,6 @@ describe('the player opens the e-mailed link', () => {
       }
     });
   }
-
-  // BUG (source, not fixed here): functions/core/gateway/html.ts sends `form-action 'self'` on the
-  // landing page, and POST /d/{token}/download (handle-gateway-request.ts) answers 303 to the
-  // presigned S3 URL, which is another origin (s3rver's port here; the bucket's S3 host on AWS).
-  // Chromium applies form-action to the redirect and blocks it ("Sending form data to '…/download'
-  // violates the following Content Security Policy directive: \"form-action 'self'\""): no file
-  // arrives, yet the gateway has already counted the download, so every press costs the player one
-  // of the link's downloads for nothing. Remove `it.fails` once the gateway's CSP allows the
-  // redirect (e.g. the bucket's origin in form-action) or the download no longer redirects.
-  it.fails('p-1001 (de): the Download button on the page as served (with its CSP) saves the zip', async () => {
-    const pipeline = await startPipeline();
-    const { link, grant } = await exportAndReadMail(pipeline, p1001, 'de');
-    const page = await browser.context.newPage();
-    try {
-      expect((await visit(page, link)).status()).toBe(200);
-      const { download, zip } = await pressDownload(page, 10_000);
-      expect(zip.length).toBe(grant.archiveBytes);
-      await expectSoundArchive(zip, download.suggestedFilename(), p1001);
-    } finally {
-      await page.close();
-    }
-  });
 });
 
 describe('the link over its life', () => {
@@ -404,8 +370,8 @@ describe('the link over its life', () => {
     try {
       expect((await visit(staleTab, link)).status()).toBe(200);
       expect(await detail(staleTab, 'Verbleibende Downloads')).toBe('1 von 1');
-      // The one download, by the button (CSP lifted for the cross-origin redirect, see openWithoutCsp).
-      await openWithoutCsp(page, link);
+      // The one download, by the button.
+      await openLanding(page, link);
 
       const { download, zip } = await pressDownload(page);
       await expectSoundArchive(zip, download.suggestedFilename(), player);
@@ -528,7 +494,7 @@ describe('logs', () => {
     const page = await browser.context.newPage();
     try {
       expect((await visit(page, link)).status()).toBe(200);
-      await openWithoutCsp(page, link);
+      await openLanding(page, link);
       await pressDownload(page);
       const unknown = randomBytes(32).toString('base64url');
       tokensSeen.add(unknown);

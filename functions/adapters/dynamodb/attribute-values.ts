@@ -20,9 +20,10 @@ export function fromAttributeValue(attribute: AttributeValue): Value {
 }
 
 export function fromItem(item: Record<string, AttributeValue>): StoreRecord {
-  const record: StoreRecord = {};
-  for (const [name, attribute] of Object.entries(item)) record[name] = fromAttributeValue(attribute);
-  return record;
+  // fromEntries defines own properties: an attribute named "__proto__" stays an attribute.
+  return Object.fromEntries(
+    Object.entries(item).map(([name, attribute]) => [name, fromAttributeValue(attribute)]),
+  );
 }
 
 export function toAttributeValue(value: Value): AttributeValue {

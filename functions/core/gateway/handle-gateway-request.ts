@@ -111,7 +111,17 @@ async function route(deps: GatewayDeps, request: GatewayRequest, log: GatewayLog
     });
     return headAware(method, respond(410, gonePage(status, grant, deps)));
   }
-  if (!isDownload) return headAware(method, respond(200, landingPage(grant, token, now, deps)));
+  if (!isDownload) {
+    // Signing is local and has no side effect: it only tells which origin the download leads to.
+    const formTarget = new URL(await deps.presigner.presignDownload(grant.archiveKey, grant.fileName, 60))
+      .origin;
+    const landing = {
+      status: 200,
+      headers: securityHeaders({ formTarget }),
+      body: landingPage(grant, token, now, deps),
+    };
+    return headAware(method, landing);
+  }
   return download(deps, grant, now, log);
 }
 

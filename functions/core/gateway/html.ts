@@ -25,19 +25,30 @@ export const PAGE_STYLE = [
 
 const styleHash = createHash('sha256').update(PAGE_STYLE, 'utf8').digest('base64');
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  `style-src 'sha256-${styleHash}'`,
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/**
+ * `formTarget`: the origin the download form's 303 leads to (the bucket's S3 endpoint). Browsers
+ * check form-action against every redirect of a form's navigation, so with 'self' alone Chromium
+ * would block the download after the gateway had already counted it.
+ */
+function contentSecurityPolicy(formTarget?: string): string {
+  return [
+    "default-src 'none'",
+    `style-src 'sha256-${styleHash}'`,
+    `form-action 'self'${formTarget ? ` ${formTarget}` : ''}`,
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 /** Sent with every gateway response, error pages included. */
-export function securityHeaders(): Record<string, string> {
+export function securityHeaders(options: { formTarget?: string } = {}): Record<string, string> {
   return {
     'Content-Type': 'text/html; charset=utf-8',
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'Content-Security-Policy': options.formTarget
+      ? contentSecurityPolicy(options.formTarget)
+      : CONTENT_SECURITY_POLICY,
     'Referrer-Policy': 'no-referrer',
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',

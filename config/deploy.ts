@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * What operators set for a deployment: the `context` of cdk.json, overridable per run with
+ * `npx cdk deploy -c key=value`. Values from `-c` arrive as strings, so numbers and booleans are
+ * coerced. Validated once, before any construct is built: a bad value fails synth naming the key
+ * and the fix, not a half-built stack. The data map (config/data-map.json) is the other half of
+ * the configuration; the CDK and the Lambdas read the same file.
+ */
+
+const flag = z.union([z.boolean(), z.stringbool()]);
+const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((text) => (text === '' ? undefined : text))
+  .optional();
+
+const deployConfigSchema = z
+  .object({
+    /** Creates the demo game's tables (players, purchases, forum-posts, …) next to the pipeline. */
+    demoMode: flag.default(true),
+    /** The bus the account portal sends `ExportRequested` to ("default" or a custom bus name). */
+    portalEventBusName: z.string().trim().min(1).default('default'),
+    /** The `source` of the portal's events; the rule accepts no other. */
+    portalEventSource: z.string().trim().min(1).default('game.account-portal'),
+    /** The `detail-type` of a request for an export. */
+    requestDetailType: z.string().trim().min(1).default('ExportRequested'),
+    /** The `source` of the events this pipeline publishes (ExportStatusChanged, ExportReady). */
+    pipelineEventSource: z.string().trim().min(1).default('player-data-export'),
+    /** The From of the player's e-mail; its address (or domain) must be verified in SES. */
+    mailFrom: z.string().trim().min(3).default('Privacy team <privacy@example.com>'),
+    /** The SES identity to create: an address or a domain. @default the address of mailFrom */
+    sesIdentity: optionalText,
+    /** false when the identity already exists in the account (SES refuses a second one). */
+    createSesIdentity: flag.default(true),
+    /** Public URL of the download gateway when a custom domain fronts it. @default the HTTP API's URL */
+    gatewayBaseUrl: optionalText.pipe(z.url().optional()),
+    /** Link to the account portal, shown on the gateway's "expired" and "not found" pages. */
+    portalUrl: optionalText.pipe(z.url().optional()),
+    /** How long a download link works. */
+    linkTtlHours: wholeNumber(1, 30 * 24).default(7 * 24),
+    /** Downloads allowed per link. */
+    maxDownloads: wholeNumber(1, 100).default(5),
+    /** A repeat request within this time of a READY archive re-sends the link instead of rebuilding. */
+    resendCooldownHours: wholeNumber(0, 30 * 24).default(24),
+    /** Days an archive is kept; must outlive the longest link. @default link lifetime (in days) + 1 */
+    archiveRetentionDays: wholeNumber(1, 365).optional(),
+    /** Retention of every log group the pipeline writes (CloudWatch allows only certain values). */
+    logRetentionDays: wholeNumber(1, 3653).default(30),
+    /** Retention of the exports bucket's S3 server access logs. */
+    accessLogRetentionDays: wholeNumber(1, 3653).default(90),
+    /** Steady-state requests per second the download gateway accepts. */
+    gatewayRateLimit: wholeNumber(1, 10_000).default(20),
+    /** Burst of requests the download gateway accepts. */
+    gatewayBurstLimit: wholeNumber(1, 5_000).default(40),
+    /** How often the expiry sweep and watchdog run. */
+    sweepEveryMinutes: wholeNumber(1, 60).default(15),
+    /** A request in a working state longer than this is flagged stuck. */
+    stuckAfterHours: wholeNumber(1, 72).default(2),
+    /** Requests not READY this many days before their legal due date raise the alarm. */
+    dueWithinDays: wholeNumber(1, 28).default(5),
+    /** Address subscribed to the alarm topic (confirm the subscription e-mail). */
+    alarmEmail: optionalText.pipe(z.email().optional()),
+    /** X-Ray tracing on the functions (the workflow is always traced). */
+    tracing: flag.default(false),
+    /** Versioning on the exports bucket; noncurrent versions then expire after one day. */
+    versionedExports: flag.default(false),
+    /** Runs the cdk-nag AwsSolutions checks during synth. */
+    nag: flag.default(true),
+  })
+  .superRefine((config, ctx) => {
+    const minimum = minimumArchiveRetentionDays(config.linkTtlHours);
+    if (config.archiveRetentionDays !== undefined && config.archiveRetentionDays < minimum) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['archiveRetentionDays'],
+        message: `archives would be deleted before their links expire (linkTtlHours ${config.linkTtlHours}): set archiveRetentionDays to ${minimum} or more, or remove it`,
+      });
+    }
+  });
+
+export type DeployConfig = Omit<
+  z.output<typeof deployConfigSchema>,
+  'archiveRetentionDays' | 'sesIdentity'
+> & {
+  archiveRetentionDays: number;
+  sesIdentity: string;
+};
+
+export const deployContextKeys = Object.keys(deployConfigSchema.shape) as (keyof DeployConfig)[];
+
+/** One day after the longest link lifetime, so a link never points at a deleted archive. */
+export function minimumArchiveRetentionDays(linkTtlHours: number): number {
+  return Math.ceil(linkTtlHours / 24) + 1;
+}
+
+export class DeployConfigError extends Error {
+  override name = 'DeployConfigError';
+}
+
+/** The address inside "Name <address>" or a bare address. */
+export function mailAddress(mailFrom: string): string {
+  const match = /<([^<>]+)>\s*$/.exec(mailFrom);
+  return (match?.[1] ?? mailFrom).trim();
+}
+
+/**
+ * Reads the deployment settings from CDK context (`app.node.tryGetContext`). Unknown keys are
+ * left alone (CDK keeps its own flags there).
+ */
+export function readDeployConfig(context: (key: string) => unknown): DeployConfig {
+  const raw = Object.fromEntries(deployContextKeys.map((key) => [key, context(key)]));
+  const result = deployConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(context)'}: ${i.message}`);
+    throw new DeployConfigError(
+      `The deployment settings (cdk.json "context" or -c key=value) are invalid:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  const config = result.data;
+  return {
+    ...config,
+    archiveRetentionDays: config.archiveRetentionDays ?? minimumArchiveRetentionDays(config.linkTtlHours),
+    sesIdentity: config.sesIdentity ?? mailAddress(config.mailFrom),
+  };
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
+import {
+  actionsOf,
+  importedTableArn,
+  resourcesOf,
+  type Statement,
+  statementsOfFunction,
+  synthTemplates,
+} from './template-helpers';
+
+// Production mode: the data map's tables are imported by name, as ops deploy it.
+const { pipeline } = synthTemplates({ demoMode: false });
+const BUCKET = '${import:PlayerDataExport-ExportsBucketArn}';
+const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+const sourceArns = new Set(
+  defaultDataMap.sources.map((s) =>
+    s.key.index ? `${importedTableArn(s.table)}/index/${s.key.index}` : importedTableArn(s.table),
+  ),
+);
+const sourceTableArns = new Set(defaultDataMap.sources.map((s) => importedTableArn(s.table)));
+
+function dynamoStatements(statements: Statement[]) {
+  return statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+}
+function s3Statements(statements: Statement[]) {
+  return statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+}
+
+describe('Collectors (collect-category)', () => {
+  const statements = statementsOfFunction(pipeline, 'CollectCategory');
+
+  it('may only Query, on exactly the tables and indexes of the data map', () => {
+    const dynamo = dynamoStatements(statements);
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo[0] as Statement)).toEqual(['dynamodb:Query']);
+    expect(new Set(resourcesOf(dynamo[0] as Statement))).toEqual(sourceArns);
+    // An index-only source (forum-posts via byAuthor) does not open its base table.
+    expect(resourcesOf(dynamo[0] as Statement)).not.toContain(importedTableArn('forum-posts'));
+  });
+
+  it('writes only staging/ objects', () => {
+    const s3 = s3Statements(statements);
+    expect(s3.flatMap(actionsOf).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(s3.flatMap(resourcesOf)).toEqual([`${BUCKET}/staging/*`]);
+  });
+});
+
+describe('No function can write to a source table', () => {
+  it('grants no write action on any data map table or index, in any policy', () => {
+    for (const policy of Object.values(pipeline.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        const onSource = resourcesOf(statement).filter((r) =>
+          [...sourceTableArns].some((t) => r === t || r.startsWith(`${t}/`)),
+        );
+        if (onSource.length === 0) continue;
+        expect(actionsOf(statement), `on ${onSource.join(', ')}`).toEqual(['dynamodb:Query']);
+        expect(actionsOf(statement).some((a) => writes.includes(a))).toBe(false);
+      }
+    }
+  });
+
+  it('identity readers (start, plan, publish) only Query the identity source', () => {
+    const identity = defaultDataMap.sources.find((s) => s.id === defaultDataMap.identity.source);
+    for (const fn of ['StartExport', 'PlanExport', 'PublishExport']) {
+      const onIdentity = statementsOfFunction(pipeline, fn).filter((s) =>
+        resourcesOf(s).includes(importedTableArn(identity?.table as string)),
+      );
+      expect(onIdentity.flatMap(actionsOf), fn).toEqual(['dynamodb:Query']);
+    }
+  });
+});
+
+describe('Download gateway', () => {
+  const statements = statementsOfFunction(pipeline, 'DownloadGateway');
+
+  it('reads only archives/ objects and writes nothing to S3', () => {
+    const s3 = s3Statements(statements);
+    expect(s3.flatMap(actionsOf)).toEqual(['s3:GetObject']);
+    expect(s3.flatMap(resourcesOf)).toEqual([`${BUCKET}/archives/*`]);
+  });
+
+  it('reads and consumes grants, appends audit entries, and cannot Scan or delete', () => {
+    const dynamo = dynamoStatements(statements);
+    const summary = dynamo.map((s) => ({
+      actions: actionsOf(s).sort(),
+      leadingKeys: s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'],
+      resources: resourcesOf(s).length,
+    }));
+    expect(summary).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], leadingKeys: ['GRANT#*'], resources: 1 },
+      { actions: ['dynamodb:PutItem'], leadingKeys: ['REQUEST#*'], resources: 1 },
+    ]);
+    const all = dynamo.flatMap(actionsOf);
+    for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']) {
+      expect(all).not.toContain(forbidden);
+    }
+    // The table itself, not its indexes.
+    expect(dynamo.flatMap(resourcesOf).every((r) => !r.includes('/index/'))).toBe(true);
+  });
+});
+
+describe('Every function', () => {
+  const functions = Object.keys(pipeline.findResources('AWS::Lambda::Function'))
+    .map((id) => id.replace(/Function[0-9A-F]{8}$/, ''))
+    .filter((id) => !id.startsWith('AWS'));
+
+  it('has no `*` action and no DeleteItem or Scan on the pipeline table', () => {
+    expect(functions).toHaveLength(8);
+    for (const fn of functions) {
+      for (const statement of statementsOfFunction(pipeline, fn)) {
+        for (const action of actionsOf(statement)) expect(action, fn).not.toMatch(/\*$/);
+        expect(actionsOf(statement), fn).not.toContain('dynamodb:Scan');
+        expect(actionsOf(statement), fn).not.toContain('dynamodb:DeleteItem');
+      }
+    }
+  });
+
+  it('writes logs only to its own log group (no AWSLambdaBasicExecutionRole)', () => {
+    for (const role of Object.values(pipeline.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const fn of functions) {
+      const logs = statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs.flatMap(resourcesOf), fn).toEqual([expect.stringMatching(new RegExp(`^\\$\\{${fn}LogGroup.*\\.Arn\\}$`))]);
+    }
+  });
+
+  it('only start-export may start the workflow', () => {
+    for (const fn of functions) {
+      const starts = statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).includes('states:StartExecution'));
+      expect(starts.length, fn).toBe(fn === 'StartExport' ? 1 : 0);
+    }
+  });
+
+  it('send e-mail only from the configured SES identity', () => {
+    for (const fn of functions) {
+      const mail = statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).includes('ses:SendEmail'));
+      if (['StartExport', 'PublishExport'].includes(fn)) {
+        const identityId = Object.keys(pipeline.findResources('AWS::SES::EmailIdentity'))[0];
+        expect(mail.flatMap(resourcesOf), fn).toEqual([expect.stringMatching(new RegExp(`:identity/\\$\\{${identityId}\\}$`))]);
+      } else {
+        expect(mail, fn).toHaveLength(0);
+      }
+    }
+    pipeline.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'privacy@example.com' });
+  });
+});
