@@ -3,6 +3,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { tableDefinition } from './table-definition';
 
 /**
  * The pipeline's own table (single-table design; the CDK stateful stack creates the same on AWS):
@@ -16,40 +17,15 @@ import {
  */
 export const PIPELINE_TABLE = 'export-requests';
 
-export const pipelineTableDefinition: CreateTableCommandInput = {
-  TableName: PIPELINE_TABLE,
-  KeySchema: [
-    { AttributeName: 'pk', KeyType: 'HASH' },
-    { AttributeName: 'sk', KeyType: 'RANGE' },
+export const pipelineTableDefinition: CreateTableCommandInput = tableDefinition({
+  name: PIPELINE_TABLE,
+  partition: 'pk',
+  sort: 'sk',
+  indexes: [
+    { name: 'byPlayer', partition: 'gsi1pk', sort: 'gsi1sk' },
+    { name: 'byState', partition: 'gsi2pk', sort: 'gsi2sk' },
   ],
-  AttributeDefinitions: [
-    { AttributeName: 'pk', AttributeType: 'S' },
-    { AttributeName: 'sk', AttributeType: 'S' },
-    { AttributeName: 'gsi1pk', AttributeType: 'S' },
-    { AttributeName: 'gsi1sk', AttributeType: 'S' },
-    { AttributeName: 'gsi2pk', AttributeType: 'S' },
-    { AttributeName: 'gsi2sk', AttributeType: 'S' },
-  ],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: 'byPlayer',
-      KeySchema: [
-        { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-        { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    },
-    {
-      IndexName: 'byState',
-      KeySchema: [
-        { AttributeName: 'gsi2pk', KeyType: 'HASH' },
-        { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    },
-  ],
-  BillingMode: 'PAY_PER_REQUEST',
-};
+});
 
 export async function createPipelineTable(client: DynamoDBClient): Promise<void> {
   await client.send(new CreateTableCommand(pipelineTableDefinition));
