@@ -82,6 +82,8 @@ export interface GrantRepository {
   /** Counts one download atomically: succeeds only if not revoked, not expired and downloads are left. */
   consume(tokenHash: string, now: Date): Promise<ConsumeOutcome>;
   revoke(tokenHash: string, at: string): Promise<void>;
+  /** Links of a request that can still be used (to revoke them all). */
+  listActiveForRequest(requestId: string, now: Date): Promise<DownloadGrant[]>;
   /** Grants whose expiry has passed and that are not yet marked expired (expiry sweep). */
   listExpired(now: Date): Promise<DownloadGrant[]>;
   markExpired(tokenHash: string, at: string): Promise<void>;

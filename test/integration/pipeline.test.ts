@@ -5,6 +5,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readLocalEvents } from '../../functions/adapters/local/file-event-publisher';
 import { latestLinkInOutbox } from '../../functions/adapters/local/read-outbox';
+import { revokeLinks } from '../../functions/core/requests/revoke-links';
 import { DEMO_PLAYER_ID, demoTableItems } from '../../local/demo-data/generate';
 import { loadItems } from '../../local/load-data';
 import { loadDemoData } from '../../local/load-demo';
@@ -242,5 +243,27 @@ describe('privacy of logs', () => {
     }
     for (const post of posts.slice(0, 20)) expect(text).not.toContain(post.body as string);
     expect(text).not.toMatch(/\/d\/[A-Za-z0-9_-]{43}/);
+  });
+});
+
+describe('revocation', () => {
+  it('withdraws every live link of a request, with an audit entry each, and the link answers 410', async () => {
+    const p = await pipeline({ resendCooldownMs: 60 * 60 * 1000 });
+    const first = await requestExport(p, { playerId: 'p-1002', requestId: 'req-r1' });
+    // A repeat within the cooldown adds a second link to the same archive.
+    await p.putEvent(exportRequestedEvent({ requestId: 'req-r2', playerId: 'p-1002', locale: 'de' }));
+    const second = await latestLinkInOutbox(p.outboxDir);
+    expect(second).not.toBe(first.link);
+
+    const { revoked } = await revokeLinks(p.deps, 'req-r1', 'player reported an unrequested export');
+    expect(revoked).toBe(2);
+    for (const link of [first.link, second]) {
+      const page = await fetch(link);
+      expect(page.status).toBe(410);
+      expect(await page.text()).toContain('data-reason="revoked"');
+    }
+    const audit = await p.deps.requests.audit('req-r1');
+    expect(audit.filter((a) => a.action === 'revoked')).toHaveLength(2);
+    expect((await p.deps.requests.get('req-r1'))?.state).toBe('READY');
   });
 });

@@ -3,6 +3,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   paginateQuery,
+  type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Clock, ConsumeOutcome, GrantRepository } from '../../core/ports';
@@ -124,15 +125,32 @@ export class DynamoDbGrantRepository implements GrantRepository {
   }
 
   async listExpired(now: Date): Promise<DownloadGrant[]> {
+    return this.listActive(now, {
+      KeyConditionExpression: 'gsi2pk = :active AND gsi2sk < :now',
+      ExpressionAttributeValues: { ':active': s(ACTIVE), ':now': s(now.toISOString()) },
+    });
+  }
+
+  async listActiveForRequest(requestId: string, now: Date): Promise<DownloadGrant[]> {
+    // Revocation is rare and the ACTIVE index holds only live links, so a filter is cheap enough.
+    return this.listActive(now, {
+      KeyConditionExpression: 'gsi2pk = :active',
+      FilterExpression: 'requestId = :request',
+      ExpressionAttributeValues: { ':active': s(ACTIVE), ':request': s(requestId) },
+    });
+  }
+
+  private async listActive(
+    now: Date,
+    query: Pick<
+      QueryCommandInput,
+      'KeyConditionExpression' | 'FilterExpression' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<DownloadGrant[]> {
     const grants: DownloadGrant[] = [];
     const pages = paginateQuery(
       { client: this.client },
-      {
-        TableName: this.table,
-        IndexName: 'byState',
-        KeyConditionExpression: 'gsi2pk = :active AND gsi2sk < :now',
-        ExpressionAttributeValues: { ':active': s(ACTIVE), ':now': s(now.toISOString()) },
-      },
+      { TableName: this.table, IndexName: 'byState', ...query },
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (!ttlPassed(item, now)) grants.push(fromItem(item));
