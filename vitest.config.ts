@@ -18,6 +18,15 @@ export default defineConfig({
       },
       {
         test: {
+          // CDK template assertions and cdk-nag; one test bundles every function with esbuild.
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,

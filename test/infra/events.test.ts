@@ -35,7 +35,9 @@ const portalEvent = {
 
 describe('ExportRequested rule', () => {
   const { pipeline } = synthTemplates();
-  const rules = Object.values(pipeline.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern);
+  const rules = Object.values(pipeline.findResources('AWS::Events::Rule')).filter(
+    (r) => r.Properties.EventPattern,
+  );
   const rule = rules[0];
   const pattern = rule?.Properties.EventPattern as Pattern;
 
@@ -63,10 +65,22 @@ describe('ExportRequested rule', () => {
   });
 
   it('follows the configured bus, source and detail type', () => {
-    const custom = synthTemplates({ portalEventBusName: 'portal', portalEventSource: 'acme.portal', requestDetailType: 'DataRequested' });
-    const customRule = Object.values(custom.pipeline.findResources('AWS::Events::Rule')).find((r) => r.Properties.EventPattern);
+    const custom = synthTemplates({
+      portalEventBusName: 'portal',
+      portalEventSource: 'acme.portal',
+      requestDetailType: 'DataRequested',
+    });
+    const customRule = Object.values(custom.pipeline.findResources('AWS::Events::Rule')).find(
+      (r) => r.Properties.EventPattern,
+    );
     expect(customRule?.Properties.EventBusName).toBe('portal');
-    expect(matches(customRule?.Properties.EventPattern, { ...portalEvent, source: 'acme.portal', 'detail-type': 'DataRequested' })).toBe(true);
+    expect(
+      matches(customRule?.Properties.EventPattern, {
+        ...portalEvent,
+        source: 'acme.portal',
+        'detail-type': 'DataRequested',
+      }),
+    ).toBe(true);
     expect(matches(customRule?.Properties.EventPattern, portalEvent)).toBe(false);
   });
 });

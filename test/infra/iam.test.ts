@@ -11,7 +11,8 @@ import {
 
 // Production mode: the data map's tables are imported by name, as ops deploy it.
 const { pipeline } = synthTemplates({ demoMode: false });
-const BUCKET = '${import:PlayerDataExport-ExportsBucketArn}';
+// The pipeline stack imports the bucket by the stateful stack's named export.
+const BUCKET = `\${import:PlayerDataExport-ExportsBucketArn}`;
 const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 const sourceArns = new Set(
@@ -93,7 +94,12 @@ describe('Download gateway', () => {
       { actions: ['dynamodb:PutItem'], leadingKeys: ['REQUEST#*'], resources: 1 },
     ]);
     const all = dynamo.flatMap(actionsOf);
-    for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']) {
+    for (const forbidden of [
+      'dynamodb:Scan',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+    ]) {
       expect(all).not.toContain(forbidden);
     }
     // The table itself, not its indexes.
@@ -122,14 +128,20 @@ describe('Every function', () => {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
     for (const fn of functions) {
-      const logs = statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
-      expect(logs.flatMap(resourcesOf), fn).toEqual([expect.stringMatching(new RegExp(`^\\$\\{${fn}LogGroup.*\\.Arn\\}$`))]);
+      const logs = statementsOfFunction(pipeline, fn).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('logs:')),
+      );
+      expect(logs.flatMap(resourcesOf), fn).toEqual([
+        expect.stringMatching(new RegExp(`^\\$\\{${fn}LogGroup.*\\.Arn\\}$`)),
+      ]);
     }
   });
 
   it('only start-export may start the workflow', () => {
     for (const fn of functions) {
-      const starts = statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).includes('states:StartExecution'));
+      const starts = statementsOfFunction(pipeline, fn).filter((s) =>
+        actionsOf(s).includes('states:StartExecution'),
+      );
       expect(starts.length, fn).toBe(fn === 'StartExport' ? 1 : 0);
     }
   });
@@ -139,7 +151,9 @@ describe('Every function', () => {
       const mail = statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).includes('ses:SendEmail'));
       if (['StartExport', 'PublishExport'].includes(fn)) {
         const identityId = Object.keys(pipeline.findResources('AWS::SES::EmailIdentity'))[0];
-        expect(mail.flatMap(resourcesOf), fn).toEqual([expect.stringMatching(new RegExp(`:identity/\\$\\{${identityId}\\}$`))]);
+        expect(mail.flatMap(resourcesOf), fn).toEqual([
+          expect.stringMatching(new RegExp(`:identity/\\$\\{${identityId}\\}$`)),
+        ]);
       } else {
         expect(mail, fn).toHaveLength(0);
       }

@@ -7,18 +7,23 @@ const { stateful, pipeline } = synthTemplates();
 
 function exportsBucket() {
   const buckets = stateful.findResources('AWS::S3::Bucket', {
-    Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } },
+    Properties: {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+      },
+    },
   });
   const entries = Object.entries(buckets);
   expect(entries).toHaveLength(1);
-  return entries[0] as [string, { Properties: Record<string, never>; DeletionPolicy?: string }];
+  return entries[0] as [string, { Properties: Record<string, unknown>; DeletionPolicy?: string }];
 }
 
 describe('Exports bucket', () => {
   it('encrypts with SSE-KMS under a customer-managed key that rotates', () => {
     const [, bucket] = exportsBucket();
-    const rule = (bucket.Properties.BucketEncryption as { ServerSideEncryptionConfiguration: Record<string, never>[] })
-      .ServerSideEncryptionConfiguration[0] as Record<string, Record<string, never>>;
+    const rule = (
+      bucket.Properties.BucketEncryption as { ServerSideEncryptionConfiguration: Record<string, never>[] }
+    ).ServerSideEncryptionConfiguration[0] as Record<string, Record<string, never>>;
     const keyRef = flatten(rule.ServerSideEncryptionByDefault?.KMSMasterKeyID);
     const keys = stateful.findResources('AWS::KMS::Key');
     const keyId = Object.keys(keys).find((id) => keyRef === `\${${id}.Arn}`);
@@ -44,17 +49,21 @@ describe('Exports bucket', () => {
     );
     expect(policies).toHaveLength(1);
     const statements = policies[0]?.Properties.PolicyDocument.Statement as Record<string, never>[];
-    const deny = statements.find((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'));
+    const deny = statements.find(
+      (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
+    );
     expect(deny?.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
     expect(deny?.Action).toBe('s3:*');
     expect(deny?.Principal).toEqual({ AWS: '*' });
-    const resources = (deny?.Resource as never[]).map(flatten);
+    const resources = ((deny?.Resource ?? []) as never[]).map(flatten);
     expect(resources).toEqual([`\${${bucketId}.Arn}`, `\${${bucketId}.Arn}/*`]);
   });
 
   it('deletes archives a day after the longest link, staging after a day, stray multipart parts after a day', () => {
     const [, bucket] = exportsBucket();
-    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    const rules = (
+      bucket.Properties.LifecycleConfiguration as unknown as { Rules: Record<string, unknown>[] }
+    ).Rules;
     const byId = Object.fromEntries(rules.map((r) => [r.Id, r]));
     expect(byId['expire-archives']).toMatchObject({
       Status: 'Enabled',
@@ -62,7 +71,11 @@ describe('Exports bucket', () => {
       ExpirationInDays: minimumArchiveRetentionDays(168),
     });
     expect(minimumArchiveRetentionDays(168)).toBe(8);
-    expect(byId['expire-staging']).toMatchObject({ Status: 'Enabled', Prefix: 'staging/', ExpirationInDays: 1 });
+    expect(byId['expire-staging']).toMatchObject({
+      Status: 'Enabled',
+      Prefix: 'staging/',
+      ExpirationInDays: 1,
+    });
     expect(byId['abort-incomplete-multipart-uploads']).toMatchObject({
       Status: 'Enabled',
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
@@ -81,7 +94,7 @@ describe('Exports bucket', () => {
 
   it('writes server access logs to a separate, TLS-only, non-public log bucket', () => {
     const [, bucket] = exportsBucket();
-    const logging = bucket.Properties.LoggingConfiguration as Record<string, never>;
+    const logging = bucket.Properties.LoggingConfiguration as unknown as Record<string, never>;
     const target = flatten(logging.DestinationBucketName).replace(/^\$\{|\}$/g, '');
     const logBucket = stateful.findResources('AWS::S3::Bucket')[target];
     expect(logBucket?.Properties.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
@@ -98,12 +111,17 @@ describe('Pipeline table', () => {
   const tables = stateful.findResources('AWS::DynamoDB::Table', {
     Properties: { TimeToLiveSpecification: Match.anyValue() },
   });
-  const [tableId, table] = Object.entries(tables)[0] as [string, { Properties: Record<string, never>; DeletionPolicy: string }];
+  const [tableId, table] = Object.entries(tables)[0] as [
+    string,
+    { Properties: Record<string, never>; DeletionPolicy: string },
+  ];
 
   it('is encrypted with the customer-managed key', () => {
     expect(Object.keys(tables)).toHaveLength(1);
     expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
-    expect(flatten((table.Properties.SSESpecification as Record<string, never>).KMSMasterKeyId)).toMatch(/^\$\{DataKey.*\.Arn\}$/);
+    expect(
+      flatten((table.Properties.SSESpecification as unknown as Record<string, never>).KMSMasterKeyId),
+    ).toMatch(/^\$\{DataKey.*\.Arn\}$/);
   });
 
   it('has point-in-time recovery, deletion protection and RETAIN', () => {
@@ -121,12 +139,24 @@ describe('Pipeline table', () => {
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
-    const indexes = (table.Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[]).map(
-      (i) => [i.IndexName, i.KeySchema],
-    );
+    const indexes = (
+      table.Properties.GlobalSecondaryIndexes as unknown as { IndexName: string; KeySchema: unknown }[]
+    ).map((i) => [i.IndexName, i.KeySchema]);
     expect(indexes).toEqual([
-      ['byPlayer', [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }]],
-      ['byState', [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }]],
+      [
+        'byPlayer',
+        [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+      ],
+      [
+        'byState',
+        [
+          { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+        ],
+      ],
     ]);
     expect(tableId).toMatch(/^PipelineTable/);
   });
@@ -146,7 +176,9 @@ describe('Demo tables', () => {
 
   it('the pipeline stack imports the bucket by the stateful stack’s named exports', () => {
     const outputs = stateful.findOutputs('*');
-    const names = Object.values(outputs).map((o) => o.Export?.Name).filter(Boolean);
+    const names = Object.values(outputs)
+      .map((o) => o.Export?.Name)
+      .filter(Boolean);
     expect(names).toEqual(
       expect.arrayContaining(['PlayerDataExport-ExportsBucketArn', 'PlayerDataExport-DataKeyArn']),
     );

@@ -50,7 +50,10 @@ describe('Export state machine', () => {
     expect(machines).toHaveLength(1);
     expect(machine.Properties.StateMachineType).toBe('STANDARD');
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({
+      Level: 'ALL',
+      IncludeExecutionData: false,
+    });
   });
 
   it('runs the steps of functions/core/workflow.ts in order', () => {
@@ -93,11 +96,17 @@ describe('Export state machine', () => {
   it('maps over plan.tasks with the described concurrency', () => {
     const map = exportWorkflow.steps.find((s) => s.kind === 'map');
     const state = definition.States[map?.id as string];
-    expect(state).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.tasks', MaxConcurrency: map?.maxConcurrency, ResultPath: '$.results' });
+    expect(state).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.tasks',
+      MaxConcurrency: map?.maxConcurrency,
+      ResultPath: '$.results',
+    });
   });
 
   it('invokes each step’s own function', () => {
-    const functionOf = (state: StateJson | undefined) => (state?.Resource ?? '').replace(/^.*\$\{|\.Arn\}$/g, '');
+    const functionOf = (state: StateJson | undefined) =>
+      (state?.Resource ?? '').replace(/^.*\$\{|\.Arn\}$/g, '');
     for (const step of [...exportWorkflow.steps, exportWorkflow.onFailure]) {
       const state =
         'kind' in step && step.kind === 'map'

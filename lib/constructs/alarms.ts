@@ -1,0 +1,113 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE } from './export-function';
+
+export interface ExportAlarmsProps {
+  readonly stateMachine: IStateMachine;
+  readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  readonly api: HttpApi;
+  readonly gatewayFunction: IFunction;
+  readonly sweepFunction: IFunction;
+  /** How often expire-exports publishes its metrics. */
+  readonly sweepPeriod: Duration;
+  readonly alarmEmail?: string;
+}
+
+/**
+ * What ops must hear about: exports that failed, events nobody processed, requests close to their
+ * legal due date, and a gateway that errors. Every alarm notifies one topic.
+ */
+export class ExportAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ExportAlarmsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'player-data-export alarms',
+      // Notifications carry alarm names and counts, no personal data; TLS is still required.
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const action = new SnsAction(this.topic);
+    const alarm = (alarmId: string, metric: IMetric, description: string, threshold = 1) => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+    };
+    const fiveMinutes = Duration.minutes(5);
+
+    alarm(
+      'WorkflowFailed',
+      props.stateMachine.metricFailed({ period: fiveMinutes, statistic: 'Sum' }),
+      'An export failed for good: FailExport marked the request FAILED. Read failureReason on the request record and the execution in the Step Functions console.',
+    );
+    alarm(
+      'WorkflowTimedOut',
+      props.stateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }),
+      'An export execution hit the state machine timeout; its request stays in a working state until the watchdog flags it.',
+    );
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(
+        `${name}DeadLetters`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        `Events that ${name} could not process are waiting in its dead-letter queue: inspect, fix, redrive.`,
+      );
+    }
+    const sweepMetric = (metricName: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        // Powertools Metrics adds the service as a dimension.
+        dimensionsMap: { service: POWERTOOLS_SERVICE },
+        period: props.sweepPeriod,
+        statistic: 'Maximum',
+      });
+    alarm(
+      'RequestsNearDueDate',
+      sweepMetric('RequestsNearDueDate'),
+      'Requests are close to their legal due date (one month from receipt) and not READY: answer them or extend the deadline with the reason (Art. 12(3) GDPR).',
+    );
+    alarm(
+      'StuckRequests',
+      sweepMetric('StuckRequests'),
+      'Requests stayed in a working state longer than stuckAfterHours; the watchdog flagged them.',
+    );
+    alarm(
+      'GatewayServerErrors',
+      props.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+      'The download gateway answered 5xx: players cannot download. Check the gateway function logs.',
+    );
+    alarm(
+      'GatewayFunctionErrors',
+      props.gatewayFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      'The download gateway function threw.',
+    );
+    alarm(
+      'SweepErrors',
+      props.sweepFunction.metricErrors({ period: props.sweepPeriod, statistic: 'Sum' }),
+      'The expiry sweep failed: links and requests are not being expired and the due-date watch is blind.',
+    );
+  }
+}

@@ -1,0 +1,259 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The newest Node.js runtime this aws-cdk-lib knows (cdk-nag's L1 asks for the latest). */
+export const lambdaRuntime = Runtime.NODEJS_24_X;
+
+/** The service name Powertools logger and metrics use; the metric alarms filter on it. */
+export const POWERTOOLS_SERVICE = 'player-data-export';
+export const METRICS_NAMESPACE = 'PlayerDataExport';
+
+export interface ExportFunctionProps {
+  /** The folder under functions/ whose handler.ts exports `handler`, e.g. "plan-export". */
+  readonly entry: string;
+  readonly description: string;
+  readonly logRetention: RetentionDays;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+  /** @default false */
+  readonly tracing?: boolean;
+  /** For functions invoked asynchronously (events, schedule): where failed events are kept. */
+  readonly deadLetterQueue?: IQueue;
+  readonly environment?: Record<string, string>;
+}
+
+/** DynamoDB actions a binding may grant. Named, so nothing ever asks for `dynamodb:*`. */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+export interface TableBinding {
+  readonly actions: readonly TableAction[];
+  /** Indexes the function queries; each is granted by its own ARN, never `index/*`. */
+  readonly indexes?: readonly string[];
+  /**
+   * Partition-key prefixes the function may touch (dynamodb:LeadingKeys), e.g. ["GRANT#*"].
+   * @default any item of the table
+   */
+  readonly leadingKeys?: readonly string[];
+}
+
+export interface BucketBinding {
+  /** Prefixes read with GetObject (and HeadObject), e.g. ["archives/"]. */
+  readonly read?: readonly string[];
+  /** Prefixes written with PutObject (multipart included) and AbortMultipartUpload. */
+  readonly write?: readonly string[];
+  readonly delete?: readonly string[];
+}
+
+/**
+ * One Lambda with the project's defaults: an ESM bundle made by the local esbuild (no Docker),
+ * arm64, the newest Node.js runtime, its own log group with the configured retention, and a role
+ * that starts empty. The bind* helpers set the environment variable and grant exactly what the
+ * handler needs in one call, so config and permissions cannot drift apart.
+ */
+export class ExportFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: IRole;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ExportFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      // Logs carry ids and counts only (DESIGN §7), so they go with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: that managed policy may write to
+    // every log group of the account; this one writes to the function's own group only.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.entry}: least privilege, granted by lib/constructs/export-function.ts`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        // The log group's Arn attribute already ends in ":*" (its streams).
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.role = role;
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(repoRoot, 'functions', props.entry, 'handler.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambdaRuntime,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      role,
+      logGroup: this.logGroup,
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        // Off: a source map doubles the bundle and stack traces name our own functions anyway.
+        sourceMap: false,
+        // Bundle the AWS SDK too: the versions tested are the versions deployed.
+        externalModules: [],
+        mainFields: ['module', 'main'],
+        // Some CommonJS dependencies call require() for Node built-ins; an ESM bundle has none.
+        banner:
+          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        // UTF-8 text instead of \uXXXX escapes: zod's bundled locale messages alone shrink by ~75 KB.
+        // (Set as an esbuild argument: this aws-cdk-lib's bundler ignores the `charset` option.)
+        esbuildArgs: { '--charset': 'utf8' },
+      },
+    });
+  }
+
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /**
+   * Sets `envName` to the table's name and grants `binding.actions` on the table (and on each
+   * named index for Query), plus the key permissions its encryption needs.
+   */
+  bindTable(table: ITable, envName: string | undefined, binding: TableBinding): this {
+    if (envName) this.addEnvironment(envName, table.tableName);
+    const resources = [table.tableArn];
+    for (const index of binding.indexes ?? []) resources.push(`${table.tableArn}/index/${index}`);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...binding.actions],
+        resources,
+        ...(binding.leadingKeys
+          ? {
+              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...binding.leadingKeys] } },
+            }
+          : {}),
+      }),
+    );
+    const writes = binding.actions.some((a) => a !== 'dynamodb:GetItem' && a !== 'dynamodb:Query');
+    if (table.encryptionKey) this.allowKey(table.encryptionKey, writes);
+    return this;
+  }
+
+  /** Read-only Query on tables and indexes given by ARN (the data map's sources). */
+  allowQuery(resourceArns: readonly string[]): this {
+    if (resourceArns.length === 0) return this;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [...resourceArns] }),
+    );
+    return this;
+  }
+
+  /** Sets `envName` to the bucket's name and grants object access on the given prefixes only. */
+  bindBucket(bucket: IBucket, envName: string | undefined, binding: BucketBinding): this {
+    if (envName) this.addEnvironment(envName, bucket.bucketName);
+    const objects = (prefixes: readonly string[] | undefined) =>
+      (prefixes ?? []).map((prefix) => bucket.arnForObjects(`${prefix}*`));
+    const grant = (actions: string[], resources: string[]) => {
+      if (resources.length > 0) this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources }));
+    };
+    grant(['s3:GetObject'], objects(binding.read));
+    grant(['s3:PutObject', 's3:AbortMultipartUpload'], objects(binding.write));
+    grant(['s3:DeleteObject'], objects(binding.delete));
+    this.acknowledgePrefixes(bucket, binding);
+    if (bucket.encryptionKey) this.allowKey(bucket.encryptionKey, (binding.write ?? []).length > 0);
+    return this;
+  }
+
+  /**
+   * Object keys hold a request id chosen at run time, so a prefix wildcard is the narrowest grant
+   * there is: one acknowledgement per prefix, naming what the function does there.
+   */
+  private acknowledgePrefixes(bucket: IBucket, binding: BucketBinding): void {
+    const arn = nagName(this, bucket.bucketArn);
+    if (!arn) return;
+    const uses = new Map<string, string[]>();
+    const note = (prefixes: readonly string[] | undefined, verb: string) => {
+      for (const prefix of prefixes ?? []) uses.set(prefix, [...(uses.get(prefix) ?? []), verb]);
+    };
+    note(binding.read, 'reads');
+    note(binding.write, 'writes');
+    note(binding.delete, 'deletes');
+    for (const [prefix, verbs] of uses) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arn}/${prefix}*]`,
+        reason: `${this.node.id} ${verbs.join(' and ')} objects under ${prefix} only; each key holds a request id known only at run time (${prefix}<requestId>/…), so the prefix is the narrowest resource.`,
+      });
+    }
+  }
+
+  /** PutEvents on this bus only; sets EVENT_BUS_NAME and EVENT_SOURCE. */
+  bindEventBus(bus: IEventBus, source: string): this {
+    this.addEnvironment('EVENT_BUS_NAME', bus.eventBusName).addEnvironment('EVENT_SOURCE', source);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
+    );
+    return this;
+  }
+
+  /**
+   * Decrypt for readers; writers also need GenerateDataKey (S3 SSE-KMS, DynamoDB) and Encrypt.
+   * Listed one by one: `kms:GenerateDataKey*` would also allow the key-pair variants.
+   */
+  allowKey(key: IKey, write: boolean): this {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: write
+          ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']
+          : ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: [key.keyArn],
+      }),
+    );
+    return this;
+  }
+
+  /** ARN of a DynamoDB table given by name or ARN, in this stack's account and region. */
+  static tableArn(scope: Construct, nameOrArn: string): string {
+    if (nameOrArn.startsWith('arn:')) return nameOrArn;
+    return Stack.of(scope).formatArn({ service: 'dynamodb', resource: 'table', resourceName: nameOrArn });
+  }
+}
+
+/** How cdk-nag prints an ARN token in a finding id (an import's name, or <LogicalId.Attribute>). */
+function nagName(scope: Construct, value: string): string | undefined {
+  const resolved: unknown = Stack.of(scope).resolve(value);
+  if (typeof resolved === 'string') return resolved;
+  if (resolved && typeof resolved === 'object') {
+    const imported = (resolved as Record<string, unknown>)['Fn::ImportValue'];
+    if (typeof imported === 'string') return imported;
+    const attribute = (resolved as Record<string, unknown>)['Fn::GetAtt'];
+    if (Array.isArray(attribute) && attribute.length === 2) return `<${attribute[0]}.${attribute[1]}>`;
+  }
+  return undefined;
+}

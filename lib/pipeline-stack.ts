@@ -1,0 +1,296 @@
+import { type CfnElement, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { type DeployConfig, DeployConfigError } from '../config/deploy';
+import { defaultDataMap } from '../functions/core/data-map/default-data-map';
+import { exportWorkflow } from '../functions/core/workflow';
+import { ExportAlarms } from './constructs/alarms';
+import { identitySource, sourceResourceArns } from './constructs/data-map-access';
+import { DownloadGateway } from './constructs/download-gateway';
+import { ExportFunction, type TableBinding } from './constructs/export-function';
+import { ExportWorkflow } from './constructs/export-workflow';
+import { ARCHIVES_PREFIX, STAGING_PREFIX } from './constructs/exports-bucket';
+import { stackExports } from './stateful-stack';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: DeployConfig;
+  readonly pipelineTable: ITable;
+  /** The demo game's tables by name (demo mode); the data map's other tables are imported. */
+  readonly demoTables: ReadonlyMap<string, ITable>;
+}
+
+/** Lifecycle steps read and write requests, audit entries and grants; nothing deletes (TTL does). */
+const lifecycleAccess: TableBinding = {
+  actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  indexes: ['byPlayer', 'byState'],
+};
+
+/**
+ * The stateless part: one function per handler, the workflow built from its description, the rule
+ * on the portal's bus, the download gateway, the expiry schedule, dead-letter queues and alarms.
+ */
+export class PipelineStack extends Stack {
+  readonly functions: Readonly<Record<string, ExportFunction>>;
+  readonly workflow: ExportWorkflow;
+  readonly gateway: DownloadGateway;
+  readonly requestRule: Rule;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config, pipelineTable } = props;
+    // By the stateful stack's named exports (see stackExports); deploy that stack first.
+    const exportsBucket = Bucket.fromBucketAttributes(this, 'ExportsBucket', {
+      bucketArn: Fn.importValue(stackExports.exportsBucketArn),
+      bucketName: Fn.importValue(stackExports.exportsBucketName),
+      encryptionKey: Key.fromKeyArn(this, 'DataKey', Fn.importValue(stackExports.dataKeyArn)),
+    });
+    const logRetention = retentionDays(config.logRetentionDays);
+    const bus = EventBus.fromEventBusName(this, 'PortalBus', config.portalEventBusName);
+    const dataMap = defaultDataMap;
+    const identity = identitySource(dataMap);
+    const identityArns = sourceResourceArns(this, [identity], props.demoTables);
+    const sourceArns = sourceResourceArns(this, dataMap.sources, props.demoTables);
+
+    const sesIdentity = config.createSesIdentity
+      ? new EmailIdentity(this, 'Sender', {
+          identity: config.sesIdentity.includes('@')
+            ? Identity.email(config.sesIdentity)
+            : Identity.domain(config.sesIdentity),
+        })
+      : EmailIdentity.fromEmailIdentityName(this, 'Sender', config.sesIdentity);
+
+    const deadLetters = (name: string) =>
+      new Queue(this, `${name}DeadLetters`, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        // The longest SQS allows: time to find the bug and redrive.
+        retentionPeriod: Duration.days(14),
+      });
+    const intakeDlq = deadLetters('StartExport');
+    const sweepDlq = deadLetters('ExpireExports');
+
+    const make = (
+      entry: string,
+      description: string,
+      options: { memorySize?: number; timeout?: Duration; deadLetterQueue?: Queue } = {},
+    ) =>
+      new ExportFunction(this, pascal(entry), {
+        entry,
+        description,
+        logRetention,
+        tracing: config.tracing,
+        ...options,
+      });
+
+    const delivery = (fn: ExportFunction) => {
+      fn.addEnvironment('GATEWAY_BASE_URL', config.gatewayBaseUrl ?? gatewayUrl())
+        .addEnvironment('LINK_TTL_HOURS', String(config.linkTtlHours))
+        .addEnvironment('MAX_DOWNLOADS', String(config.maxDownloads))
+        .addEnvironment('MAIL_FROM', config.mailFrom)
+        .allowQuery(identityArns);
+      sesIdentity.grantSendEmail(fn.role);
+      return fn;
+    };
+
+    // ── Download gateway first: the links of publish-export and start-export point at it. ──────
+    const gatewayFn = make(
+      'download-gateway',
+      'Download links: landing page and counted, audited downloads',
+      {
+        memorySize: 256,
+        timeout: Duration.seconds(10),
+      },
+    )
+      // Grants are read and consumed (GRANT#…); audit entries are appended (REQUEST#…). No Scan,
+      // no DeleteItem, and nothing else of the table.
+      .bindTable(pipelineTable, 'PIPELINE_TABLE', {
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        leadingKeys: ['GRANT#*'],
+      })
+      .bindTable(pipelineTable, undefined, { actions: ['dynamodb:PutItem'], leadingKeys: ['REQUEST#*'] })
+      // Presigned URLs are signed with this role: it can read archives and nothing else.
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { read: [ARCHIVES_PREFIX] })
+      .addEnvironment('PRESIGN_SECONDS', '120');
+    if (config.portalUrl) gatewayFn.addEnvironment('PORTAL_URL', config.portalUrl);
+    this.gateway = new DownloadGateway(this, 'DownloadApi', {
+      handler: gatewayFn.function,
+      rateLimit: config.gatewayRateLimit,
+      burstLimit: config.gatewayBurstLimit,
+      logRetention,
+    });
+    const gatewayUrl = () => this.gateway.url;
+
+    // ── Workflow steps ─────────────────────────────────────────────────────────────────────────
+    const planFn = make('plan-export', 'Workflow step PlanExport: one collect task per data map source', {
+      timeout: Duration.minutes(1),
+    })
+      .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+      .bindEventBus(bus, config.pipelineEventSource)
+      .addEnvironment('EXPORTS_BUCKET', exportsBucket.bucketName)
+      .allowQuery(identityArns);
+
+    const collectFn = make(
+      'collect-category',
+      'Workflow map step: one source → staged JSON, CSV and preview',
+      {
+        memorySize: 1024,
+        timeout: Duration.minutes(15),
+      },
+    )
+      .addEnvironment('PIPELINE_TABLE', pipelineTable.tableName)
+      // Read-only, exactly the tables and indexes of the data map.
+      .allowQuery(sourceArns)
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { write: [STAGING_PREFIX] });
+
+    const buildFn = make('build-archive', 'Workflow step BuildArchive: staged files → one ZIP64 archive', {
+      // 1,769 MB is one full vCPU: deflate is CPU-bound.
+      memorySize: 1769,
+      timeout: Duration.minutes(15),
+    })
+      .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+      .bindEventBus(bus, config.pipelineEventSource)
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', {
+        read: [STAGING_PREFIX],
+        delete: [STAGING_PREFIX],
+        write: [ARCHIVES_PREFIX],
+      });
+
+    const publishFn = delivery(
+      make('publish-export', 'Workflow step PublishExport: grant, e-mail and ExportReady', {
+        timeout: Duration.minutes(1),
+      })
+        .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+        .bindEventBus(bus, config.pipelineEventSource)
+        .addEnvironment('EXPORTS_BUCKET', exportsBucket.bucketName),
+    );
+
+    const failFn = make('fail-export', 'Workflow catch: marks the request FAILED, deletes staged files', {
+      timeout: Duration.minutes(2),
+    })
+      .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+      .bindEventBus(bus, config.pipelineEventSource)
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [STAGING_PREFIX] });
+
+    const byLambda: Record<string, ExportFunction> = {
+      'plan-export': planFn,
+      'collect-category': collectFn,
+      'build-archive': buildFn,
+      'publish-export': publishFn,
+      'fail-export': failFn,
+    };
+    this.workflow = new ExportWorkflow(this, 'Workflow', {
+      functions: Object.fromEntries(Object.entries(byLambda).map(([name, f]) => [name, f.function])),
+      logRetention,
+    });
+    const stateMachine = this.workflow.stateMachine;
+    for (const step of [...exportWorkflow.steps, exportWorkflow.onFailure]) {
+      const fn = byLambda[step.lambda];
+      if (!fn) continue;
+      Validations.of(stateMachine.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: `Step ${step.id} may invoke published versions of its own function (${step.lambda}); the wildcard is the version qualifier of that one ARN, added by LambdaInvoke.`,
+      });
+    }
+
+    // ── Intake: the portal's ExportRequested ───────────────────────────────────────────────────
+    const startFn = delivery(
+      make('start-export', 'ExportRequested → request record, workflow execution or re-sent link', {
+        deadLetterQueue: intakeDlq,
+      })
+        .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+        .bindEventBus(bus, config.pipelineEventSource)
+        .addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn)
+        .addEnvironment('RESEND_COOLDOWN_HOURS', String(config.resendCooldownHours))
+        .addEnvironment('ALLOWED_EVENT_SOURCES', config.portalEventSource)
+        .addEnvironment('EXPORTS_BUCKET', exportsBucket.bucketName),
+    );
+    stateMachine.grantStartExecution(startFn.role);
+
+    this.requestRule = new Rule(this, 'ExportRequestedRule', {
+      eventBus: bus,
+      description: 'The account portal asks for a player’s data export',
+      eventPattern: { source: [config.portalEventSource], detailType: [config.requestDetailType] },
+      targets: [
+        new LambdaFunction(startFn.function, {
+          // Delivery failures (throttling, a deleted function) land in the same queue as events
+          // the function rejected, so ops look in one place.
+          deadLetterQueue: intakeDlq,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // ── Schedule: expiry sweep and watchdog ────────────────────────────────────────────────────
+    const sweepPeriod = Duration.minutes(config.sweepEveryMinutes);
+    const sweepFn = make(
+      'expire-exports',
+      'Schedule: expires links and requests, flags stuck and nearly due requests',
+      {
+        timeout: Duration.minutes(5),
+        deadLetterQueue: sweepDlq,
+      },
+    )
+      .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+      .bindEventBus(bus, config.pipelineEventSource)
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [ARCHIVES_PREFIX] })
+      .addEnvironment('STUCK_AFTER_HOURS', String(config.stuckAfterHours))
+      .addEnvironment('DUE_WITHIN_DAYS', String(config.dueWithinDays));
+    new Rule(this, 'SweepSchedule', {
+      description: 'Expiry sweep and watchdog of player-data-export',
+      schedule: Schedule.rate(sweepPeriod),
+      targets: [new LambdaFunction(sweepFn.function, { deadLetterQueue: sweepDlq, retryAttempts: 2 })],
+    });
+
+    new ExportAlarms(this, 'Alarms', {
+      stateMachine,
+      deadLetterQueues: { StartExport: intakeDlq, ExpireExports: sweepDlq },
+      api: this.gateway.api,
+      gatewayFunction: gatewayFn.function,
+      sweepFunction: sweepFn.function,
+      sweepPeriod,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    this.functions = {
+      ...byLambda,
+      'start-export': startFn,
+      'expire-exports': sweepFn,
+      'download-gateway': gatewayFn,
+    };
+    for (const [name, fn] of Object.entries(this.functions)) {
+      if (config.tracing) {
+        Validations.of(fn.role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `Tracing is on: ${name} sends segments with xray:PutTraceSegments/PutTelemetryRecords, which support no resource-level permissions.`,
+        });
+      }
+    }
+
+    new CfnOutput(this, 'DownloadBaseUrl', { value: config.gatewayBaseUrl ?? this.gateway.url });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intakeDlq.queueUrl });
+  }
+}
+
+function pascal(entry: string): string {
+  return entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+/** CloudWatch Logs accepts only certain retention periods; say which when another is configured. */
+function retentionDays(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number');
+  if (!allowed.includes(days as RetentionDays)) {
+    throw new DeployConfigError(
+      `logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ${allowed.filter((d) => d > 0).join(', ')}`,
+    );
+  }
+  return days as RetentionDays;
+}

@@ -1,0 +1,81 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { synthTemplates } from './template-helpers';
+
+const { pipeline } = synthTemplates();
+
+describe('Download gateway HTTP API', () => {
+  it('has exactly the two routes, both to the gateway function with payload v2', () => {
+    const routes = Object.values(pipeline.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual(['GET /d/{token}', 'POST /d/{token}/download']);
+    pipeline.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('throttles the $default stage and logs access without the path (it holds the token)', () => {
+    const stages = Object.values(pipeline.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const stage = stages[0]?.Properties;
+    expect(stage.StageName).toBe('$default');
+    expect(stage.AutoDeploy).toBe(true);
+    expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(stage.AccessLogSettings.Format).toContain('$context.routeKey');
+    expect(stage.AccessLogSettings.Format).not.toMatch(/\$context\.(path|identity\.sourceIp)/);
+  });
+});
+
+describe('Alarms', () => {
+  const alarms = Object.values(pipeline.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const named = (metricName: string) => alarms.filter((a) => a.MetricName === metricName);
+
+  it('alarm on failed executions, dead letters, requests near their due date and gateway 5xx', () => {
+    expect(named('ExecutionsFailed')).toHaveLength(1);
+    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    expect(named('5xx')).toHaveLength(1);
+    expect(named('RequestsNearDueDate')[0]).toMatchObject({
+      Namespace: 'PlayerDataExport',
+      Dimensions: [{ Name: 'service', Value: 'player-data-export' }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('every alarm notifies the TLS-only alarm topic', () => {
+    for (const alarm of alarms) expect(JSON.stringify(alarm.AlarmActions)).toContain('AlarmsTopic');
+    pipeline.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('dead-letter queues are encrypted and TLS-only', () => {
+    const queues = Object.values(pipeline.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2);
+    for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+});
+
+describe('Functions', () => {
+  it('run on arm64 with the newest Node.js runtime and a log group with the configured retention', () => {
+    const functions = Object.values(pipeline.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(8);
+    for (const fn of functions) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('player-data-export');
+    }
+    const groups = Object.values(pipeline.findResources('AWS::Logs::LogGroup'));
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('the schedule runs the sweep every 15 minutes', () => {
+    pipeline.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  });
+});
