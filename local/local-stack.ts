@@ -27,15 +27,11 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: { createTables?: boolean } = {}): Promise<LocalStack> {
   const s3Directory = await mkdtemp(join(tmpdir(), 'pde-s3-'));
-  const worker = new Worker(new URL('./stores-worker.mjs', import.meta.url), { workerData: { s3Directory } });
-  const ready = await new Promise<{ dynamodbPort: number; s3Port: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  const endpoints = {
-    dynamodb: `http://127.0.0.1:${ready.dynamodbPort}`,
-    s3: `http://127.0.0.1:${ready.s3Port}`,
-  };
+  const [dynamo, s3] = await Promise.all([
+    startStore('dynamodb', s3Directory),
+    startStore('s3', s3Directory),
+  ]);
+  const endpoints = { dynamodb: `http://127.0.0.1:${dynamo.port}`, s3: `http://127.0.0.1:${s3.port}` };
   const clients = createClients(endpoints);
   await clients.s3.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET }));
   await createPipelineTable(clients.dynamodb);
@@ -53,13 +49,30 @@ export async function startLocalStack(options: { createTables?: boolean } = {}):
       stopped = true;
       clients.dynamodb.destroy();
       clients.s3.destroy();
+      await Promise.all([dynamo.stop(), s3.stop()]);
+      await rm(s3Directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One store in its own worker thread (local/stores-worker.mjs). */
+async function startStore(store: 'dynamodb' | 's3', s3Directory: string) {
+  const worker = new Worker(new URL('./stores-worker.mjs', import.meta.url), {
+    workerData: { store, s3Directory },
+  });
+  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    port,
+    async stop() {
       const closed = new Promise<void>((resolve) =>
         worker.on('message', (m) => m?.type === 'closed' && resolve()),
       );
       worker.postMessage('close');
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
       await worker.terminate();
-      await rm(s3Directory, { recursive: true, force: true });
     },
   };
 }
