@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
-import { exportSteps } from '../core/export/export-steps';
+import { cleanUpStaging } from '../core/export/clean-up-staging';
 import { failRequest } from '../core/requests/lifecycle';
 import { failInputSchema } from '../core/workflow-schemas';
 import { exportDepsFromEnv, lifecycleDepsFromEnv, once } from '../runtime/composition';
@@ -30,11 +30,7 @@ export const handler = middy<z.infer<typeof failInputSchema>>()
   .use(validateInput(failInputSchema))
   .handler(async (input) => {
     const { engine, lifecycle } = deps();
-    await exportSteps(engine).cleanUp({
-      request: input.request,
-      ...(input.plan ? { plan: input.plan } : {}),
-      error: input.error,
-    });
+    if (input.plan) await cleanUpStaging(engine, input.plan);
     const record = await failRequest(lifecycle, input.request.requestId, reasonOf(input.error));
     logger.error('export failed', { requestId: record.requestId, reason: record.failureReason });
     return { requestId: record.requestId, state: record.state };

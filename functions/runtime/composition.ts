@@ -22,27 +22,19 @@ import { randomIds, systemClock } from './system';
  * function is given, so a missing variable fails that function's first call, by name.
  */
 
-let clients:
-  | { dynamodb: DynamoDBClient; s3: S3Client; events: EventBridgeClient; ses: SESv2Client }
-  | undefined;
-
-function awsClients() {
-  clients ??= {
-    dynamodb: new DynamoDBClient({}),
-    // Path-style only when pointed at a local S3 (s3rver has no virtual-hosted buckets).
-    s3: new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
-    events: new EventBridgeClient({}),
-    ses: new SESv2Client({}),
-  };
-  return clients;
-}
+// One lazy getter per client: a function that never sends e-mail never constructs (or, once
+// bundled, contains) the SES client.
+const dynamodbClient = once(() => new DynamoDBClient({}));
+// Path-style only when pointed at a local S3 (s3rver has no virtual-hosted buckets).
+const s3Client = once(() => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
+const eventsClient = once(() => new EventBridgeClient({}));
+const sesClient = once(() => new SESv2Client({}));
 
 export function lifecycleDepsFromEnv(env: Env): LifecycleDeps {
   const config = readConfig(env);
-  const { dynamodb, events } = awsClients();
   return {
-    requests: new DynamoDbRequestRepository(dynamodb, config.pipelineTable, systemClock),
-    events: new EventBridgeEventPublisher(events, {
+    requests: new DynamoDbRequestRepository(dynamodbClient(), config.pipelineTable, systemClock),
+    events: new EventBridgeEventPublisher(eventsClient(), {
       eventBusName: config.eventBusName,
       source: config.eventSource,
     }),
@@ -52,10 +44,9 @@ export function lifecycleDepsFromEnv(env: Env): LifecycleDeps {
 
 export function exportDepsFromEnv(env: Env): ExportDeps {
   const config = readExportConfig(env);
-  const { dynamodb, s3 } = awsClients();
   return {
-    reader: new DynamoDbSourceReader(dynamodb),
-    store: new S3ObjectStore(s3, config.exportsBucket),
+    reader: new DynamoDbSourceReader(dynamodbClient()),
+    store: new S3ObjectStore(s3Client(), config.exportsBucket),
     dataMap: defaultDataMap,
     clock: systemClock,
     ids: randomIds,
@@ -63,22 +54,21 @@ export function exportDepsFromEnv(env: Env): ExportDeps {
 }
 
 export function grantsFromEnv(env: Env): GrantRepository {
-  return new DynamoDbGrantRepository(awsClients().dynamodb, readConfig(env).pipelineTable, {
+  return new DynamoDbGrantRepository(dynamodbClient(), readConfig(env).pipelineTable, {
     clock: systemClock,
   });
 }
 
 export function requestStepsDepsFromEnv(env: Env): RequestStepsDeps {
   const config = readDeliveryConfig(env);
-  const { dynamodb, ses } = awsClients();
   return {
     ...lifecycleDepsFromEnv(env),
     grants: grantsFromEnv(env),
-    mailer: new SesMailer(ses, {
+    mailer: new SesMailer(sesClient(), {
       from: config.mailFrom,
       ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}),
     }),
-    reader: new DynamoDbSourceReader(dynamodb),
+    reader: new DynamoDbSourceReader(dynamodbClient()),
     dataMap: defaultDataMap,
     settings: {
       gatewayBaseUrl: config.gatewayBaseUrl,
