@@ -13,6 +13,7 @@ import type { Clock, WorkflowRequest } from '../functions/core/ports';
 import { sweepExpired } from '../functions/core/requests/expiry-sweep';
 import { type RequestStepsDeps, withRequestLifecycle } from '../functions/core/requests/request-steps';
 import { resendLink } from '../functions/core/requests/resend-link';
+import { markStuckRequests } from '../functions/core/requests/watchdog';
 import { runExportWorkflow } from '../functions/core/workflow';
 import { randomIds, systemClock } from '../functions/runtime/system';
 import { createStartExportHandler, type StartExportResult } from '../functions/start-export/handler';
@@ -135,7 +136,12 @@ export async function startLocalPipeline(
     ...(options.log ? { log: options.log } : {}),
   });
 
-  const sweep = () => sweepExpired({ requests, grants, events, store, clock });
+  // The schedule's work, as expire-exports does it on AWS: expiry first, then the watchdog.
+  const sweep = async () => {
+    const swept = await sweepExpired({ requests, grants, events, store, clock });
+    await markStuckRequests({ requests, clock });
+    return swept;
+  };
   const every = options.sweepEveryMs ?? 60_000;
   const timer = every > 0 ? setInterval(() => void sweep().catch(() => undefined), every) : undefined;
   timer?.unref();
