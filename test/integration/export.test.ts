@@ -257,7 +257,8 @@ describe('failures', () => {
       await loadItems(
         own.clients.dynamodb,
         'game-stats',
-        Array.from({ length: 3000 }, (_, i) => ({ playerId: 'p-x', statId: `s#${i}`, pad: 'y'.repeat(500) })),
+        // About 4 MB: four pages, so with one page read ahead a later page is still to come.
+        Array.from({ length: 8000 }, (_, i) => ({ playerId: 'p-x', statId: `s#${i}`, pad: 'y'.repeat(500) })),
       );
       const real = new DynamoDbSourceReader(own.clients.dynamodb);
       // After the first page of game statistics, the table disappears: the next page fails in the real store.

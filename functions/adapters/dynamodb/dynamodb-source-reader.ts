@@ -5,7 +5,7 @@ import { fromItem } from './attribute-values';
 
 /**
  * Reads a player's items with Query on the table key or a global secondary index, following
- * LastEvaluatedKey to the last page (a single Query stops at 1 MB).
+ * LastEvaluatedKey to the last page (a single Query stops at 1 MB). At most two pages are held.
  */
 export class DynamoDbSourceReader implements SourceReader {
   constructor(private readonly client: DynamoDBClient) {}
@@ -21,8 +21,20 @@ export class DynamoDbSourceReader implements SourceReader {
         ExpressionAttributeValues: { ':pk': { S: query.partitionValue } },
       },
     );
-    for await (const page of pages) {
-      yield (page.Items ?? []).map(fromItem);
+    // One page is read ahead: the store serves page n+1 while page n is being written out, so
+    // the export runs at the pace of the slower of the two instead of the sum of both.
+    const iterator = pages[Symbol.asyncIterator]();
+    let ahead = iterator.next();
+    try {
+      for (;;) {
+        const page = await ahead;
+        if (page.done) return;
+        ahead = iterator.next();
+        yield (page.value.Items ?? []).map(fromItem);
+      }
+    } finally {
+      // A consumer that stops early (an error downstream) must not leave the read-ahead unhandled.
+      ahead.catch(() => undefined);
     }
   }
 }

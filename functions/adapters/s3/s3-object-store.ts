@@ -12,7 +12,10 @@ import type { ObjectStore, PutOptions } from '../../core/ports';
 const MiB = 1024 * 1024;
 
 export interface S3ObjectStoreOptions {
-  /** Multipart part size. 10,000 parts at most: 16 MiB parts allow objects up to 156 GiB. */
+  /**
+   * Multipart part size. 10,000 parts at most: 8 MiB parts allow objects up to 78 GiB, far past
+   * any export; smaller parts keep each upload's buffers (partSize × (queueSize + 1)) small.
+   */
   partSize?: number;
   /** Parts uploaded in parallel; memory is about partSize × (queueSize + 1). */
   queueSize?: number;
@@ -40,7 +43,7 @@ export class S3ObjectStore implements ObjectStore {
         ...(options.contentType ? { ContentType: options.contentType } : {}),
         ...(options.contentDisposition ? { ContentDisposition: options.contentDisposition } : {}),
       },
-      partSize: this.options.partSize ?? 16 * MiB,
+      partSize: this.options.partSize ?? 8 * MiB,
       queueSize: this.options.queueSize ?? 2,
       leavePartsOnError: false,
     });

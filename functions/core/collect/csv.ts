@@ -1,4 +1,5 @@
 import { ADDITIONAL_FIELDS, type FieldSpec } from '../data-map/data-map';
+import { fieldsByName } from '../data-map/fields-by-name';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
 import { toJsonText } from './json-text';
 
@@ -45,7 +46,7 @@ export function csvRow(record: StoreRecord, columns: CsvColumn[], fields: FieldS
  * object in the record's own shape, or undefined when every value has its column.
  */
 function notInColumns(record: StoreRecord, fields: FieldSpec[]): StoreRecord | undefined {
-  const byName = new Map(fields.map((f) => [f.name, f]));
+  const byName = fieldsByName(fields);
   const rest: [string, Value][] = [];
   for (const [name, value] of Object.entries(record)) {
     const spec = byName.get(name);

@@ -1,4 +1,5 @@
 import type { FieldSpec, PseudonymKind } from '../data-map/data-map';
+import { fieldsByName } from '../data-map/fields-by-name';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
 import type { Pseudonymiser } from './pseudonymiser';
 
@@ -12,7 +13,7 @@ export function applyFieldRules(
   fields: FieldSpec[],
   pseudonyms: Pseudonymiser,
 ): StoreRecord {
-  const byName = new Map(fields.map((f) => [f.name, f]));
+  const byName = fieldsByName(fields);
   const out: [string, Value][] = [];
   for (const [name, value] of Object.entries(record)) {
     const spec = byName.get(name);
