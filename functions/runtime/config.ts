@@ -40,7 +40,7 @@ export function readStartExportConfig(env: Env): StartExportConfig {
   return {
     ...readConfig(env),
     stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
-    resendCooldownMs: hours(env, 'RESEND_COOLDOWN_HOURS', 24) * 60 * 60 * 1000,
+    resendCooldownMs: nonNegative(env, 'RESEND_COOLDOWN_HOURS', 24) * 60 * 60 * 1000,
     allowedSources: (env.ALLOWED_EVENT_SOURCES ?? '')
       .split(',')
       .map((source) => source.trim())
@@ -79,8 +79,8 @@ export function readDeliveryConfig(env: Env): DeliveryConfig {
   return {
     ...readExportConfig(env),
     gatewayBaseUrl: required(env, 'GATEWAY_BASE_URL').replace(/\/+$/, ''),
-    linkTtlSeconds: hours(env, 'LINK_TTL_HOURS', 7 * 24) * 3600,
-    maxDownloads: Math.max(1, Math.floor(hours(env, 'MAX_DOWNLOADS', 5))),
+    linkTtlSeconds: nonNegative(env, 'LINK_TTL_HOURS', 7 * 24) * 3600,
+    maxDownloads: Math.max(1, Math.floor(nonNegative(env, 'MAX_DOWNLOADS', 5))),
     mailFrom: required(env, 'MAIL_FROM'),
     ...(configurationSet ? { sesConfigurationSet: configurationSet } : {}),
   };
@@ -89,8 +89,8 @@ export function readDeliveryConfig(env: Env): DeliveryConfig {
 export function readSweepConfig(env: Env): SweepConfig {
   return {
     ...readExportConfig(env),
-    stuckAfterMs: hours(env, 'STUCK_AFTER_HOURS', 2) * 3600 * 1000,
-    dueWithinDays: hours(env, 'DUE_WITHIN_DAYS', 5),
+    stuckAfterMs: nonNegative(env, 'STUCK_AFTER_HOURS', 2) * 3600 * 1000,
+    dueWithinDays: nonNegative(env, 'DUE_WITHIN_DAYS', 5),
   };
 }
 
@@ -104,14 +104,13 @@ export function required(env: Env, name: string): string {
   return value;
 }
 
-function hours(env: Env, name: string, fallback: number): number {
+/** A number ≥ 0 (hours, days or a count, as the variable's name says), or the fallback when unset. */
+function nonNegative(env: Env, name: string, fallback: number): number {
   const text = env[name]?.trim();
   if (!text) return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) {
-    throw new ConfigError(
-      `Environment variable ${name} must be a number of hours ≥ 0, got ${JSON.stringify(text)}`,
-    );
+    throw new ConfigError(`Environment variable ${name} must be a number ≥ 0, got ${JSON.stringify(text)}`);
   }
   return value;
 }

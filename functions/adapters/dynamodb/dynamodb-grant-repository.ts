@@ -107,21 +107,7 @@ export class DynamoDbGrantRepository implements GrantRepository {
   }
 
   async revoke(tokenHash: string, at: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: key(tokenHash),
-          ConditionExpression: 'attribute_exists(pk)',
-          // Revoking twice keeps the first time; leaving the ACTIVE index keeps the expiry sweep small.
-          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at) REMOVE gsi2pk, gsi2sk',
-          ExpressionAttributeValues: { ':at': s(at) },
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new GrantNotFoundError(tokenHash);
-      throw error;
-    }
+    await this.close(tokenHash, 'revokedAt', at);
   }
 
   async listExpired(now: Date): Promise<DownloadGrant[]> {
@@ -159,13 +145,21 @@ export class DynamoDbGrantRepository implements GrantRepository {
   }
 
   async markExpired(tokenHash: string, at: string): Promise<void> {
+    await this.close(tokenHash, 'expiredAt', at);
+  }
+
+  /**
+   * Ends a grant: doing it twice keeps the first time, and leaving the ACTIVE index keeps the
+   * expiry sweep (and revocation's lookup) small.
+   */
+  private async close(tokenHash: string, attribute: 'revokedAt' | 'expiredAt', at: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: key(tokenHash),
           ConditionExpression: 'attribute_exists(pk)',
-          UpdateExpression: 'SET expiredAt = if_not_exists(expiredAt, :at) REMOVE gsi2pk, gsi2sk',
+          UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :at) REMOVE gsi2pk, gsi2sk`,
           ExpressionAttributeValues: { ':at': s(at) },
         }),
       );
