@@ -9,6 +9,28 @@ import { z } from 'zod';
  */
 
 const flag = z.union([z.boolean(), z.stringbool()]);
+
+/** "7d", "12h", "10m" or "90s", as seconds. */
+export function durationSeconds(text: string): number | undefined {
+  const match = /^([0-9]+)(s|m|h|d)$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+const duration = (min: number, max: number) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      const seconds = durationSeconds(text);
+      if (seconds === undefined || seconds < min || seconds > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as 7d, 12h or 10m, between ${min} s and ${max / 86_400} days`,
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    });
 const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalText = z
   .string()
@@ -34,12 +56,23 @@ const deployConfigSchema = z
     sesIdentity: optionalText,
     /** false when the identity already exists in the account (SES refuses a second one). */
     createSesIdentity: flag.default(true),
+    /**
+     * Use the e-mail address the portal puts in ExportRequested. Off by default: the address then
+     * comes from the game's identity table, so a principal allowed to put events on the bus cannot
+     * have a player's link mailed elsewhere. Turn on only when PutEvents on the bus is limited to
+     * the portal's role (README, "Who may ask for an export").
+     */
+    trustPortalEmail: flag.default(false),
+    /** An ExportRequested older than this (by its requestedAt) is refused: a re-driven event may be days old. */
+    maxRequestAgeDays: wholeNumber(1, 365).default(30),
+    /** Executions per request before the watchdog gives up and marks it FAILED. */
+    maxExportAttempts: wholeNumber(1, 10).default(3),
     /** Public URL of the download gateway when a custom domain fronts it. @default the HTTP API's URL */
     gatewayBaseUrl: optionalText.pipe(z.url().optional()),
     /** Link to the account portal, shown on the gateway's "expired" and "not found" pages. */
     portalUrl: optionalText.pipe(z.url().optional()),
-    /** How long a download link works. */
-    linkTtlHours: wholeNumber(1, 30 * 24).default(7 * 24),
+    /** How long a download link works: "7d", "12h", "10m" (a minute at least, 30 days at most). */
+    linkTtl: duration(60, 30 * 86_400).default(7 * 86_400),
     /** Downloads allowed per link. */
     maxDownloads: wholeNumber(1, 100).default(5),
     /** A repeat request within this time of a READY archive re-sends the link instead of rebuilding. */
@@ -70,29 +103,30 @@ const deployConfigSchema = z
     nag: flag.default(true),
   })
   .superRefine((config, ctx) => {
-    const minimum = minimumArchiveRetentionDays(config.linkTtlHours);
+    const minimum = minimumArchiveRetentionDays(config.linkTtl);
     if (config.archiveRetentionDays !== undefined && config.archiveRetentionDays < minimum) {
       ctx.addIssue({
         code: 'custom',
         path: ['archiveRetentionDays'],
-        message: `archives would be deleted before their links expire (linkTtlHours ${config.linkTtlHours}): set archiveRetentionDays to ${minimum} or more, or remove it`,
+        message: `archives would be deleted before their links expire (linkTtl of ${config.linkTtl} s): set archiveRetentionDays to ${minimum} or more, or remove it`,
       });
     }
   });
 
 export type DeployConfig = Omit<
   z.output<typeof deployConfigSchema>,
-  'archiveRetentionDays' | 'sesIdentity'
+  'archiveRetentionDays' | 'sesIdentity' | 'linkTtl'
 > & {
   archiveRetentionDays: number;
   sesIdentity: string;
+  linkTtlSeconds: number;
 };
 
-export const deployContextKeys = Object.keys(deployConfigSchema.shape) as (keyof DeployConfig)[];
+export const deployContextKeys = Object.keys(deployConfigSchema.shape);
 
 /** One day after the longest link lifetime, so a link never points at a deleted archive. */
-export function minimumArchiveRetentionDays(linkTtlHours: number): number {
-  return Math.ceil(linkTtlHours / 24) + 1;
+export function minimumArchiveRetentionDays(linkTtlSeconds: number): number {
+  return Math.ceil(linkTtlSeconds / 86_400) + 1;
 }
 
 export class DeployConfigError extends Error {
@@ -118,10 +152,11 @@ export function readDeployConfig(context: (key: string) => unknown): DeployConfi
       `The deployment settings (cdk.json "context" or -c key=value) are invalid:\n  ${problems.join('\n  ')}`,
     );
   }
-  const config = result.data;
+  const { linkTtl, ...config } = result.data;
   return {
     ...config,
-    archiveRetentionDays: config.archiveRetentionDays ?? minimumArchiveRetentionDays(config.linkTtlHours),
+    linkTtlSeconds: linkTtl,
+    archiveRetentionDays: config.archiveRetentionDays ?? minimumArchiveRetentionDays(linkTtl),
     sesIdentity: config.sesIdentity ?? mailAddress(config.mailFrom),
   };
 }

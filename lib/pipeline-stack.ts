@@ -9,6 +9,7 @@ import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type DeployConfig, DeployConfigError } from '../config/deploy';
+import { pipelineIndexNames } from '../functions/adapters/dynamodb/pipeline-table';
 import { defaultDataMap } from '../functions/core/data-map/default-data-map';
 import { exportWorkflow } from '../functions/core/workflow';
 import { ExportAlarms } from './constructs/alarms';
@@ -29,7 +30,7 @@ export interface PipelineStackProps extends StackProps {
 /** Lifecycle steps read and write requests, audit entries and grants; nothing deletes (TTL does). */
 const lifecycleAccess: TableBinding = {
   actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  indexes: ['byPlayer', 'byState'],
+  indexes: pipelineIndexNames,
 };
 
 /**
@@ -75,6 +76,7 @@ export class PipelineStack extends Stack {
       });
     const intakeDlq = deadLetters('StartExport');
     const sweepDlq = deadLetters('ExpireExports');
+    const deliveryDlq = deadLetters('DeliverLink');
 
     const make = (
       entry: string,
@@ -89,11 +91,16 @@ export class PipelineStack extends Stack {
         ...options,
       });
 
-    const delivery = (fn: ExportFunction) => {
-      fn.addEnvironment('GATEWAY_BASE_URL', config.gatewayBaseUrl ?? gatewayUrl())
-        .addEnvironment('LINK_TTL_HOURS', String(config.linkTtlHours))
-        .addEnvironment('MAX_DOWNLOADS', String(config.maxDownloads))
-        .addEnvironment('MAIL_FROM', config.mailFrom)
+    /** Links: where they point, how long they last, how many downloads. */
+    const links = (fn: ExportFunction) =>
+      fn
+        .addEnvironment('GATEWAY_BASE_URL', config.gatewayBaseUrl ?? gatewayUrl())
+        .addEnvironment('LINK_TTL_SECONDS', String(config.linkTtlSeconds))
+        .addEnvironment('MAX_DOWNLOADS', String(config.maxDownloads));
+    /** Sends the outbox: e-mail through SES (to the identity source's address) and ExportReady. */
+    const mail = (fn: ExportFunction) => {
+      fn.addEnvironment('MAIL_FROM', config.mailFrom)
+        .addEnvironment('TRUST_EVENT_EMAIL', String(config.trustPortalEmail))
         .allowQuery(identityArns);
       sesIdentity.grantSendEmail(fn.role);
       return fn;
@@ -114,7 +121,11 @@ export class PipelineStack extends Stack {
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         leadingKeys: ['GRANT#*'],
       })
-      .bindTable(pipelineTable, undefined, { actions: ['dynamodb:PutItem'], leadingKeys: ['REQUEST#*'] })
+      // Requests are read (a download needs its request READY) and audit entries appended.
+      .bindTable(pipelineTable, undefined, {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        leadingKeys: ['REQUEST#*'],
+      })
       // Presigned URLs are signed with this role: it can read archives and nothing else.
       .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { read: [ARCHIVES_PREFIX] })
       .addEnvironment('PRESIGN_SECONDS', '120');
@@ -162,31 +173,42 @@ export class PipelineStack extends Stack {
         write: [ARCHIVES_PREFIX],
       });
 
-    const publishFn = delivery(
-      make('publish-export', 'Workflow step PublishExport: grant, e-mail and ExportReady', {
+    const publishFn = links(
+      make('publish-export', 'Workflow step PublishExport: download grant, READY, link into the outbox', {
         timeout: Duration.minutes(1),
       })
         .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
-        .bindEventBus(bus, config.pipelineEventSource)
-        .addEnvironment('EXPORTS_BUCKET', exportsBucket.bucketName),
+        .bindEventBus(bus, config.pipelineEventSource),
     );
 
-    const failFn = make('fail-export', 'Workflow catch: marks the request FAILED, deletes staged files', {
+    const deliverFn = mail(
+      make('deliver-link', 'Workflow step DeliverLink and its schedule: e-mail and ExportReady from the outbox', {
+        timeout: Duration.minutes(2),
+        deadLetterQueue: deliveryDlq,
+      })
+        .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+        .bindEventBus(bus, config.pipelineEventSource),
+    );
+
+    const failFn = make('fail-export', 'Workflow catch: marks the request FAILED, then removes what the attempt left', {
       timeout: Duration.minutes(2),
     })
       .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
       .bindEventBus(bus, config.pipelineEventSource)
-      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [STAGING_PREFIX] });
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [STAGING_PREFIX, ARCHIVES_PREFIX] });
 
     const byLambda: Record<string, ExportFunction> = {
       'plan-export': planFn,
       'collect-category': collectFn,
       'build-archive': buildFn,
       'publish-export': publishFn,
+      'deliver-link': deliverFn,
       'fail-export': failFn,
     };
     this.workflow = new ExportWorkflow(this, 'Workflow', {
-      functions: Object.fromEntries(Object.entries(byLambda).map(([name, f]) => [name, f.function])),
+      functions: Object.fromEntries(
+        Object.entries(byLambda).map(([name, f]) => [name, { function: f.function, timeout: f.timeout }]),
+      ),
       logRetention,
     });
     const stateMachine = this.workflow.stateMachine;
@@ -200,16 +222,19 @@ export class PipelineStack extends Stack {
     }
 
     // ── Intake: the portal's ExportRequested ───────────────────────────────────────────────────
-    const startFn = delivery(
-      make('start-export', 'ExportRequested → request record, workflow execution or re-sent link', {
-        deadLetterQueue: intakeDlq,
-      })
+    const startFn = mail(
+      links(
+        make('start-export', 'ExportRequested → request record, workflow execution or re-sent link', {
+          deadLetterQueue: intakeDlq,
+        }),
+      )
         .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
         .bindEventBus(bus, config.pipelineEventSource)
         .addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn)
         .addEnvironment('RESEND_COOLDOWN_HOURS', String(config.resendCooldownHours))
         .addEnvironment('ALLOWED_EVENT_SOURCES', config.portalEventSource)
-        .addEnvironment('EXPORTS_BUCKET', exportsBucket.bucketName),
+        .addEnvironment('REQUEST_DETAIL_TYPE', config.requestDetailType)
+        .addEnvironment('MAX_REQUEST_AGE_DAYS', String(config.maxRequestAgeDays)),
     );
     stateMachine.grantStartExecution(startFn.role);
 
@@ -232,7 +257,7 @@ export class PipelineStack extends Stack {
     const sweepPeriod = Duration.minutes(config.sweepEveryMinutes);
     const sweepFn = make(
       'expire-exports',
-      'Schedule: expires links and requests, flags stuck and nearly due requests',
+      'Schedule: expires links and archives, restarts lost exports, removes leftovers, reports due dates',
       {
         timeout: Duration.minutes(5),
         deadLetterQueue: sweepDlq,
@@ -240,18 +265,34 @@ export class PipelineStack extends Stack {
     )
       .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
       .bindEventBus(bus, config.pipelineEventSource)
-      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [ARCHIVES_PREFIX] })
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [STAGING_PREFIX, ARCHIVES_PREFIX] })
+      .addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn)
       .addEnvironment('STUCK_AFTER_HOURS', String(config.stuckAfterHours))
+      .addEnvironment('MAX_EXPORT_ATTEMPTS', String(config.maxExportAttempts))
       .addEnvironment('DUE_WITHIN_DAYS', String(config.dueWithinDays));
+    // The watchdog asks how each request's execution is doing, and starts lost or ended ones anew.
+    stateMachine.grantStartExecution(sweepFn.role);
+    stateMachine.grantExecution(sweepFn.role, 'states:DescribeExecution');
+    Validations.of(sweepFn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}"}]}]}:*]`,
+      reason:
+        'DescribeExecution on the executions of the export state machine only; execution names are request ids known at run time.',
+    });
     new Rule(this, 'SweepSchedule', {
-      description: 'Expiry sweep and watchdog of player-data-export',
+      description: 'Expiry sweep, watchdog and leftovers clean-up of player-data-export',
       schedule: Schedule.rate(sweepPeriod),
       targets: [new LambdaFunction(sweepFn.function, { deadLetterQueue: sweepDlq, retryAttempts: 2 })],
+    });
+    new Rule(this, 'DeliverySchedule', {
+      description: 'Retries links waiting in the delivery outbox of player-data-export',
+      schedule: Schedule.rate(sweepPeriod),
+      targets: [new LambdaFunction(deliverFn.function, { deadLetterQueue: deliveryDlq, retryAttempts: 2 })],
     });
 
     new ExportAlarms(this, 'Alarms', {
       stateMachine,
-      deadLetterQueues: { StartExport: intakeDlq, ExpireExports: sweepDlq },
+      deadLetterQueues: { StartExport: intakeDlq, ExpireExports: sweepDlq, DeliverLink: deliveryDlq },
+      deliveryFunction: deliverFn.function,
       api: this.gateway.api,
       gatewayFunction: gatewayFn.function,
       sweepFunction: sweepFn.function,

@@ -11,15 +11,14 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../config/deploy';
-import { demoTableDefinitions } from '../local/demo-tables';
-import { pipelineTableDefinition } from '../local/pipeline-tables';
+import { PIPELINE_TTL_ATTRIBUTE, pipelineTableKeys } from '../functions/adapters/dynamodb/pipeline-table';
+import type { TableKeys } from '../functions/adapters/dynamodb/table-keys';
 import { ExportsBucket } from './constructs/exports-bucket';
+import { demoTables } from './demo-tables';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: DeployConfig;
 }
-
-type TableDefinition = typeof pipelineTableDefinition;
 
 /**
  * Named exports the pipeline stack imports the bucket and key by. Named, not CDK's generated
@@ -61,11 +60,11 @@ export class StatefulStack extends Stack {
       versioned: config.versionedExports,
     }).bucket;
 
-    // The same key schema and indexes the local stack creates (local/pipeline-tables.ts).
-    const pipelineTable = tableFrom(this, 'PipelineTable', pipelineTableDefinition, {
+    // The key layout the adapters use (functions/adapters/dynamodb/pipeline-table.ts).
+    const pipelineTable = tableFrom(this, 'PipelineTable', pipelineTableKeys, {
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.dataKey,
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: PIPELINE_TTL_ATTRIBUTE,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -82,15 +81,14 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'DataKeyArn', { value: this.dataKey.keyArn, exportName: stackExports.dataKeyArn });
     new CfnOutput(this, 'PipelineTableName', { value: pipelineTable.tableName });
 
-    const demoTables = new Map<string, ITable>();
+    const created = new Map<string, ITable>();
     if (config.demoMode) {
-      for (const definition of demoTableDefinitions) {
-        const name = definition.TableName as string;
+      for (const [name, keys] of Object.entries(demoTables)) {
         // Physical names as in the data map, so the bundled map finds them. Demo data only: the
         // tables go with the stack.
-        demoTables.set(
+        created.set(
           name,
-          tableFrom(this, `Demo-${name}`, definition, {
+          tableFrom(this, `Demo-${name}`, keys, {
             tableName: name,
             encryption: TableEncryption.AWS_MANAGED,
             removalPolicy: RemovalPolicy.DESTROY,
@@ -98,7 +96,7 @@ export class StatefulStack extends Stack {
         );
       }
     }
-    this.demoTables = demoTables;
+    this.demoTables = created;
   }
 }
 
@@ -111,29 +109,12 @@ interface TableOptions {
   removalPolicy: RemovalPolicy;
 }
 
-/** A CDK table from an SDK CreateTable definition, so local and AWS tables share one definition. */
-function tableFrom(scope: Construct, id: string, definition: TableDefinition, options: TableOptions): Table {
-  const types = new Map(
-    (definition.AttributeDefinitions ?? []).map((a) => [
-      a.AttributeName as string,
-      a.AttributeType as string,
-    ]),
-  );
-  const attribute = (name: string | undefined) => {
-    if (!name) throw new Error(`Table ${definition.TableName}: a key schema names no attribute`);
-    const type = types.get(name);
-    return {
-      name,
-      type: type === 'N' ? AttributeType.NUMBER : type === 'B' ? AttributeType.BINARY : AttributeType.STRING,
-    };
-  };
-  const keys = (schema: typeof definition.KeySchema) => {
-    const hash = schema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
-    const range = schema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-    return { partitionKey: attribute(hash), ...(range ? { sortKey: attribute(range) } : {}) };
-  };
+/** A CDK table from its keys (string attributes), on-demand, with point-in-time recovery. */
+function tableFrom(scope: Construct, id: string, keys: TableKeys, options: TableOptions): Table {
+  const attribute = (name: string) => ({ name, type: AttributeType.STRING });
   const table = new Table(scope, id, {
-    ...keys(definition.KeySchema),
+    partitionKey: attribute(keys.partition),
+    ...(keys.sort ? { sortKey: attribute(keys.sort) } : {}),
     billingMode: BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: options.encryption,
@@ -143,10 +124,11 @@ function tableFrom(scope: Construct, id: string, definition: TableDefinition, op
     ...(options.deletionProtection ? { deletionProtection: true } : {}),
     removalPolicy: options.removalPolicy,
   });
-  for (const index of definition.GlobalSecondaryIndexes ?? []) {
+  for (const [indexName, index] of Object.entries(keys.indexes ?? {})) {
     table.addGlobalSecondaryIndex({
-      indexName: index.IndexName as string,
-      ...keys(index.KeySchema),
+      indexName,
+      partitionKey: attribute(index.partition),
+      ...(index.sort ? { sortKey: attribute(index.sort) } : {}),
       projectionType: ProjectionType.ALL,
     });
   }

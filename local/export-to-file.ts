@@ -1,13 +1,11 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { demoTableNames } from './demo-tables';
 import { loadDataDirectory } from './load-data';
 import { loadDemoData } from './load-demo';
-import { startLocalStack } from './local-stack';
-import { startLocalPipeline } from './pipeline';
 import { downloadAsPlayer } from './player-download';
-import { requestExport } from './request-export';
+import { requestExport } from './portal';
+import { type LocalRuntimeOptions, startLocalRuntime } from './runtime/runtime';
 
 export interface ExportToFileOptions {
   playerId: string;
@@ -20,25 +18,32 @@ export interface ExportToFileOptions {
   out?: string;
   outDir?: string;
   say?: (line: string) => void;
+  /** Deployment settings (CDK context) for the synthesized templates. */
+  context?: Record<string, unknown>;
+  onLog?: LocalRuntimeOptions['onLog'];
 }
 
 /**
- * The whole local job, end to end: a fresh embedded stack, the data loaded, an ExportRequested
- * event, the workflow, the e-mail in the outbox, and the archive fetched through the download
- * gateway exactly as a player would. The stack is stopped whatever happens.
+ * The whole local job, end to end, on the synthesized templates: fresh embedded stores, the data
+ * loaded, an ExportRequested event on the bus, the deployed workflow and functions, the e-mail in
+ * the outbox, and the archive fetched through the download gateway exactly as a player would. The
+ * runtime is stopped whatever happens.
  */
 export async function exportToFile(options: ExportToFileOptions) {
   const say = options.say ?? (() => undefined);
   const t0 = performance.now();
-  say('Starting the embedded stores (dynalite for DynamoDB, s3rver for S3)…');
-  const stack = await startLocalStack();
+  say('Synthesizing the app and starting the local runtime (dynalite, s3rver, the template’s functions)…');
   const workDir = await mkdtemp(join(tmpdir(), 'pde-run-'));
-  const pipeline = await startLocalPipeline(stack, { workDir, sweepEveryMs: 0, log: () => undefined });
+  const runtime = await startLocalRuntime({
+    workDir,
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.onLog ? { onLog: options.onLog } : {}),
+  });
   try {
     const loaded = options.dataDir
-      ? await loadDataDirectory(stack.clients.dynamodb, resolve(options.dataDir), demoTableNames)
+      ? await loadDataDirectory(runtime.admin.dynamodb, resolve(options.dataDir), runtime.deployment.tables.map((t) => t.name))
       : await loadDemoData(
-          stack.clients.dynamodb,
+          runtime.admin.dynamodb,
           options.stats !== undefined ? { statsForHeavyPlayer: options.stats } : {},
         );
     const t1 = performance.now();
@@ -47,8 +52,8 @@ export async function exportToFile(options: ExportToFileOptions) {
         .map(([t, n]) => `${n} ${t}`)
         .join(', ')}`,
     );
-    say('Sending ExportRequested and running the workflow…');
-    const request = await requestExport(pipeline, {
+    say('Putting ExportRequested on the event bus; the workflow runs…');
+    const request = await requestExport(runtime, {
       playerId: options.playerId,
       ...(options.locale ? { locale: options.locale } : {}),
     });
@@ -56,14 +61,14 @@ export async function exportToFile(options: ExportToFileOptions) {
     say(
       `Link ${request.mailed ? 'e-mailed' : 'published in the ExportReady event'}; downloading through the gateway…`,
     );
-    const fallbackName = request.record.archiveKey?.split('/').at(-1) ?? `${request.requestId}.zip`;
+    const fallbackName = request.answering.archiveFileName ?? `${request.requestId}.zip`;
     const out = resolve(options.out ?? join(options.outDir ?? '.', fallbackName));
     await mkdir(dirname(out), { recursive: true });
     const { fileName } = await downloadAsPlayer(request.link, out);
     const t3 = performance.now();
     return {
       requestId: request.requestId,
-      record: request.record,
+      record: request.answering,
       out,
       fileName,
       loaded,
@@ -74,8 +79,7 @@ export async function exportToFile(options: ExportToFileOptions) {
       },
     };
   } finally {
-    await pipeline.stop();
-    await stack.stop();
+    await runtime.stop();
     await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -2,15 +2,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
 import { buildArchive } from '../core/archive/build-archive';
-import { enterState } from '../core/requests/request-steps';
+import { enterState } from '../core/requests/lifecycle';
 import { buildArchiveInputSchema } from '../core/workflow-schemas';
 import type { CollectResult } from '../core/workflow-types';
-import { exportDepsFromEnv, lifecycleDepsFromEnv, once } from '../runtime/composition';
+import { engineDepsFromEnv, lifecycleDepsFromEnv, once } from '../runtime/composition';
 import { logger } from '../runtime/logger';
 import { validateInput } from '../runtime/validate-input';
 
 const deps = once(() => ({
-  engine: exportDepsFromEnv(process.env),
+  engine: engineDepsFromEnv(process.env),
   lifecycle: lifecycleDepsFromEnv(process.env),
 }));
 
@@ -20,7 +20,7 @@ export const handler = middy<z.infer<typeof buildArchiveInputSchema>>()
   .use(validateInput(buildArchiveInputSchema))
   .handler(async (input) => {
     const { engine, lifecycle } = deps();
-    await enterState(lifecycle, input.plan.requestId, 'COLLECTING', 'PACKAGING');
+    await enterState(lifecycle, input.plan.requestId, input.plan.attempt, 'COLLECTING', 'PACKAGING');
     const archive = await buildArchive(engine, {
       plan: input.plan,
       results: input.results as CollectResult[],

@@ -3,11 +3,11 @@ import middy from '@middy/core';
 import type { z } from 'zod';
 import { collectSource } from '../core/collect/collect-source';
 import { collectTaskSchema } from '../core/workflow-schemas';
-import { exportDepsFromEnv, once } from '../runtime/composition';
+import { engineDepsFromEnv, once } from '../runtime/composition';
 import { logger } from '../runtime/logger';
 import { validateInput } from '../runtime/validate-input';
 
-const deps = once(() => exportDepsFromEnv(process.env));
+const deps = once(() => engineDepsFromEnv(process.env));
 
 /** Map item of CollectSources: one source of the data map, streamed into staged JSON and CSV. */
 export const handler = middy<z.infer<typeof collectTaskSchema>>()
@@ -17,6 +17,7 @@ export const handler = middy<z.infer<typeof collectTaskSchema>>()
     const result = await collectSource(deps(), task);
     logger.info('source collected', {
       requestId: task.requestId,
+      attempt: task.attempt,
       sourceId: task.sourceId,
       records: result.records,
     });

@@ -39,3 +39,22 @@ export function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** The mail service refused a message for good (unverified sender, suppressed address, sandbox): retrying cannot help. */
+export class MailRejectedError extends Error {
+  override name = 'MailRejectedError';
+  constructor(readonly code: string) {
+    super(`The mail service refused the message: ${code}`);
+  }
+}
+
+/** Objects the store could not delete; personal data may be left, so this is reported and retried. */
+export class DeleteFailedError extends Error {
+  override name = 'DeleteFailedError';
+  constructor(
+    readonly keys: readonly string[],
+    readonly codes: readonly string[],
+  ) {
+    super(`${keys.length} object(s) could not be deleted (${[...new Set(codes)].join(', ')})`);
+  }
+}

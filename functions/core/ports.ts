@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
+import type { Delivery } from './requests/delivery-record';
 import type { DownloadGrant } from './requests/grant';
 import type { AuditEntry, ExportRequestRecord, RequestState } from './requests/request-record';
 import type { StoreRecord } from './values';
+import type { WorkflowInput } from './workflow-types';
 
 /** Where one source keeps a player's items: a table (or one of its indexes) and the key that finds them. */
 export interface SourceQuery {
@@ -41,14 +43,31 @@ export interface Ids {
   random(bytes?: number): string;
 }
 
-// ── Request lifecycle (issue: from the portal's event to the player's download) ──────────────
+// ── Request lifecycle ───────────────────────────────────────────────────────────────────────
+
+type RecordPatch = Partial<
+  Pick<
+    ExportRequestRecord,
+    | 'failureReason'
+    | 'archiveKey'
+    | 'archiveBytes'
+    | 'archiveFileName'
+    | 'expiresAt'
+    | 'recordsByCategory'
+    | 'stuckSince'
+    | 'deliveredAt'
+    | 'deliveryProblem'
+    | 'cleanedUpAt'
+  >
+>;
 
 export interface RequestRepository {
   /** Creates the record and its first audit entry unless the request id exists (idempotency). */
   create(record: ExportRequestRecord, audit: AuditEntry): Promise<'created' | 'exists'>;
   get(requestId: string): Promise<ExportRequestRecord | undefined>;
   /**
-   * Moves a request to `to` only if it is in `from` now (a condition expression, so two workers
+   * Moves a request to `to` only if it is in `from` now and, when `attempt` is given, still at that
+   * attempt (a condition expression, so two workers, or a superseded attempt and its successor,
    * cannot both move it); records the time of the new state and appends an audit entry.
    */
   transition(
@@ -56,20 +75,59 @@ export interface RequestRepository {
     from: RequestState,
     to: RequestState,
     at: string,
-    patch?: Partial<
-      Pick<
-        ExportRequestRecord,
-        'failureReason' | 'archiveKey' | 'archiveBytes' | 'expiresAt' | 'recordsByCategory'
-      >
-    >,
+    options?: { attempt?: number; patch?: RecordPatch },
   ): Promise<ExportRequestRecord>;
-  update(requestId: string, patch: Partial<Pick<ExportRequestRecord, 'stuckSince'>>): Promise<void>;
+  /**
+   * Sends a request in a working state back to RECEIVED as attempt `attempt + 1`, only if it is
+   * still in `from` at `attempt`; appends a 'restarted' audit entry with the reason.
+   */
+  restart(
+    requestId: string,
+    from: RequestState,
+    attempt: number,
+    at: string,
+    reason: string,
+  ): Promise<ExportRequestRecord>;
+  /** Sets fields that do not change the state (the watchdog's mark, delivery outcome, clean-up). */
+  update(requestId: string, patch: RecordPatch): Promise<void>;
   appendAudit(entry: AuditEntry): Promise<void>;
   audit(requestId: string): Promise<AuditEntry[]>;
-  /** The player's latest request (any state), to attach to one under way or re-send a fresh one. */
-  latestForPlayer(playerId: string): Promise<ExportRequestRecord | undefined>;
-  /** Requests in a state, oldest update first (watchdog, expiry sweep). */
+  /**
+   * Makes `requestId` the player's active request: succeeds when the player has none, when it is
+   * already this one, or when the holder is `replacing` (a holder the caller found finished).
+   * Otherwise answers with the request that holds it. One conditional write: of two requests
+   * arriving together, exactly one becomes active.
+   */
+  claimPlayer(
+    playerId: string,
+    requestId: string,
+    replacing?: string,
+  ): Promise<{ claimed: true } | { claimed: false; heldBy: string }>;
+  /** Requests in a state, oldest update first (watchdog, expiry sweep, clean-up). */
   listInState(state: RequestState): Promise<ExportRequestRecord[]>;
+}
+
+/**
+ * The delivery outbox: one entry per request that owes the player a link. The link (it holds the
+ * token) stays here only until it has left or delivery was given up.
+ */
+export interface DeliveryOutbox {
+  /** Creates the entry unless the request has one; answers the entry that counts. */
+  create(delivery: Delivery): Promise<Delivery>;
+  get(requestId: string): Promise<Delivery | undefined>;
+  /**
+   * Changes the entry only if its channels are still as `expected` (so two senders cannot both
+   * send); false when they were not. `done` closes the entry: it leaves the work list and its
+   * link is removed.
+   */
+  update(
+    requestId: string,
+    expected: Partial<Pick<Delivery, 'mail' | 'event'>>,
+    patch: Partial<Omit<Delivery, 'requestId' | 'link'>>,
+    options?: { done?: boolean },
+  ): Promise<boolean>;
+  /** Open entries whose next attempt is due at `now` (SENDING ones included: a send that never answered). */
+  listDue(now: Date): Promise<Delivery[]>;
 }
 
 export type ConsumeOutcome =
@@ -77,6 +135,7 @@ export type ConsumeOutcome =
   | { ok: false; reason: 'unknown' | 'expired' | 'used-up' | 'revoked' };
 
 export interface GrantRepository {
+  /** Creates the grant unless one of this token hash exists (a retried step making it again). */
   create(grant: DownloadGrant): Promise<void>;
   get(tokenHash: string): Promise<DownloadGrant | undefined>;
   /** Counts one download atomically: succeeds only if not revoked, not expired and downloads are left. */
@@ -99,6 +158,7 @@ export interface MailMessage {
 }
 
 export interface Mailer {
+  /** Throws MailRejectedError when the mail service refused the message for good (retrying cannot help). */
   send(message: MailMessage): Promise<void>;
 }
 
@@ -111,26 +171,14 @@ export interface Presigner {
   presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
 }
 
-/** What the intake needs to start an export: on AWS StartExecution named after the request id. */
-export interface WorkflowRequest {
-  requestId: string;
-  playerId: string;
-  locale: string;
-}
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'NOT_FOUND';
 
 /**
- * Starts the export workflow of one request. Must be idempotent per request id (Step Functions
- * refuses a second execution of the same name with the same input), so a re-delivered event cannot
- * start two exports.
+ * The export workflow's executions, one per attempt at a request, named by `executionName`.
+ * Starting is idempotent: a second start of one attempt (a re-delivered event, the watchdog) is
+ * harmless.
  */
-export interface WorkflowStarter {
-  start(request: WorkflowRequest): Promise<void>;
-}
-
-/**
- * Keeps an event the intake rejected, with the reason, for someone to look at. On AWS this is the
- * function's SQS dead-letter queue (the CDK wires it); locally a folder.
- */
-export interface DeadLetterStore {
-  put(event: unknown, error: Error): Promise<void>;
+export interface WorkflowExecutions {
+  start(input: WorkflowInput): Promise<'started' | 'exists'>;
+  status(requestId: string, attempt: number): Promise<ExecutionStatus>;
 }

@@ -5,19 +5,21 @@ import { z } from 'zod';
  * written by our own steps, but a hand-started execution or a redrive can carry anything.
  */
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'expected 1–80 letters, digits, _ or -');
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,72}$/, 'expected 1–72 letters, digits, _ or -');
 const playerId = z.string().min(1).max(256);
+const attempt = z.number().int().min(1);
 
-export const exportRequestSchema = z.object({
+export const workflowInputSchema = z.object({
   requestId: id,
   playerId,
-  locale: z.string().min(2).max(35).optional(),
-  email: z.string().optional(),
+  locale: z.string().min(2).max(35),
+  attempt,
 });
 
 export const collectTaskSchema = z.object({
   requestId: id,
   playerId,
+  attempt,
   sourceId: z.string().min(1),
   pseudonymSalt: z.string().min(16),
   generatedAt: z.iso.datetime(),
@@ -35,6 +37,7 @@ const stagedFileSchema = z.object({
 export const exportPlanSchema = z.object({
   requestId: id,
   playerId,
+  attempt,
   username: z.string(),
   locale: z.string(),
   generatedAt: z.iso.datetime(),
@@ -66,14 +69,19 @@ export const archiveResultSchema = z.object({
 });
 
 export const publishInputSchema = z.object({
-  request: exportRequestSchema,
+  request: workflowInputSchema,
   plan: exportPlanSchema,
   archive: archiveResultSchema,
 });
 
-/** What a Step Functions Catch hands the failure step: the input and `{ Error, Cause }`. */
+/** What a Step Functions Catch hands the failure step: the whole state, with `{ Error, Cause }`. */
 export const failInputSchema = z.object({
-  request: exportRequestSchema,
-  plan: exportPlanSchema.optional(),
+  request: workflowInputSchema,
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
+
+/** deliver-link: the workflow's step (one request), or its schedule (every entry that is due). */
+export const deliverInputSchema = z.union([
+  z.object({ requestId: id }),
+  z.object({ source: z.literal('aws.events'), 'detail-type': z.literal('Scheduled Event') }),
+]);

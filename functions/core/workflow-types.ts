@@ -3,28 +3,34 @@
  * them small: no records, only keys, counts and checksums); locally they are plain objects.
  */
 
-export interface ExportRequest {
+/**
+ * The execution input: which request, and which attempt at it. A restarted request runs again as
+ * attempt n+1; each step checks that its attempt is still the request's current one, so an
+ * execution left behind by a restart can never move the request or overwrite its files.
+ */
+export interface WorkflowInput {
   requestId: string;
   playerId: string;
-  locale?: string;
-  /** For runs without a request record (tests); the record's contactEmail comes first. */
-  email?: string;
+  locale: string;
+  attempt: number;
 }
 
 export interface CollectTask {
   requestId: string;
   playerId: string;
+  attempt: number;
   sourceId: string;
   /** Key of the HMAC that pseudonymises other players; random per request, the same for every source. */
   pseudonymSalt: string;
   generatedAt: string;
-  /** Where this request's staged files go; ends with '/'. */
+  /** Where this attempt's staged files go; ends with '/'. */
   stagingPrefix: string;
 }
 
 export interface ExportPlan {
   requestId: string;
   playerId: string;
+  attempt: number;
   username: string;
   locale: string;
   generatedAt: string;
@@ -75,8 +81,4 @@ export interface ArchiveResult {
 
 export interface PublishResult {
   requestId: string;
-  /** The player's link to the download gateway; absent when the engine runs without publishing. */
-  link?: string;
-  expiresAt?: string;
-  mailed: boolean;
 }

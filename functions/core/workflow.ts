@@ -1,21 +1,17 @@
-import type {
-  ArchiveResult,
-  BuildArchiveInput,
-  CollectResult,
-  CollectTask,
-  ExportPlan,
-  ExportRequest,
-  PublishResult,
-} from './workflow-types';
-
 /**
- * The export workflow, described once. The CDK construct builds the Step Functions state machine
- * from this list and local/ runs the same steps in-process, so the two cannot drift.
+ * The export workflow, described once: its steps, what each step reads from the execution state
+ * and where its result goes, and how each is retried. The CDK construct builds the Step Functions
+ * state machine from this description; locally the synthesized state machine itself runs (local/),
+ * so what is tested is the definition that deploys.
+ *
+ * Execution state: `{ request, plan, results, archive, published, delivery, error }`, where
+ * `request` is the execution input (WorkflowInput).
  */
 
 export interface RetryPolicy {
   /** Error names that are never retried: retrying cannot fix them. */
-  notRetried: string[];
+  notRetried: readonly string[];
+  /** Attempts in all, the first one included. */
   maxAttempts: number;
   intervalSeconds: number;
   backoffRate: number;
@@ -23,151 +19,134 @@ export interface RetryPolicy {
   jitter: boolean;
 }
 
-export interface WorkflowStep {
+/**
+ * What a step's Lambda receives: one path of the state (`InputPath`), or an object whose fields
+ * are paths of the state (`Parameters` with `.$` keys). Never a bare string payload: Step Functions
+ * would hand the Lambda the literal text.
+ */
+export type StepInput = { path: string } | { fields: Readonly<Record<string, string>> };
+
+export interface TaskStep {
   id: string;
   /** The folder of the Lambda under functions/. */
   lambda: string;
-  kind: 'task' | 'map';
-  /** For map steps: parallel items at most. */
-  maxConcurrency?: number;
+  kind: 'task';
+  input: StepInput;
+  /** Where the result goes in the state; null discards it. */
+  resultPath: string | null;
+  /** Fields of the result that are kept (the rest never reaches the execution history). */
+  resultSelector?: Readonly<Record<string, string>>;
+  retry: RetryPolicy;
+  /**
+   * `fail`: a step that failed for good ends the export (FailExport marks the request FAILED).
+   * `defer`: the export stands; the step recorded its own failure and a schedule takes it up again.
+   */
+  onFailure: 'fail' | 'defer';
+}
+
+export interface MapStep {
+  id: string;
+  lambda: string;
+  kind: 'map';
+  /** The array in the state whose items each run the Lambda (the item is the Lambda's input). */
+  itemsPath: string;
+  maxConcurrency: number;
+  resultPath: string;
   retry: RetryPolicy;
 }
 
+export type WorkflowStep = TaskStep | MapStep;
+
+/** Errors a retry cannot fix: bad data, bad input, or a newer attempt that took the request over. */
+export const permanentErrors = [
+  'PlayerNotFoundError',
+  'DataMapError',
+  'StagedFileCorruptError',
+  'ValidationError',
+  'SupersededAttemptError',
+] as const;
+
 const transientRetry: RetryPolicy = {
-  notRetried: ['PlayerNotFoundError', 'DataMapError', 'StagedFileCorruptError', 'ValidationError'],
+  notRetried: permanentErrors,
   maxAttempts: 3,
   intervalSeconds: 2,
   backoffRate: 2,
   jitter: true,
 };
 
-export const exportWorkflow = {
+/** E-mail and events wait longer: SES throttles at its sending rate (1/s in the sandbox). */
+const deliveryRetry: RetryPolicy = {
+  notRetried: permanentErrors,
+  maxAttempts: 4,
+  intervalSeconds: 5,
+  backoffRate: 3,
+  jitter: true,
+};
+
+export const exportWorkflow: {
+  steps: readonly [WorkflowStep, ...WorkflowStep[]];
+  onFailure: { id: string; lambda: string; retry: RetryPolicy };
+} = {
   steps: [
-    { id: 'PlanExport', lambda: 'plan-export', kind: 'task', retry: transientRetry },
+    {
+      id: 'PlanExport',
+      lambda: 'plan-export',
+      kind: 'task',
+      input: { path: '$.request' },
+      resultPath: '$.plan',
+      retry: transientRetry,
+      onFailure: 'fail',
+    },
     {
       id: 'CollectSources',
       lambda: 'collect-category',
       kind: 'map',
+      itemsPath: '$.plan.tasks',
       maxConcurrency: 4,
+      resultPath: '$.results',
       retry: transientRetry,
     },
-    { id: 'BuildArchive', lambda: 'build-archive', kind: 'task', retry: transientRetry },
-    { id: 'PublishExport', lambda: 'publish-export', kind: 'task', retry: transientRetry },
+    {
+      id: 'BuildArchive',
+      lambda: 'build-archive',
+      kind: 'task',
+      input: { fields: { plan: '$.plan', results: '$.results' } },
+      resultPath: '$.archive',
+      retry: transientRetry,
+      onFailure: 'fail',
+    },
+    {
+      id: 'PublishExport',
+      lambda: 'publish-export',
+      kind: 'task',
+      input: { fields: { request: '$.request', plan: '$.plan', archive: '$.archive' } },
+      resultPath: '$.published',
+      resultSelector: { 'requestId.$': '$.requestId' },
+      retry: transientRetry,
+      onFailure: 'fail',
+    },
+    {
+      id: 'DeliverLink',
+      lambda: 'deliver-link',
+      kind: 'task',
+      input: { fields: { requestId: '$.request.requestId' } },
+      resultPath: '$.delivery',
+      resultSelector: { 'delivered.$': '$.delivered' },
+      retry: deliveryRetry,
+      // The archive is READY and the link is in the delivery outbox: a mail server that keeps
+      // refusing must not fail the export; deliver-link's schedule tries again.
+      onFailure: 'defer',
+    },
   ],
-  /** Runs after any step failed for good: marks the request FAILED and removes staged files. */
-  onFailure: { id: 'FailExport', lambda: 'fail-export' },
-} as const satisfies { steps: WorkflowStep[]; onFailure: { id: string; lambda: string } };
+  /** Runs after any `fail` step failed for good: marks the request FAILED, then removes leftovers. */
+  onFailure: { id: 'FailExport', lambda: 'fail-export', retry: transientRetry },
+};
 
-export interface ExportSteps {
-  planExport(request: ExportRequest): Promise<ExportPlan>;
-  collectCategory(task: CollectTask): Promise<CollectResult>;
-  buildArchive(input: BuildArchiveInput): Promise<ArchiveResult>;
-  /** Grant, e-mail and "ExportReady"; absent when only the engine runs (tests, benchmarks). */
-  publishExport?(input: {
-    request: ExportRequest;
-    plan: ExportPlan;
-    archive: ArchiveResult;
-  }): Promise<PublishResult>;
-  cleanUp(input: { request: ExportRequest; plan?: ExportPlan; error: unknown }): Promise<void>;
-}
-
-export class ExportFailedError extends Error {
-  override name = 'ExportFailedError';
-  constructor(
-    readonly step: string,
-    cause: unknown,
-  ) {
-    super(`Export failed in step ${step}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-  }
-}
-
-export interface RunOptions {
-  /** Scales retry waits; tests use a small factor to keep the suite fast. */
-  retryWaitScale?: number;
-  onProgress?: (event: { step: string; detail?: string }) => void;
-}
-
-/** Runs the workflow's steps in-process, with the same order, concurrency and retries as on AWS. */
-export async function runExportWorkflow(
-  steps: ExportSteps,
-  request: ExportRequest,
-  options: RunOptions = {},
-): Promise<{
-  plan: ExportPlan;
-  results: CollectResult[];
-  archive: ArchiveResult;
-  published?: PublishResult;
-}> {
-  const [plan, collect, build, publish] = exportWorkflow.steps;
-  const progress = options.onProgress ?? (() => undefined);
-  let planned: ExportPlan | undefined;
-  let current: string = plan.id;
-  try {
-    progress({ step: plan.id });
-    planned = await withRetry(plan.retry, options, () => steps.planExport(request));
-    current = collect.id;
-    const plannedTasks = planned.tasks;
-    const results = await mapWithConcurrency(plannedTasks, collect.maxConcurrency, async (task) => {
-      progress({ step: collect.id, detail: task.sourceId });
-      return withRetry(collect.retry, options, () => steps.collectCategory(task));
-    });
-    current = build.id;
-    progress({ step: build.id });
-    const archive = await withRetry(build.retry, options, () =>
-      steps.buildArchive({ plan: planned as ExportPlan, results }),
-    );
-    if (!steps.publishExport) return { plan: planned, results, archive };
-    current = publish.id;
-    progress({ step: publish.id });
-    const publishStep = steps.publishExport.bind(steps);
-    const published = await withRetry(publish.retry, options, () =>
-      publishStep({ request, plan: planned as ExportPlan, archive }),
-    );
-    return { plan: planned, results, archive, published };
-  } catch (error) {
-    await steps.cleanUp({ request, ...(planned ? { plan: planned } : {}), error });
-    throw new ExportFailedError(current, error);
-  }
-}
-
-async function withRetry<T>(policy: RetryPolicy, options: RunOptions, attempt: () => Promise<T>): Promise<T> {
-  const scale = options.retryWaitScale ?? 1;
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const name = error instanceof Error ? error.name : '';
-      if (n >= policy.maxAttempts || policy.notRetried.includes(name)) throw error;
-      const wait = policy.intervalSeconds * policy.backoffRate ** (n - 1) * 1000 * scale;
-      await new Promise((resolve) => setTimeout(resolve, policy.jitter ? Math.random() * wait : wait));
-    }
-  }
-}
-
-async function mapWithConcurrency<T, R>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  async function lane(): Promise<void> {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await work(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  }
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, lane);
-  const settled = await Promise.allSettled(lanes);
-  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (rejected) throw rejected.reason;
-  return results;
+/**
+ * The execution's name: the request id for the first attempt, `<requestId>.<n>` after restarts.
+ * Request ids never contain a dot, so two requests can never share an execution name, and Step
+ * Functions refuses a second execution of one name: starting twice is harmless.
+ */
+export function executionName(requestId: string, attempt: number): string {
+  return attempt <= 1 ? requestId : `${requestId}.${attempt}`;
 }

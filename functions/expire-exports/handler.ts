@@ -3,38 +3,69 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { sweepExpired } from '../core/requests/expiry-sweep';
-import { markStuckRequests, requestsNearDueDate } from '../core/requests/watchdog';
-import { exportDepsFromEnv, grantsFromEnv, lifecycleDepsFromEnv, once } from '../runtime/composition';
+import { removeLeftovers } from '../core/requests/leftovers';
+import { requestsNearDueDate, superviseRequests, undeliveredLinks } from '../core/requests/watchdog';
+import {
+  engineDepsFromEnv,
+  executionsFromEnv,
+  grantsFromEnv,
+  lifecycleDepsFromEnv,
+  once,
+} from '../runtime/composition';
 import { readSweepConfig } from '../runtime/config';
 import { logger } from '../runtime/logger';
+import { metricsNamespace } from '../runtime/metrics';
 
-const metrics = new Metrics({ namespace: 'PlayerDataExport', serviceName: 'player-data-export' });
-const deps = once(() => ({
-  config: readSweepConfig(process.env),
-  engine: exportDepsFromEnv(process.env),
-  lifecycle: lifecycleDepsFromEnv(process.env),
-  grants: grantsFromEnv(process.env),
-}));
+const metrics = new Metrics(metricsNamespace);
+const deps = once(() => {
+  const config = readSweepConfig(process.env);
+  const { store, dataMap } = engineDepsFromEnv(process.env);
+  return {
+    config,
+    lifecycle: lifecycleDepsFromEnv(process.env),
+    grants: grantsFromEnv(process.env),
+    store,
+    dataMap,
+    executions: executionsFromEnv(config.stateMachineArn),
+  };
+});
 
 /**
- * The schedule: expires links and archives on time, flags requests stuck in a working state, and
- * counts requests close to their legal due date that are not READY (the alarm's metric).
+ * The schedule: expires links and archives on time; makes sure every working request has an
+ * execution working on it (starts, restarts or gives up, see superviseRequests); removes what
+ * finished requests left in the bucket; and counts what the alarms watch.
  */
 export const handler = middy()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async () => {
-    const { config, engine, lifecycle, grants } = deps();
-    const swept = await sweepExpired({ ...lifecycle, grants, store: engine.store });
-    const stuck = await markStuckRequests(lifecycle, { stuckAfterMs: config.stuckAfterMs });
+    const { config, lifecycle, grants, store, dataMap, executions } = deps();
+    const swept = await sweepExpired({ ...lifecycle, grants, store });
+    const supervised = await superviseRequests(
+      { ...lifecycle, executions },
+      { stuckAfterMs: config.stuckAfterMs, maxAttempts: config.maxAttempts },
+    );
+    const leftovers = await removeLeftovers({ ...lifecycle, store, dataMap });
     const dueSoon = await requestsNearDueDate(lifecycle, { dueWithinDays: config.dueWithinDays });
+    const undelivered = await undeliveredLinks(lifecycle, { afterMs: config.stuckAfterMs });
     metrics.addMetric('ExpiredRequests', MetricUnit.Count, swept.requests.length);
-    metrics.addMetric('StuckRequests', MetricUnit.Count, stuck.length);
+    metrics.addMetric('StuckRequests', MetricUnit.Count, supervised.stuck.length);
+    metrics.addMetric('RestartedRequests', MetricUnit.Count, supervised.started.length + supervised.restarted.length);
+    metrics.addMetric('RequestsGivenUp', MetricUnit.Count, supervised.gaveUp.length);
+    metrics.addMetric('CleanupFailures', MetricUnit.Count, leftovers.failed.length);
     metrics.addMetric('RequestsNearDueDate', MetricUnit.Count, dueSoon.length);
-    logger.info('sweep done', {
+    metrics.addMetric('UndeliveredLinks', MetricUnit.Count, undelivered.length);
+    const summary = {
       expired: swept.requests,
-      stuck: stuck.map((s) => s.requestId),
+      started: supervised.started,
+      restarted: supervised.restarted,
+      gaveUp: supervised.gaveUp,
+      stuck: supervised.stuck.map((s) => s.requestId),
+      cleaned: leftovers.cleaned.length,
+      cleanupFailed: leftovers.failed,
       dueSoon: dueSoon.map((d) => d.requestId),
-    });
-    return { expired: swept.requests.length, stuck: stuck.length, dueSoon: dueSoon.length };
+      undelivered,
+    };
+    logger.info('sweep done', summary);
+    return summary;
   });

@@ -3,19 +3,18 @@ import middy from '@middy/core';
 import type { z } from 'zod';
 import { publishExport } from '../core/requests/request-steps';
 import { publishInputSchema } from '../core/workflow-schemas';
-import { once, requestStepsDepsFromEnv } from '../runtime/composition';
+import { once, publishDepsFromEnv } from '../runtime/composition';
 import { logger } from '../runtime/logger';
 import { validateInput } from '../runtime/validate-input';
 
-const deps = once(() => requestStepsDepsFromEnv(process.env));
+const deps = once(() => publishDepsFromEnv(process.env));
 
-/** Workflow step PublishExport: grant, READY, e-mail, ExportReady. Returns no link: state is logged. */
+/** Workflow step PublishExport: one download grant, the link into the outbox, READY. Returns no link. */
 export const handler = middy<z.infer<typeof publishInputSchema>>()
   .use(injectLambdaContext(logger))
   .use(validateInput(publishInputSchema))
   .handler(async (input) => {
     const published = await publishExport(deps(), input);
-    logger.info('export published', { requestId: published.requestId, mailed: published.mailed });
-    // The link holds the token: keep it out of the execution history.
-    return { requestId: published.requestId, expiresAt: published.expiresAt, mailed: published.mailed };
+    logger.info('export published', { requestId: published.requestId });
+    return published;
   });

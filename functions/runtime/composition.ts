@@ -2,79 +2,140 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDbDeliveryOutbox } from '../adapters/dynamodb/dynamodb-delivery-outbox';
 import { DynamoDbGrantRepository } from '../adapters/dynamodb/dynamodb-grant-repository';
 import { DynamoDbRequestRepository } from '../adapters/dynamodb/dynamodb-request-repository';
 import { DynamoDbSourceReader } from '../adapters/dynamodb/dynamodb-source-reader';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import { S3ObjectStore } from '../adapters/s3/s3-object-store';
+import { S3Presigner } from '../adapters/s3/s3-presigner';
 import { SesMailer } from '../adapters/ses/ses-mailer';
+import { StepFunctionsExecutions } from '../adapters/stepfunctions/step-functions-executions';
 import { defaultDataMap } from '../core/data-map/default-data-map';
-import type { ExportDeps } from '../core/export/export-steps';
-import type { GrantRepository } from '../core/ports';
+import { FailedLookupLimiter } from '../core/gateway/failed-lookup-limiter';
+import type { GatewayDeps } from '../core/gateway/handle-gateway-request';
+import type { DeliverDeps } from '../core/requests/delivery';
 import type { LifecycleDeps } from '../core/requests/lifecycle';
-import type { RequestStepsDeps } from '../core/requests/request-steps';
-import { type Env, readConfig, readDeliveryConfig, readExportConfig } from './config';
+import type { PublishDeps } from '../core/requests/request-steps';
+import {
+  type Env,
+  readEventsConfig,
+  readExportsBucket,
+  readGatewayConfig,
+  readLinkSettings,
+  readMailConfig,
+  readPipelineTable,
+} from './config';
 import { randomIds, systemClock } from './system';
 
 /**
- * The composition root on AWS: SDK clients made once per container and passed in; region and
- * credentials come from the Lambda environment. Each builder reads only the settings its
- * function is given, so a missing variable fails that function's first call, by name.
+ * The one composition root: every function's dependencies, built from the environment the
+ * template gives it. On AWS the SDK clients take region and credentials from the Lambda
+ * environment; locally the same code runs with the endpoint variables the local runtime sets
+ * (AWS_ENDPOINT_URL), so nothing but the transport differs. Each builder reads only the settings
+ * its function is given, so a missing variable fails that function's first call, by name.
  */
 
 // One lazy getter per client: a function that never sends e-mail never constructs (or, once
 // bundled, contains) the SES client.
 const dynamodbClient = once(() => new DynamoDBClient({}));
-// Path-style only when pointed at a local S3 (s3rver has no virtual-hosted buckets).
-const s3Client = once(() => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
+// Path-style when pointed at an endpoint of our own (the local runtime); AWS needs virtual hosts.
+const s3Client = once(
+  () => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) }),
+);
 const eventsClient = once(() => new EventBridgeClient({}));
 const sesClient = once(() => new SESv2Client({}));
+const sfnClient = once(() => new SFNClient({}));
+
+export function requestsFromEnv(env: Env) {
+  return new DynamoDbRequestRepository(dynamodbClient(), readPipelineTable(env), systemClock);
+}
 
 export function lifecycleDepsFromEnv(env: Env): LifecycleDeps {
-  const config = readConfig(env);
+  const events = readEventsConfig(env);
   return {
-    requests: new DynamoDbRequestRepository(dynamodbClient(), config.pipelineTable, systemClock),
+    requests: requestsFromEnv(env),
     events: new EventBridgeEventPublisher(eventsClient(), {
-      eventBusName: config.eventBusName,
-      source: config.eventSource,
+      eventBusName: events.eventBusName,
+      source: events.eventSource,
     }),
     clock: systemClock,
   };
 }
 
-export function exportDepsFromEnv(env: Env): ExportDeps {
-  const config = readExportConfig(env);
+/** plan, collect and build: the game's stores in, staged files and archives out. */
+export function engineDepsFromEnv(env: Env) {
   return {
     reader: new DynamoDbSourceReader(dynamodbClient()),
-    store: new S3ObjectStore(s3Client(), config.exportsBucket),
+    store: storeFromEnv(env),
     dataMap: defaultDataMap,
     clock: systemClock,
     ids: randomIds,
   };
 }
 
-export function grantsFromEnv(env: Env): GrantRepository {
-  return new DynamoDbGrantRepository(dynamodbClient(), readConfig(env).pipelineTable, {
-    clock: systemClock,
-  });
+export function storeFromEnv(env: Env) {
+  return new S3ObjectStore(s3Client(), readExportsBucket(env));
 }
 
-export function requestStepsDepsFromEnv(env: Env): RequestStepsDeps {
-  const config = readDeliveryConfig(env);
+export function grantsFromEnv(env: Env) {
+  return new DynamoDbGrantRepository(dynamodbClient(), readPipelineTable(env), { clock: systemClock });
+}
+
+export function outboxFromEnv(env: Env) {
+  return new DynamoDbDeliveryOutbox(dynamodbClient(), readPipelineTable(env), systemClock);
+}
+
+export function publishDepsFromEnv(env: Env): PublishDeps {
   return {
     ...lifecycleDepsFromEnv(env),
+    outbox: outboxFromEnv(env),
     grants: grantsFromEnv(env),
+    settings: readLinkSettings(env),
+  };
+}
+
+export function deliverDepsFromEnv(env: Env): DeliverDeps {
+  const mail = readMailConfig(env);
+  return {
+    ...lifecycleDepsFromEnv(env),
+    outbox: outboxFromEnv(env),
     mailer: new SesMailer(sesClient(), {
-      from: config.mailFrom,
-      ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}),
+      from: mail.mailFrom,
+      ...(mail.sesConfigurationSet ? { configurationSetName: mail.sesConfigurationSet } : {}),
     }),
     reader: new DynamoDbSourceReader(dynamodbClient()),
     dataMap: defaultDataMap,
-    settings: {
-      gatewayBaseUrl: config.gatewayBaseUrl,
-      linkTtlSeconds: config.linkTtlSeconds,
-      maxDownloads: config.maxDownloads,
-    },
+  };
+}
+
+export function executionsFromEnv(stateMachineArn: string) {
+  return new StepFunctionsExecutions(sfnClient(), stateMachineArn);
+}
+
+export function gatewayDepsFromEnv(env: Env): GatewayDeps {
+  const { presignSeconds, portalUrl } = readGatewayConfig(env);
+  const requests = requestsFromEnv(env);
+  const bucket = readExportsBucket(env);
+  return {
+    grants: grantsFromEnv(env),
+    requests,
+    archives: storeFromEnv(env),
+    presigner: new S3Presigner(s3Client(), bucket),
+    clock: systemClock,
+    recordDownload: (grant, at) =>
+      requests.appendAudit({
+        requestId: grant.requestId,
+        at,
+        action: 'download',
+        // Downloads used of allowed: no personal data in the audit trail.
+        detail: `${grant.downloads}/${grant.maxDownloads}`,
+      }),
+    // One per instance (module scope): the inner limit; the HTTP API's throttling is the outer one.
+    limiter: new FailedLookupLimiter(),
+    presignSeconds,
+    ...(portalUrl ? { portalUrl } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * Configuration from the environment: read once per cold start, typed, and failing loudly with the
- * name of what is missing or wrong (the CDK constructs set these; see lib/constructs).
+ * name of what is missing or wrong. The CDK constructs set every variable (lib/pipeline-stack.ts);
+ * the defaults live in one place, the deployment settings (config/deploy.ts), so none is repeated
+ * here. Locally the same variables come from the synthesized template.
  */
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -9,108 +11,120 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Settings every function of the pipeline shares. */
-export interface PipelineConfig {
-  /** The pipeline's own table: requests, audit trail, grants. */
-  pipelineTable: string;
-  /** The bus `ExportStatusChanged` and `ExportReady` go to. */
-  eventBusName: string;
-  /** The `source` of the events this pipeline publishes. */
-  eventSource: string;
+/** The pipeline's own table: requests, audit trail, delivery outbox, grants. */
+export function readPipelineTable(env: Env): string {
+  return required(env, 'PIPELINE_TABLE');
 }
 
-export interface StartExportConfig extends PipelineConfig {
-  /** The export workflow (Step Functions state machine) that start-export starts. */
-  stateMachineArn: string;
-  /** A new request within this time of the last READY archive re-sends its link. */
-  resendCooldownMs: number;
-  /** Sources allowed to send ExportRequested (defence in depth behind the event rule); empty: any. */
-  allowedSources: string[];
+export function readExportsBucket(env: Env): string {
+  return required(env, 'EXPORTS_BUCKET');
 }
 
-export function readConfig(env: Env): PipelineConfig {
+/** Where `ExportStatusChanged` and `ExportReady` go, and their `source`. */
+export function readEventsConfig(env: Env): { eventBusName: string; eventSource: string } {
+  return { eventBusName: required(env, 'EVENT_BUS_NAME'), eventSource: required(env, 'EVENT_SOURCE') };
+}
+
+/** How links are made (publish-export, start-export's re-sent links). */
+export function readLinkSettings(env: Env): { gatewayBaseUrl: string; linkTtlSeconds: number; maxDownloads: number } {
   return {
-    pipelineTable: required(env, 'PIPELINE_TABLE'),
-    eventBusName: env.EVENT_BUS_NAME?.trim() || 'default',
-    eventSource: env.EVENT_SOURCE?.trim() || 'player-data-export',
+    gatewayBaseUrl: required(env, 'GATEWAY_BASE_URL').replace(/\/+$/, ''),
+    linkTtlSeconds: wholeNumber(env, 'LINK_TTL_SECONDS', 60),
+    maxDownloads: wholeNumber(env, 'MAX_DOWNLOADS', 1),
   };
 }
 
-export function readStartExportConfig(env: Env): StartExportConfig {
-  return {
-    ...readConfig(env),
-    stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
-    resendCooldownMs: nonNegative(env, 'RESEND_COOLDOWN_HOURS', 24) * 60 * 60 * 1000,
-    allowedSources: (env.ALLOWED_EVENT_SOURCES ?? '')
-      .split(',')
-      .map((source) => source.trim())
-      .filter((source) => source !== ''),
-  };
-}
-
-/** Export steps (plan, collect, build): where staging and archives go. */
-export interface ExportConfig extends PipelineConfig {
-  exportsBucket: string;
-}
-
-/** publish-export and start-export's re-send: how links are made and sent. */
-export interface DeliveryConfig extends ExportConfig {
-  /** The download gateway's base URL, e.g. https://downloads.example.com (no trailing slash). */
-  gatewayBaseUrl: string;
-  linkTtlSeconds: number;
-  maxDownloads: number;
+export interface MailConfig {
   /** The verified SES sender, e.g. "Nordlys Games <privacy@example.com>". */
   mailFrom: string;
+  /** Use the address an ExportRequested carries (see config/deploy.ts, trustPortalEmail). */
+  trustEventEmail: boolean;
   sesConfigurationSet?: string;
 }
 
-/** expire-exports: the schedule's sweep and watchdog. */
-export interface SweepConfig extends ExportConfig {
-  stuckAfterMs: number;
-  dueWithinDays: number;
-}
-
-export function readExportConfig(env: Env): ExportConfig {
-  return { ...readConfig(env), exportsBucket: required(env, 'EXPORTS_BUCKET') };
-}
-
-export function readDeliveryConfig(env: Env): DeliveryConfig {
+export function readMailConfig(env: Env): MailConfig {
   const configurationSet = env.SES_CONFIGURATION_SET?.trim();
   return {
-    ...readExportConfig(env),
-    gatewayBaseUrl: required(env, 'GATEWAY_BASE_URL').replace(/\/+$/, ''),
-    linkTtlSeconds: nonNegative(env, 'LINK_TTL_HOURS', 7 * 24) * 3600,
-    maxDownloads: Math.max(1, Math.floor(nonNegative(env, 'MAX_DOWNLOADS', 5))),
     mailFrom: required(env, 'MAIL_FROM'),
+    trustEventEmail: flag(env, 'TRUST_EVENT_EMAIL'),
     ...(configurationSet ? { sesConfigurationSet: configurationSet } : {}),
   };
 }
 
+/** start-export: which events it takes and what it does with a repeat. */
+export interface IntakeConfig {
+  stateMachineArn: string;
+  resendCooldownMs: number;
+  /** Sources allowed to send the request event (defence in depth behind the event rule). */
+  allowedSources: string[];
+  detailType: string;
+  maxRequestAgeMs: number;
+}
+
+export function readIntakeConfig(env: Env): IntakeConfig {
+  return {
+    stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
+    resendCooldownMs: wholeNumber(env, 'RESEND_COOLDOWN_HOURS', 0) * 3_600_000,
+    allowedSources: required(env, 'ALLOWED_EVENT_SOURCES')
+      .split(',')
+      .map((source) => source.trim())
+      .filter((source) => source !== ''),
+    detailType: required(env, 'REQUEST_DETAIL_TYPE'),
+    maxRequestAgeMs: wholeNumber(env, 'MAX_REQUEST_AGE_DAYS', 1) * 86_400_000,
+  };
+}
+
+/** expire-exports: the watchdog's bounds and the due-date report's horizon. */
+export interface SweepConfig {
+  stateMachineArn: string;
+  stuckAfterMs: number;
+  maxAttempts: number;
+  dueWithinDays: number;
+}
+
 export function readSweepConfig(env: Env): SweepConfig {
   return {
-    ...readExportConfig(env),
-    stuckAfterMs: nonNegative(env, 'STUCK_AFTER_HOURS', 2) * 3600 * 1000,
-    dueWithinDays: nonNegative(env, 'DUE_WITHIN_DAYS', 5),
+    stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
+    stuckAfterMs: wholeNumber(env, 'STUCK_AFTER_HOURS', 1) * 3_600_000,
+    maxAttempts: wholeNumber(env, 'MAX_EXPORT_ATTEMPTS', 1),
+    dueWithinDays: wholeNumber(env, 'DUE_WITHIN_DAYS', 1),
   };
+}
+
+/** The download gateway's presigned URL life (≤ 300 s) and the portal link on its pages. */
+export function readGatewayConfig(env: Env): { presignSeconds: number; portalUrl?: string } {
+  const presignSeconds = wholeNumber(env, 'PRESIGN_SECONDS', 1);
+  if (presignSeconds > 300) {
+    throw new ConfigError(`Environment variable PRESIGN_SECONDS must be at most 300, got ${presignSeconds}`);
+  }
+  const portalUrl = env.PORTAL_URL?.trim();
+  return { presignSeconds, ...(portalUrl ? { portalUrl } : {}) };
 }
 
 export function required(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) {
     throw new ConfigError(
-      `Environment variable ${name} is not set. The CDK stack sets it on the function; locally, export it before starting.`,
+      `Environment variable ${name} is not set. The CDK stack sets it on the function (lib/pipeline-stack.ts); a function without it was deployed from another template.`,
     );
   }
   return value;
 }
 
-/** A number ≥ 0 (hours, days or a count, as the variable's name says), or the fallback when unset. */
-function nonNegative(env: Env, name: string, fallback: number): number {
-  const text = env[name]?.trim();
-  if (!text) return fallback;
+/** A whole number ≥ `min` (seconds, hours, days or a count, as the variable's name says). */
+function wholeNumber(env: Env, name: string, min: number): number {
+  const text = required(env, name);
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`Environment variable ${name} must be a number ≥ 0, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`Environment variable ${name} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
   }
   return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const text = required(env, name);
+  if (text !== 'true' && text !== 'false') {
+    throw new ConfigError(`Environment variable ${name} must be "true" or "false", got ${JSON.stringify(text)}`);
+  }
+  return text === 'true';
 }

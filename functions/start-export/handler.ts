@@ -1,36 +1,24 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
-import middy, { type MiddlewareObj } from '@middy/core';
-import { StepFunctionsWorkflowStarter } from '../adapters/stepfunctions/step-functions-workflow-starter';
-import type { DeadLetterStore, WorkflowRequest, WorkflowStarter } from '../core/ports';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { WorkflowExecutions } from '../core/ports';
 import {
   acceptExportRequest,
   type IntakeDeps,
+  type IntakeOptions,
   type IntakeOutcome,
   InvalidEventError,
   validateExportRequested,
 } from '../core/requests/intake';
-import { resendLink } from '../core/requests/resend-link';
-import { lifecycleDepsFromEnv, once, requestStepsDepsFromEnv } from '../runtime/composition';
-import { type Env, readStartExportConfig } from '../runtime/config';
+import { type ResendDeps, resendLink } from '../core/requests/resend-link';
+import {
+  deliverDepsFromEnv,
+  executionsFromEnv,
+  grantsFromEnv,
+  lifecycleDepsFromEnv,
+  once,
+} from '../runtime/composition';
+import { type IntakeConfig, readIntakeConfig, readLinkSettings, readMailConfig } from '../runtime/config';
 import { logger } from '../runtime/logger';
-
-export interface StartExportDeps extends IntakeDeps {
-  starter: WorkflowStarter;
-  /**
-   * Sends the player a link to the archive of `readyRequestId` (READY within the cooldown) in
-   * answer to `request`, instead of building the same archive again (core/requests/resend-link.ts).
-   */
-  resendLink(readyRequestId: string, request: WorkflowRequest): Promise<unknown>;
-  /**
-   * Where a rejected event is kept. Locally a folder; on AWS leave it out: the thrown error makes
-   * Lambda's async invoke put the event in the function's dead-letter queue.
-   */
-  deadLetters?: DeadLetterStore;
-  resendCooldownMs?: number;
-  allowedSources?: readonly string[];
-  /** One structured line per call; ids and outcomes only. @default JSON to stdout */
-  log?: (line: Record<string, unknown>) => void;
-}
 
 export interface StartExportResult {
   outcome: IntakeOutcome['outcome'];
@@ -38,83 +26,83 @@ export interface StartExportResult {
   answeredBy?: string;
 }
 
-const jsonLog = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
+const deps = once(() => {
+  const env = process.env;
+  const config: IntakeConfig = readIntakeConfig(env);
+  const intake: IntakeDeps = lifecycleDepsFromEnv(env);
+  const options: IntakeOptions = {
+    resendCooldownMs: config.resendCooldownMs,
+    trustEventEmail: readMailConfig(env).trustEventEmail,
+  };
+  const executions: WorkflowExecutions = executionsFromEnv(config.stateMachineArn);
+  // Built on the first re-send only: most events start an export and never mail from here.
+  const resend = once(
+    (): ResendDeps => ({
+      ...deliverDepsFromEnv(env),
+      grants: grantsFromEnv(env),
+      settings: readLinkSettings(env),
+    }),
+  );
+  return { config, intake, options, executions, resend };
+});
 
 /**
- * Keeps an invalid event in the dead-letter store, then lets the error through: Lambda must see
- * the invocation fail, or its own retries and dead-letter queue would never get the event.
+ * start-export: the portal's request event → a recorded request and, if needed, one workflow
+ * execution (or a new link to a fresh archive). A malformed event throws InvalidEventError (field
+ * paths only, never values): Lambda's asynchronous invocation then keeps it in the function's
+ * dead-letter queue. A re-delivered event of a request that was recorded but never started starts
+ * it (the execution name is the request id, so that is harmless if it did start).
  */
-function deadLetterInvalidEvents(
-  deadLetters: DeadLetterStore | undefined,
-  log: (line: Record<string, unknown>) => void,
-): MiddlewareObj<unknown, StartExportResult> {
-  return {
-    name: 'deadLetterInvalidEvents',
-    onError: async (request) => {
-      const error = request.error;
-      if (!(error instanceof InvalidEventError)) return;
-      // Field paths only: the values may be personal data.
-      log({ level: 'warn', msg: 'export-request-rejected', fields: error.issues.map((issue) => issue.path) });
-      await deadLetters?.put(request.event, error);
-    },
-  };
-}
-
-/** start-export: EventBridge `ExportRequested` → a recorded request and, if needed, one workflow. */
-export function createStartExportHandler(deps: StartExportDeps) {
-  const log = deps.log ?? jsonLog;
-  const options = deps.resendCooldownMs !== undefined ? { resendCooldownMs: deps.resendCooldownMs } : {};
-  const sources = deps.allowedSources?.length ? { sources: deps.allowedSources } : {};
-
-  return middy<unknown, StartExportResult>()
-    .use(deadLetterInvalidEvents(deps.deadLetters, log))
-    .handler(async (event): Promise<StartExportResult> => {
-      const detail = validateExportRequested(event, sources);
-      const accepted = await acceptExportRequest(deps, detail, options);
-      const result: StartExportResult = { outcome: accepted.outcome, requestId: detail.requestId };
-      const request: WorkflowRequest = {
-        requestId: detail.requestId,
-        playerId: detail.playerId,
-        locale: detail.locale,
-      };
-      switch (accepted.outcome) {
-        case 'started':
-          await deps.starter.start(request);
-          break;
-        case 'resend':
-          result.answeredBy = accepted.answeredBy.requestId;
-          await deps.resendLink(accepted.answeredBy.requestId, request);
-          break;
-        case 'attached':
-          result.answeredBy = accepted.answeredBy.requestId;
-          break;
-        case 'duplicate':
-          break;
+export const handler = middy<unknown, StartExportResult>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event): Promise<StartExportResult> => {
+    const { config, intake, options, executions, resend } = deps();
+    let detail: ReturnType<typeof validateExportRequested>;
+    try {
+      detail = validateExportRequested(event, {
+        sources: config.allowedSources,
+        detailType: config.detailType,
+        maxAgeMs: config.maxRequestAgeMs,
+        now: intake.clock.now(),
+      });
+    } catch (error) {
+      if (error instanceof InvalidEventError) {
+        logger.warn('export request rejected', { fields: error.issues.map((issue) => issue.path) });
       }
-      log({ level: 'info', msg: 'export-request', ...result });
-      return result;
+      throw error;
+    }
+    const accepted = await acceptExportRequest(intake, detail, options);
+    const result: StartExportResult = { outcome: accepted.outcome, requestId: detail.requestId };
+    const record = accepted.record;
+    switch (accepted.outcome) {
+      case 'started':
+        await executions.start(workflowInput(record));
+        break;
+      case 'duplicate':
+        // Recorded by an earlier delivery that may have failed before the start: start again.
+        if (record.state === 'RECEIVED' && !record.attachedTo) await executions.start(workflowInput(record));
+        break;
+      case 'resend':
+        result.answeredBy = accepted.answeredBy.requestId;
+        await resendLink(resend(), { ready: accepted.answeredBy, request: record });
+        break;
+      case 'attached':
+        result.answeredBy = accepted.answeredBy.requestId;
+        break;
+    }
+    logger.info('export request', {
+      ...result,
+      // Whether the portal sent an address this deployment does not use (never the address).
+      ...(detail.email && !options.trustEventEmail ? { eventEmailIgnored: true } : {}),
     });
-}
+    return result;
+  });
 
-type StartExportHandler = ReturnType<typeof createStartExportHandler>;
-type LambdaContext = Parameters<StartExportHandler>[1];
-
-/** Builds the AWS dependencies from the environment (fails loudly naming what is missing). */
-export function startExportDepsFromEnv(env: Env): StartExportDeps {
-  const config = readStartExportConfig(env);
-  const delivery = once(() => requestStepsDepsFromEnv(env));
+function workflowInput(record: { requestId: string; playerId: string; locale: string; attempt: number }) {
   return {
-    ...lifecycleDepsFromEnv(env),
-    starter: new StepFunctionsWorkflowStarter(new SFNClient({}), config.stateMachineArn),
-    resendLink: (readyRequestId, request) => resendLink(delivery(), { readyRequestId, request }),
-    resendCooldownMs: config.resendCooldownMs,
-    allowedSources: config.allowedSources,
-    log: (line) => logger.info(String(line.msg ?? 'start-export'), line),
+    requestId: record.requestId,
+    playerId: record.playerId,
+    locale: record.locale,
+    attempt: record.attempt,
   };
 }
-
-const built = once(() => createStartExportHandler(startExportDepsFromEnv(process.env)));
-
-/** The Lambda entry point: built on the first event (config read once, clients made once). */
-export const handler = (event: unknown, context: LambdaContext): Promise<StartExportResult> =>
-  built()(event, context);

@@ -22,6 +22,7 @@ export interface ExportAlarmsProps {
   readonly api: HttpApi;
   readonly gatewayFunction: IFunction;
   readonly sweepFunction: IFunction;
+  readonly deliveryFunction: IFunction;
   /** How often expire-exports publishes its metrics. */
   readonly sweepPeriod: Duration;
   readonly alarmEmail?: string;
@@ -75,14 +76,14 @@ export class ExportAlarms extends Construct {
         `Events that ${name} could not process are waiting in its dead-letter queue: inspect, fix, redrive.`,
       );
     }
-    const sweepMetric = (metricName: string) =>
+    const sweepMetric = (metricName: string, statistic = 'Maximum') =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
         // Powertools Metrics adds the service as a dimension.
         dimensionsMap: { service: POWERTOOLS_SERVICE },
         period: props.sweepPeriod,
-        statistic: 'Maximum',
+        statistic,
       });
     alarm(
       'RequestsNearDueDate',
@@ -92,7 +93,27 @@ export class ExportAlarms extends Construct {
     alarm(
       'StuckRequests',
       sweepMetric('StuckRequests'),
-      'Requests stayed in a working state longer than stuckAfterHours; the watchdog flagged them.',
+      'Requests whose execution is running but has not moved for stuckAfterHours; the watchdog flagged them.',
+    );
+    alarm(
+      'RequestsGivenUp',
+      sweepMetric('RequestsGivenUp', 'Sum'),
+      'The watchdog marked requests FAILED after maxExportAttempts executions ended without finishing them: read failureReason on the request, fix the cause, and ask the player to request again.',
+    );
+    alarm(
+      'UndeliveredLinks',
+      sweepMetric('UndeliveredLinks'),
+      'READY archives whose link has not reached the player (e-mail refused, unanswered or given up, or ExportReady not published): read deliveryProblem and the audit trail of the request.',
+    );
+    alarm(
+      'LinksGivenUp',
+      sweepMetric('LinksUndelivered', 'Sum'),
+      'deliver-link gave up on a link (a refusal retrying cannot fix, or too many failed tries).',
+    );
+    alarm(
+      'CleanupFailures',
+      sweepMetric('CleanupFailures'),
+      'Objects of finished requests could not be deleted: personal data may remain in the exports bucket past its purpose.',
     );
     alarm(
       'GatewayServerErrors',
@@ -103,6 +124,11 @@ export class ExportAlarms extends Construct {
       'GatewayFunctionErrors',
       props.gatewayFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
       'The download gateway function threw.',
+    );
+    alarm(
+      'DeliveryErrors',
+      props.deliveryFunction.metricErrors({ period: props.sweepPeriod, statistic: 'Sum' }),
+      'deliver-link failed: links wait in the outbox (its schedule retries).',
     );
     alarm(
       'SweepErrors',

@@ -5,7 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -20,6 +20,27 @@ export const lambdaRuntime = Runtime.NODEJS_24_X;
 /** The service name Powertools logger and metrics use; the metric alarms filter on it. */
 export const POWERTOOLS_SERVICE = 'player-data-export';
 export const METRICS_NAMESPACE = 'PlayerDataExport';
+
+/**
+ * Template metadata naming the source module a function's bundle is built from
+ * (`functions/<entry>/handler.ts`, export `handler`). The local runtime reads it to run that very
+ * module for the function the template describes; on AWS it is inert.
+ */
+export const ENTRY_METADATA = 'player-data-export:entry';
+
+/**
+ * How every function is bundled: an ESM bundle with the AWS SDK inside (the versions tested are
+ * the versions deployed). The local runtime bundles each function's entry with the same options.
+ */
+export const bundling = {
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  // Some CommonJS dependencies call require() for Node built-ins; an ESM bundle has none.
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  // UTF-8 text instead of \uXXXX escapes: zod's bundled locale messages alone shrink by ~75 KB.
+  charset: 'utf8',
+} as const;
 
 export interface ExportFunctionProps {
   /** The folder under functions/ whose handler.ts exports `handler`, e.g. "plan-export". */
@@ -75,6 +96,7 @@ export class ExportFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: IRole;
   readonly logGroup: LogGroup;
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: ExportFunctionProps) {
     super(scope, id);
@@ -98,14 +120,16 @@ export class ExportFunction extends Construct {
     );
     this.role = role;
 
+    this.timeout = props.timeout ?? Duration.seconds(30);
+    const entry = path.join('functions', props.entry, 'handler.ts');
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(repoRoot, 'functions', props.entry, 'handler.ts'),
+      entry: path.join(repoRoot, entry),
       handler: 'handler',
       description: props.description,
       runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(30),
+      timeout: this.timeout,
       role,
       logGroup: this.logGroup,
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
@@ -123,17 +147,14 @@ export class ExportFunction extends Construct {
         minify: true,
         // Off: a source map doubles the bundle and stack traces name our own functions anyway.
         sourceMap: false,
-        // Bundle the AWS SDK too: the versions tested are the versions deployed.
         externalModules: [],
-        mainFields: ['module', 'main'],
-        // Some CommonJS dependencies call require() for Node built-ins; an ESM bundle has none.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        // UTF-8 text instead of \uXXXX escapes: zod's bundled locale messages alone shrink by ~75 KB.
-        // (Set as an esbuild argument: this aws-cdk-lib's bundler ignores the `charset` option.)
-        esbuildArgs: { '--charset': 'utf8' },
+        mainFields: [...bundling.mainFields],
+        banner: bundling.banner,
+        // Set as an esbuild argument: this aws-cdk-lib's bundler ignores the `charset` option.
+        esbuildArgs: { '--charset': bundling.charset },
       },
     });
+    (this.function.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, entry.split(path.sep).join('/'));
   }
 
   addEnvironment(name: string, value: string): this {

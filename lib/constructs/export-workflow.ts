@@ -13,64 +13,41 @@ import {
   type State,
   StateMachine,
   StateMachineType,
+  Succeed,
   TaskInput,
+  Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LambdaInvoke, type LambdaInvokeProps } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { exportWorkflow, type RetryPolicy, type WorkflowStep } from '../../functions/core/workflow';
 
-/** The Lambda of each step, by its folder name under functions/ (`WorkflowStep.lambda`). */
-export type StepFunctions = Readonly<Record<string, IFunction>>;
+/** The Lambda of each step, by its folder name under functions/ (`WorkflowStep.lambda`), with its timeout. */
+export type StepFunctions = Readonly<Record<string, { function: IFunction; timeout: Duration }>>;
 
 export interface ExportWorkflowProps {
   readonly functions: StepFunctions;
   readonly logRetention: RetentionDays;
-  /** @default 24 hours: a legal month is the deadline, but a stuck execution must end (the watchdog reports it). */
+  /** @default 24 hours: a legal month is the deadline, but a stuck execution must end (the watchdog restarts it). */
   readonly timeout?: Duration;
 }
 
 /**
- * Where each step reads its input and puts its output in the execution state
- * `{ request, plan, results, archive, published, error }`. Only the Lambda's Payload is kept
- * (payloadResponseOnly), so the state stays far below Step Functions' 256 KB.
- */
-const stepIo: Record<
-  string,
-  { payload: TaskInput; resultPath: string; resultSelector?: Record<string, string> }
-> = {
-  PlanExport: { payload: TaskInput.fromJsonPathAt('$.request'), resultPath: '$.plan' },
-  BuildArchive: {
-    payload: TaskInput.fromObject({
-      plan: JsonPath.objectAt('$.plan'),
-      results: JsonPath.listAt('$.results'),
-    }),
-    resultPath: '$.archive',
-  },
-  PublishExport: {
-    payload: TaskInput.fromObject({
-      request: JsonPath.objectAt('$.request'),
-      plan: JsonPath.objectAt('$.plan'),
-      archive: JsonPath.objectAt('$.archive'),
-    }),
-    resultPath: '$.published',
-    // Not the link: it carries the player's download token, and execution output is readable by
-    // anyone with states:DescribeExecution.
-    resultSelector: { 'requestId.$': '$.requestId', 'mailed.$': '$.mailed' },
-  },
-};
-
-/**
- * The export state machine, built from the one description in functions/core/workflow.ts (the same
- * list local/ runs in-process): a task per step, the map step fanning out over `plan.tasks`, every
- * step retried with exponential backoff and full jitter, and every step caught by FailExport,
- * which marks the request FAILED and removes staged files before the execution fails (and alarms).
+ * The export state machine, built from the one description in functions/core/workflow.ts: a task
+ * per step, the map step fanning out over `plan.tasks`, every step retried with exponential backoff
+ * and full jitter. A step that fails for good goes to FailExport, which marks the request FAILED
+ * (first) and removes what the attempt left behind (best effort), before the execution fails and
+ * alarms; the delivery step instead ends the execution successfully, its outbox retried on schedule.
+ *
+ * Every task's input is an object built from the state (InputPath, or Parameters with `.$` keys),
+ * never a payload string: with `payloadResponseOnly`, `TaskInput.fromJsonPathAt` would render as
+ * `"Parameters": "$.x"` and the Lambda would receive that text (aws-cdk issue 34260).
  */
 export class ExportWorkflow extends Construct {
   readonly stateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: ExportWorkflowProps) {
     super(scope, id);
-    const fn = (lambda: string): IFunction => {
+    const fn = (lambda: string) => {
       const found = props.functions[lambda];
       if (!found) {
         throw new Error(
@@ -85,25 +62,28 @@ export class ExportWorkflow extends Construct {
       cause: 'A step failed for good; FailExport marked the request FAILED (see the request record).',
     });
     const onFailure = exportWorkflow.onFailure;
-    const failExport = new LambdaInvoke(this, onFailure.id, {
-      lambdaFunction: fn(onFailure.lambda),
-      // The whole state: the request, the plan when there is one, and the caught `error`.
-      payload: TaskInput.fromJsonPathAt('$'),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
+    const failExport = this.invoke(onFailure.id, fn(onFailure.lambda), {
+      // The whole state: the request, the plan when there is one, and the caught `error`. A
+      // Parameters object cannot name $.plan: it is absent when planning failed.
+      inputPath: '$',
       resultPath: JsonPath.DISCARD,
     });
-    // Clean-up is retried like any step; if it still fails the execution fails all the same.
-    addRetry(failExport, exportWorkflow.steps[0].retry);
-    failExport.addCatch(failed, { resultPath: '$.cleanupError' });
+    addRetry(failExport, onFailure.retry);
+    // If recording the failure itself fails, the execution still fails; the watchdog sees the
+    // request left in a working state with an ended execution and restarts or fails it.
+    failExport.addCatch(failed, { resultPath: '$.failExportError' });
     const catchAll = failExport.next(failed);
+    const deferred = new Succeed(this, 'DeliveryDeferred', {
+      comment: 'The archive is READY; deliver-link recorded the failed attempt and retries on its schedule.',
+    });
 
     const receive = new Pass(this, 'ReceiveRequest', {
       comment: 'The execution input is the request; keep it under $.request for every later step.',
       parameters: { 'request.$': '$' },
     });
-    let chain: Chain = receive.next(this.stepState(exportWorkflow.steps[0], fn, catchAll));
-    for (const step of exportWorkflow.steps.slice(1)) chain = chain.next(this.stepState(step, fn, catchAll));
+    const [first, ...rest] = exportWorkflow.steps;
+    let chain: Chain = receive.next(this.stepState(first, fn, catchAll, deferred));
+    for (const step of rest) chain = chain.next(this.stepState(step, fn, catchAll, deferred));
 
     const logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -115,7 +95,7 @@ export class ExportWorkflow extends Construct {
       timeout: props.timeout ?? Duration.hours(24),
       tracingEnabled: true,
       // ALL events for the audit of each step, but without execution data: inputs and outputs hold
-      // e-mail addresses and pseudonym salts.
+      // pseudonym salts and record counts of a player.
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
     Validations.of(this.stateMachine.role).acknowledge({
@@ -125,49 +105,73 @@ export class ExportWorkflow extends Construct {
     });
   }
 
-  private stepState(step: WorkflowStep, fn: (lambda: string) => IFunction, catchAll: Chain): State {
+  private stepState(
+    step: WorkflowStep,
+    fn: (lambda: string) => StepFunctions[string],
+    catchAll: Chain,
+    deferred: Succeed,
+  ): State {
     if (step.kind === 'map') {
-      const collect = new LambdaInvoke(this, `${step.id}Item`, {
-        lambdaFunction: fn(step.lambda),
-        // Each item is one CollectTask of the plan.
-        payload: TaskInput.fromJsonPathAt('$'),
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-      });
-      // Retried per item, as local/ does: one slow source does not restart the others.
+      // No input mapping: each item of the plan's tasks is the Lambda's whole input.
+      const collect = this.invoke(`${step.id}Item`, fn(step.lambda), {});
+      // Retried per item: one slow source does not restart the others.
       addRetry(collect, step.retry);
       const map = new MapState(this, step.id, {
-        itemsPath: '$.plan.tasks',
-        maxConcurrency: step.maxConcurrency ?? 1,
-        resultPath: '$.results',
+        itemsPath: step.itemsPath,
+        maxConcurrency: step.maxConcurrency,
+        resultPath: step.resultPath,
       });
       map.itemProcessor(collect);
       // The map itself retries nothing (items do); the catch covers an item that failed for good.
       map.addCatch(catchAll, { resultPath: '$.error' });
       return map;
     }
-    const io = stepIo[step.id];
-    if (!io) throw new Error(`Workflow step "${step.id}" has no input/output mapping in export-workflow.ts`);
-    const task = new LambdaInvoke(this, step.id, {
-      lambdaFunction: fn(step.lambda),
-      payload: io.payload,
+    const input =
+      'path' in step.input
+        ? { inputPath: step.input.path }
+        : {
+            payload: TaskInput.fromObject(
+              Object.fromEntries(
+                Object.entries(step.input.fields).map(([name, path]) => [name, JsonPath.stringAt(path)]),
+              ),
+            ),
+          };
+    const task = this.invoke(step.id, fn(step.lambda), {
+      ...input,
+      resultPath: step.resultPath ?? JsonPath.DISCARD,
+      ...(step.resultSelector ? { resultSelector: { ...step.resultSelector } } : {}),
+    });
+    addRetry(task, step.retry);
+    if (step.onFailure === 'fail') task.addCatch(catchAll, { resultPath: '$.error' });
+    else task.addCatch(deferred, { resultPath: '$.error' });
+    return task;
+  }
+
+  /**
+   * A Lambda task whose result is the function's own return value (payloadResponseOnly). Its
+   * timeout is the function's plus a minute: Lambda ends the invocation first and the task sees
+   * that error; the task timeout only catches an invocation that never answers.
+   */
+  private invoke(
+    id: string,
+    target: StepFunctions[string],
+    props: Pick<LambdaInvokeProps, 'inputPath' | 'payload' | 'resultPath' | 'resultSelector'>,
+  ): LambdaInvoke {
+    return new LambdaInvoke(this, id, {
+      lambdaFunction: target.function,
       payloadResponseOnly: true,
       // The step's own retry policy covers Lambda service errors too, with jitter.
       retryOnServiceExceptions: false,
-      resultPath: io.resultPath,
-      ...(io.resultSelector ? { resultSelector: io.resultSelector } : {}),
+      taskTimeout: Timeout.duration(target.timeout.plus(Duration.minutes(1))),
+      ...props,
     });
-    addRetry(task, step.retry);
-    task.addCatch(catchAll, { resultPath: '$.error' });
-    return task;
   }
 }
 
 /**
  * The description's RetryPolicy as Step Functions retriers. Order matters: the first matching
  * retrier wins, so errors retrying cannot fix come first with MaxAttempts 0, then States.ALL.
- * `maxAttempts` in the description counts attempts (as local/ runs them); Step Functions counts
- * retries, hence the -1.
+ * `maxAttempts` in the description counts attempts; Step Functions counts retries, hence the -1.
  */
 function addRetry(state: LambdaInvoke, policy: RetryPolicy): void {
   if (policy.notRetried.length > 0) state.addRetry({ errors: [...policy.notRetried], maxAttempts: 0 });

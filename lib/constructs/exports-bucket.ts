@@ -8,10 +8,11 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ARCHIVES_PREFIX, STAGING_PREFIX } from '../../functions/core/archive/layout';
 
 /** Where the pipeline's objects live: staged per-source files, then the player's archive. */
-export const STAGING_PREFIX = 'staging/';
-export const ARCHIVES_PREFIX = 'archives/';
+export { ARCHIVES_PREFIX, STAGING_PREFIX };
+
 
 export interface ExportsBucketProps {
   /** Customer-managed key (with rotation) for SSE-KMS. */

@@ -1,6 +1,5 @@
-import { ExportFailedError } from '../../functions/core/workflow';
 import { DataFileError } from '../load-data';
-import { RequestFailedError } from '../request-export';
+import { RequestFailedError } from '../portal';
 
 /** Exit codes: 1 the export could not be made (unknown player, store failure), 2 bad input. */
 export class CliError extends Error {
@@ -15,7 +14,6 @@ export class CliError extends Error {
 
 /** One clear line on stderr and a non-zero exit; never a stack trace for a mistake in the input. */
 export function reportAndExit(error: unknown): never {
-  const root = error instanceof ExportFailedError ? error.cause : error;
   if (error instanceof CliError) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(error.exitCode);
@@ -24,17 +22,13 @@ export function reportAndExit(error: unknown): never {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(2);
   }
-  if (root instanceof Error && root.name === 'PlayerNotFoundError') {
-    process.stderr.write(`error: unknown player: ${root.message}\n`);
-    process.exit(1);
-  }
-  if (root instanceof RequestFailedError) {
-    const reason = root.record.failureReason ?? 'no reason recorded';
+  if (error instanceof RequestFailedError) {
+    const reason = error.record.failureReason ?? 'no reason recorded';
     const unknown = reason.startsWith('PlayerNotFoundError');
     process.stderr.write(`error: ${unknown ? 'unknown player' : 'export failed'}: ${reason}\n`);
     process.exit(1);
   }
-  const message = root instanceof Error ? root.message : String(root);
+  const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: export failed: ${message}\n`);
   if (process.env.DEBUG) console.error(error);
   process.exit(1);

@@ -1,66 +1,77 @@
 // The pinned SDK runs fine on Node 20; its notice about 2027 releases is noise in a CLI's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { durationSeconds } from '../../config/deploy';
 import { DEMO_PLAYER_ID } from '../demo-data/generate';
-import { demoTableNames } from '../demo-tables';
 import { loadDataDirectory } from '../load-data';
 import { loadDemoData } from '../load-demo';
-import { startLocalStack } from '../local-stack';
-import { startLocalPipeline } from '../pipeline';
-import { requestExport } from '../request-export';
+import { requestExport } from '../portal';
+import { startLocalRuntime } from '../runtime/runtime';
 import { CliError, positiveInteger, reportAndExit } from './cli-support';
 
 const usage =
   'usage: npm start -- [--player <id>] [--data <dir>] [--locale <tag>] [--link-ttl <duration, e.g. 7d, 2h, 10m>] [--max-downloads <n>]';
 
 /**
- * `npm start`: the whole path on the embedded stack — ExportRequested → workflow → archive →
- * grant → e-mail in .local/outbox → download gateway on localhost — and then keeps serving the
- * gateway, with the expiry sweep running, until Ctrl-C.
+ * `npm start`: the deployed pipeline on one machine. Synthesizes the CDK app, runs what the
+ * templates say (event rule, state machine, functions with their environment and roles) against
+ * embedded stores, puts the demo player's ExportRequested on the bus, and prints the states, the
+ * due date and the link from the e-mail in .local/outbox. Then keeps serving the download gateway,
+ * with the schedules (expiry, watchdog, delivery retries) running, until Ctrl-C.
  */
 async function main(): Promise<void> {
   const values = parseOrExplain();
-  const linkTtlSeconds = values['link-ttl'] ? durationSeconds(values['link-ttl']) : 7 * 24 * 3600;
-  const maxDownloads = positiveInteger(values['max-downloads'], '--max-downloads') ?? 5;
-  if (maxDownloads < 1) throw new CliError('--max-downloads must be at least 1');
+  const context: Record<string, unknown> = {};
+  if (values['link-ttl']) {
+    if (durationSeconds(values['link-ttl']) === undefined) {
+      throw new CliError(`--link-ttl takes a duration such as 7d, 12h, 10m or 90s, got ${JSON.stringify(values['link-ttl'])}`);
+    }
+    context.linkTtl = values['link-ttl'];
+  }
+  const maxDownloads = positiveInteger(values['max-downloads'], '--max-downloads');
+  if (maxDownloads !== undefined) {
+    if (maxDownloads < 1) throw new CliError('--max-downloads must be at least 1');
+    context.maxDownloads = maxDownloads;
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const playerId = values.player ?? DEMO_PLAYER_ID;
+  const linkSeconds = durationSeconds(values['link-ttl'] ?? '7d') ?? 604_800;
 
-  say('Starting the embedded stores (dynalite for DynamoDB, s3rver for S3)…');
-  const stack = await startLocalStack();
-  const workDir = resolve('.local');
-  const pipeline = await startLocalPipeline(stack, {
+  say('Synthesizing the CDK app and starting its local runtime (dynalite, s3rver, the template’s functions)…');
+  const workDir = resolve('.local', 'run');
+  await rm(workDir, { recursive: true, force: true });
+  const runtime = await startLocalRuntime({
     workDir,
-    linkTtlSeconds,
-    maxDownloads,
+    context,
+    gatewayPort: 0,
     // Often enough that a short --link-ttl visibly expires while you watch.
-    sweepEveryMs: Math.min(60_000, Math.max(1_000, (linkTtlSeconds * 1000) / 4)),
-    log: () => undefined,
+    scheduleEveryMs: Math.min(60_000, Math.max(1_000, (linkSeconds * 1000) / 4)),
   });
   const stop = async () => {
     say('\nStopping…');
-    await pipeline.stop();
-    await stack.stop();
+    await runtime.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 
   try {
+    const tables = runtime.deployment.tables.map((t) => t.name);
     const loaded = values.data
-      ? await loadDataDirectory(stack.clients.dynamodb, resolve(values.data), demoTableNames)
-      : await loadDemoData(stack.clients.dynamodb);
-    say(
-      `Loaded ${Object.values(loaded).reduce((a, b) => a + b, 0)} items into ${Object.keys(loaded).length} tables`,
-    );
+      ? await loadDataDirectory(runtime.admin.dynamodb, resolve(values.data), tables)
+      : await loadDemoData(runtime.admin.dynamodb);
+    say(`Loaded ${Object.values(loaded).reduce((a, b) => a + b, 0)} items into ${Object.keys(loaded).length} tables`);
     say(`Player ${playerId} asks for a copy of their data (ExportRequested on the local event bus)…`);
-    const request = await requestExport(pipeline, {
+    const started = performance.now();
+    const request = await requestExport(runtime, {
       playerId,
       ...(values.locale ? { locale: values.locale } : {}),
     });
-    const { record } = request;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const record = request.answering;
     for (const [state, at] of Object.entries(record.stateTimes)) say(`  ${state.padEnd(10)} ${at}`);
     say(`Legal due date: ${record.dueAt}`);
     say('');
@@ -71,34 +82,19 @@ async function main(): Promise<void> {
     say(`Archive: ${record.archiveKey} (${record.archiveBytes} bytes) in the local S3 bucket`);
     say(
       request.mailed
-        ? `E-mail written to ${pipeline.outboxDir}`
+        ? `E-mail written to ${runtime.outboxDir}`
         : 'The player has no e-mail address: the link is in the ExportReady event',
     );
-    say(`Events: ${pipeline.eventsFile}`);
-    say(`The link expires at ${record.expiresAt} and allows ${maxDownloads} downloads.`);
+    say(`Events: ${resolve(workDir, 'events.jsonl')}; function logs: ${resolve(workDir, 'logs')}`);
+    say(`The link expires at ${record.expiresAt}. Event to link: ${seconds} s.`);
     say('');
     say(`Download link: ${request.link}`);
     say('');
-    say(
-      `Serving the download gateway at ${pipeline.gatewayUrl} — open the link in a browser. Ctrl-C to stop.`,
-    );
+    say(`Serving the download gateway at ${runtime.gatewayUrl} — open the link in a browser. Ctrl-C to stop.`);
   } catch (error) {
-    await pipeline.stop();
-    await stack.stop();
+    await runtime.stop();
     throw error;
   }
-}
-
-function durationSeconds(text: string): number {
-  const match = /^([0-9]+)(s|m|h|d)$/.exec(text);
-  if (!match)
-    throw new CliError(
-      `--link-ttl takes a duration such as 7d, 12h, 10m or 90s, got ${JSON.stringify(text)}`,
-    );
-  const factor = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  const seconds = Number(match[1]) * factor;
-  if (seconds < 1) throw new CliError('--link-ttl must be at least 1s');
-  return seconds;
 }
 
 function parseOrExplain() {

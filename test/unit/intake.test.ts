@@ -7,7 +7,7 @@ import {
   type RequestState,
   requestStates,
 } from '../../functions/core/requests/request-record';
-import { ConfigError, readConfig, readStartExportConfig } from '../../functions/runtime/config';
+import { ConfigError, readIntakeConfig, readPipelineTable } from '../../functions/runtime/config';
 
 function event(detail: Record<string, unknown> = {}, envelope: Record<string, unknown> = {}) {
   return {
@@ -74,9 +74,13 @@ describe('validateExportRequested', () => {
   });
 
   it.each([
-    ['requestId', 'has space', /detail\.requestId: expected 1–80 characters/],
-    ['requestId', 'x'.repeat(81), /detail\.requestId: expected 1–80 characters/],
-    ['requestId', '', /detail\.requestId: expected 1–80 characters/],
+    ['requestId', 'has space', /detail\.requestId: expected 1–72 characters/],
+    // 72 at most: a restarted request runs as "<requestId>.<attempt>", and names allow 80.
+    ['requestId', 'x'.repeat(73), /detail\.requestId: expected 1–72 characters/],
+    ['requestId', '', /detail\.requestId: expected 1–72 characters/],
+    // RFC 5646 §4.4.1: 35 characters; a 540,000-character tag once reached DynamoDB.
+    ['locale', `en-${'a'.repeat(33)}`, /detail\.locale: expected a language tag of at most 35 characters/],
+    ['email', `${'a'.repeat(250)}@example.org`, /detail\.email: expected at most 254 characters/],
     ['playerId', 'p/../admin', /detail\.playerId: expected 1–128 characters/],
     ['locale', 'english', /detail\.locale: expected a BCP 47 language tag/],
     ['locale', 'en_US', /detail\.locale: expected a BCP 47 language tag/],
@@ -102,12 +106,35 @@ describe('validateExportRequested', () => {
   });
 
   it('lists every problem, not only the first', () => {
-    const error = rejection(event({ requestId: '', locale: 7 }, { 'detail-type': 'ExportReady' }));
-    expect(error.issues.map((i) => i.path).sort()).toEqual([
-      'detail-type',
-      'detail.locale',
-      'detail.requestId',
-    ]);
+    const error = rejection(event({ requestId: '', locale: 7 }));
+    expect(error.issues.map((i) => i.path).sort()).toEqual(['detail.locale', 'detail.requestId']);
+  });
+
+  it('refuses a requestedAt in the future (beyond clock skew) or older than the configured window', () => {
+    const now = new Date('2025-03-01T10:00:00Z');
+    expect(rejection(event({ requestedAt: '2025-03-01T10:30:00Z' }), { now }).message).toContain(
+      'detail.requestedAt: is in the future',
+    );
+    expect(validateExportRequested(event({ requestedAt: '2025-03-01T10:04:00Z' }), { now }).requestId).toBe('req-1');
+    const maxAgeMs = 30 * 86_400_000;
+    expect(rejection(event({ requestedAt: '1970-01-01T00:00:00Z' }), { now, maxAgeMs }).message).toContain(
+      'detail.requestedAt: is more than 30 days ago',
+    );
+    expect(validateExportRequested(event({ requestedAt: '2025-02-20T00:00:00Z' }), { now, maxAgeMs }).requestId).toBe(
+      'req-1',
+    );
+  });
+
+  it('accepts the configured detail-type only', () => {
+    expect(validateExportRequested(event()).requestId).toBe('req-1');
+    expect(rejection(event(), { detailType: 'DataExportRequested' }).message).toContain(
+      'detail-type: expected "DataExportRequested"',
+    );
+    expect(
+      validateExportRequested(event({}, { 'detail-type': 'DataExportRequested' }), {
+        detailType: 'DataExportRequested',
+      }).requestId,
+    ).toBe('req-1');
   });
 
   it('checks the envelope: detail-type, source and detail', () => {
@@ -139,8 +166,9 @@ describe('legalDueDate', () => {
 describe('request transitions', () => {
   const expected: Record<RequestState, RequestState[]> = {
     RECEIVED: ['COLLECTING', 'FAILED'],
-    COLLECTING: ['PACKAGING', 'FAILED'],
-    PACKAGING: ['READY', 'FAILED'],
+    // Back to RECEIVED: the watchdog restarts a request whose execution was lost.
+    COLLECTING: ['PACKAGING', 'FAILED', 'RECEIVED'],
+    PACKAGING: ['READY', 'FAILED', 'RECEIVED'],
     READY: ['EXPIRED'],
     EXPIRED: [],
     FAILED: [],
@@ -168,30 +196,32 @@ describe('safeFailureReason', () => {
   });
 });
 
-describe('readConfig', () => {
-  it('names the missing variable', () => {
-    expect(() => readConfig({})).toThrow(ConfigError);
-    expect(() => readConfig({})).toThrow(/PIPELINE_TABLE is not set/);
-    expect(() => readStartExportConfig({ PIPELINE_TABLE: 't' })).toThrow(/STATE_MACHINE_ARN is not set/);
-    expect(() =>
-      readStartExportConfig({ PIPELINE_TABLE: 't', STATE_MACHINE_ARN: 'arn', RESEND_COOLDOWN_HOURS: 'soon' }),
-    ).toThrow(/RESEND_COOLDOWN_HOURS must be a number/);
+describe('configuration from the environment', () => {
+  const intake = {
+    STATE_MACHINE_ARN: 'arn',
+    RESEND_COOLDOWN_HOURS: '24',
+    ALLOWED_EVENT_SOURCES: 'a, b,',
+    REQUEST_DETAIL_TYPE: 'ExportRequested',
+    MAX_REQUEST_AGE_DAYS: '30',
+  };
+
+  it('names the missing or malformed variable; no default hides a template that lacks one', () => {
+    expect(() => readPipelineTable({})).toThrow(ConfigError);
+    expect(() => readPipelineTable({})).toThrow(/PIPELINE_TABLE is not set/);
+    const { STATE_MACHINE_ARN: _arn, ...withoutArn } = intake;
+    expect(() => readIntakeConfig(withoutArn)).toThrow(/STATE_MACHINE_ARN is not set/);
+    expect(() => readIntakeConfig({ ...intake, RESEND_COOLDOWN_HOURS: 'soon' })).toThrow(
+      /RESEND_COOLDOWN_HOURS must be a whole number/,
+    );
   });
 
-  it('reads the start-export settings with their defaults', () => {
-    expect(
-      readStartExportConfig({
-        PIPELINE_TABLE: 't',
-        STATE_MACHINE_ARN: 'arn',
-        ALLOWED_EVENT_SOURCES: 'a, b,',
-      }),
-    ).toEqual({
-      pipelineTable: 't',
-      eventBusName: 'default',
-      eventSource: 'player-data-export',
+  it('reads the start-export settings', () => {
+    expect(readIntakeConfig(intake)).toEqual({
       stateMachineArn: 'arn',
       resendCooldownMs: 24 * 3600 * 1000,
       allowedSources: ['a', 'b'],
+      detailType: 'ExportRequested',
+      maxRequestAgeMs: 30 * 86_400_000,
     });
   });
 });

@@ -69,8 +69,10 @@ describe('rootFolderName', () => {
 describe('archive paths', () => {
   it('places files, staging and archives', () => {
     expect(archiveFilePath('forum', 'forum-posts', 'csv')).toBe('forum/forum-posts.csv');
-    expect(stagingPrefix('req-1')).toBe('staging/req-1/');
-    expect(archiveKey('req-1', `ingrid${suffix}`)).toBe(`archives/req-1/ingrid${suffix}.zip`);
+    // One prefix and one archive per attempt; no player text in any key.
+    expect(stagingPrefix('req-1', 1)).toBe('staging/req-1/1/');
+    expect(stagingPrefix('req-1', 2)).toBe('staging/req-1/2/');
+    expect(archiveKey('req-1', 2)).toBe('archives/req-1/2.zip');
   });
 
   it('knows the media types', () => {
@@ -86,11 +88,12 @@ describe('buildManifest', () => {
   const plan: ExportPlan = {
     requestId: 'req-1',
     playerId: 'p-1',
+    attempt: 1,
     username: 'ingrid',
     locale: 'nb',
     generatedAt: '2026-11-23T10:00:00.000Z',
-    stagingPrefix: 'staging/req-1/',
-    archiveKey: `archives/req-1/ingrid${suffix}.zip`,
+    stagingPrefix: 'staging/req-1/1/',
+    archiveKey: 'archives/req-1/1.zip',
     rootFolder: `ingrid${suffix}`,
     tasks: [],
   };

@@ -22,10 +22,7 @@ import {
   ttlPassed,
 } from './pipeline-items';
 
-/*
- * Keys, as laid out in local/pipeline-tables.ts:
- *   grant  pk GRANT#<sha256(token)>  sk GRANT  gsi2 GRANT#ACTIVE / <expiresAt>  (gsi2 removed when expired or revoked)
- */
+/* Keys as laid out in ./pipeline-table.ts: pk GRANT#<sha256(token)>, sk GRANT, listed while active. */
 const grantPk = (tokenHash: string) => `GRANT#${tokenHash}`;
 const GRANT_SK = 'GRANT';
 const ACTIVE = 'GRANT#ACTIVE';
@@ -57,14 +54,19 @@ export class DynamoDbGrantRepository implements GrantRepository {
   }
 
   async create(grant: DownloadGrant): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: this.toItem(grant),
-        // A token is 256 random bits: a clash means a bug (a token reused), never bad luck.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: this.toItem(grant),
+          // Never overwrite: a token is 256 random bits, so an existing item of this hash is the
+          // grant a retried step made before from the same delivery entry, downloads counted.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   get(tokenHash: string): Promise<DownloadGrant | undefined> {

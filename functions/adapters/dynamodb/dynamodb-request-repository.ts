@@ -18,11 +18,15 @@ import {
   type RequestState,
   requestStates,
 } from '../../core/requests/request-record';
+import { pipelineTableKeys } from './pipeline-table';
 import {
+  UpdateBuilder,
   fromPlainItem,
   type Item,
   isConditionalCheckFailed,
   optStr,
+  n,
+  num,
   type PlainValue,
   putOptional,
   s,
@@ -32,19 +36,17 @@ import {
   ttlPassed,
 } from './pipeline-items';
 
-/*
- * Keys, as laid out in local/pipeline-tables.ts (the CDK stateful stack creates the same table):
- *   request  pk REQUEST#<requestId>  sk REQUEST               gsi1 PLAYER#<playerId> / <receivedAt>
- *                                                            gsi2 STATE#<state>     / <updatedAt>
- *   audit    pk REQUEST#<requestId>  sk AUDIT#<at>#<random>  (append-only)
- */
-const requestPk = (requestId: string) => `REQUEST#${requestId}`;
+/* Keys as laid out in ./pipeline-table.ts: request, audit entries and the player's claim. */
+export const requestPk = (requestId: string) => `REQUEST#${requestId}`;
 const REQUEST_SK = 'REQUEST';
 const AUDIT_PREFIX = 'AUDIT#';
 const stateKey = (state: RequestState) => `STATE#${state}`;
 const playerKey = (playerId: string) => `PLAYER#${playerId}`;
+const CLAIM_SK = 'ACTIVE';
+const { byState, byPlayer } = pipelineTableKeys.indexes;
 
-type TransitionPatch = NonNullable<Parameters<RequestRepository['transition']>[4]>;
+type Patch = Parameters<RequestRepository['update']>[1];
+type TransitionOptions = NonNullable<Parameters<RequestRepository['transition']>[4]>;
 
 /** RequestRepository on the pipeline's single table, with the low-level DynamoDB client. */
 export class DynamoDbRequestRepository implements RequestRepository {
@@ -92,45 +94,80 @@ export class DynamoDbRequestRepository implements RequestRepository {
     from: RequestState,
     to: RequestState,
     at: string,
-    patch: TransitionPatch = {},
+    options: TransitionOptions = {},
   ): Promise<ExportRequestRecord> {
     if (!canMove(from, to)) throw new IllegalTransitionError(requestId, from, to);
-    const names: Record<string, string> = { '#state': 'state', '#to': to };
-    const values: Item = {
-      ':from': s(from),
-      ':to': s(to),
-      ':at': s(at),
-      ':gsi2pk': s(stateKey(to)),
-    };
-    const sets = [
-      '#state = :to',
-      'stateTimes.#to = :at',
-      'updatedAt = :at',
-      'gsi2pk = :gsi2pk',
-      'gsi2sk = :at',
-    ];
-    for (const [name, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
-      names[`#${name}`] = name;
-      values[`:${name}`] = toPlainAttribute(value);
-      sets.push(`#${name} = :${name}`);
-    }
+    const update = new UpdateBuilder({ ':from': s(from) });
+    update.name('#state', 'state');
+    update.set('state', s(to));
+    update.setPath(['stateTimes', to], s(at));
+    update.set('updatedAt', s(at));
+    update.set(byState.partition, s(stateKey(to)));
+    update.set(byState.sort, s(at));
+    update.setAll(options.patch ?? {});
+    // A move also ends "stuck".
+    update.remove('stuckSince');
+    const condition =
+      options.attempt === undefined
+        ? 'attribute_exists(pk) AND #state = :from'
+        : 'attribute_exists(pk) AND #state = :from AND attempt = :attempt';
+    if (options.attempt !== undefined) update.value(':attempt', n(options.attempt));
+    return this.move(requestId, update, condition, from, {
+      requestId,
+      at,
+      action: 'state',
+      detail: `${from} → ${to}`,
+    });
+  }
+
+  async restart(
+    requestId: string,
+    from: RequestState,
+    attempt: number,
+    at: string,
+    reason: string,
+  ): Promise<ExportRequestRecord> {
+    if (!canMove(from, 'RECEIVED')) throw new IllegalTransitionError(requestId, from, 'RECEIVED');
+    const update = new UpdateBuilder({ ':from': s(from), ':attempt': n(attempt) });
+    update.name('#state', 'state');
+    update.set('state', s('RECEIVED'));
+    update.set('attempt', n(attempt + 1));
+    update.set('updatedAt', s(at));
+    update.set(byState.partition, s(stateKey('RECEIVED')));
+    update.set(byState.sort, s(at));
+    update.remove('stuckSince');
+    return this.move(requestId, update, 'attribute_exists(pk) AND #state = :from AND attempt = :attempt', from, {
+      requestId,
+      at,
+      action: 'restarted',
+      detail: `attempt ${attempt + 1}: ${reason}`.slice(0, 500),
+    });
+  }
+
+  /**
+   * One conditional UpdateItem: the condition on the current state (and attempt) is what stops
+   * two workers (a retried Lambda and its first attempt, or a superseded attempt and its
+   * successor) from both moving the request.
+   */
+  private async move(
+    requestId: string,
+    update: UpdateBuilder,
+    condition: string,
+    from: RequestState,
+    audit: AuditEntry,
+  ): Promise<ExportRequestRecord> {
     try {
       const result = await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: s(requestPk(requestId)), sk: s(REQUEST_SK) },
-          // The condition on the current state is what stops two workers (a retried Lambda and its
-          // first attempt, say) from both moving the request. A move also ends "stuck".
-          ConditionExpression: 'attribute_exists(pk) AND #state = :from',
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE stuckSince`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ConditionExpression: condition,
+          ...update.build(),
           ReturnValues: 'ALL_NEW',
         }),
       );
       const record = fromRequestItem(result.Attributes ?? {});
-      await this.appendAudit({ requestId, at, action: 'state', detail: `${from} → ${to}` });
+      await this.appendAudit(audit);
       return record;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -140,8 +177,10 @@ export class DynamoDbRequestRepository implements RequestRepository {
     }
   }
 
-  async update(requestId: string, patch: Partial<Pick<ExportRequestRecord, 'stuckSince'>>): Promise<void> {
-    if (patch.stuckSince === undefined) return;
+  async update(requestId: string, patch: Patch): Promise<void> {
+    const update = new UpdateBuilder({});
+    update.setAll(patch);
+    if (update.isEmpty()) return;
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -149,14 +188,45 @@ export class DynamoDbRequestRepository implements RequestRepository {
           Key: { pk: s(requestPk(requestId)), sk: s(REQUEST_SK) },
           ConditionExpression: 'attribute_exists(pk)',
           // updatedAt stays: it is "when the request last moved", which is what the watchdog measures.
-          UpdateExpression: 'SET stuckSince = :stuckSince',
-          ExpressionAttributeValues: { ':stuckSince': s(patch.stuckSince) },
+          ...update.build(),
         }),
       );
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new RequestNotFoundError(requestId);
       throw error;
     }
+  }
+
+  async claimPlayer(
+    playerId: string,
+    requestId: string,
+    replacing?: string,
+  ): Promise<{ claimed: true } | { claimed: false; heldBy: string }> {
+    const key = { pk: s(playerKey(playerId)), sk: s(CLAIM_SK) };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { ...key, requestId: s(requestId), claimedAt: s(this.clock.now().toISOString()) },
+          ConditionExpression: replacing
+            ? 'attribute_not_exists(pk) OR requestId = :mine OR requestId = :replacing'
+            : 'attribute_not_exists(pk) OR requestId = :mine',
+          ExpressionAttributeValues: {
+            ':mine': s(requestId),
+            ...(replacing ? { ':replacing': s(replacing) } : {}),
+          },
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const held = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
+    const heldBy = held.Item?.requestId?.S;
+    // Released between our write and our read: the caller tries again and will get it.
+    return heldBy ? { claimed: false, heldBy } : { claimed: false, heldBy: replacing ?? '' };
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
@@ -196,31 +266,10 @@ export class DynamoDbRequestRepository implements RequestRepository {
     });
   }
 
-  async latestForPlayer(playerId: string): Promise<ExportRequestRecord | undefined> {
-    const now = this.clock.now();
-    // Newest first, one at a time: usually the first item is the answer; the loop only skips items
-    // whose ttl has passed but that DynamoDB (or dynalite, never) has not deleted yet.
-    const pages = paginateQuery(
-      { client: this.client, pageSize: 1 },
-      {
-        TableName: this.table,
-        IndexName: 'byPlayer',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': s(playerKey(playerId)) },
-        ScanIndexForward: false,
-        Limit: 1,
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) if (!ttlPassed(item, now)) return fromRequestItem(item);
-    }
-    return undefined;
-  }
-
   async listInState(state: RequestState): Promise<ExportRequestRecord[]> {
     const items = await this.query({
       IndexName: 'byState',
-      KeyConditionExpression: 'gsi2pk = :pk',
+      KeyConditionExpression: `${byState.partition} = :pk`,
       ExpressionAttributeValues: { ':pk': s(stateKey(state)) },
       ScanIndexForward: true,
     });
@@ -239,7 +288,15 @@ export class DynamoDbRequestRepository implements RequestRepository {
 }
 
 /** Key and index attributes: the table's business, never part of the record read back. */
-const keyAttributes = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl']);
+const keyAttributes = new Set([
+  pipelineTableKeys.partition,
+  pipelineTableKeys.sort,
+  byPlayer.partition,
+  byPlayer.sort,
+  byState.partition,
+  byState.sort,
+  'ttl',
+]);
 
 /**
  * Every field of the record is stored as it is (a plain object of text, numbers and maps), so a
@@ -250,10 +307,10 @@ function toRequestItem(record: ExportRequestRecord): Item {
     ...toPlainItem(record as unknown as { [key: string]: PlainValue | undefined }),
     pk: s(requestPk(record.requestId)),
     sk: s(REQUEST_SK),
-    gsi1pk: s(playerKey(record.playerId)),
-    gsi1sk: s(record.receivedAt),
-    gsi2pk: s(stateKey(record.state)),
-    gsi2sk: s(record.updatedAt),
+    [byPlayer.partition]: s(playerKey(record.playerId)),
+    [byPlayer.sort]: s(record.receivedAt),
+    [byState.partition]: s(stateKey(record.state)),
+    [byState.sort]: s(record.updatedAt),
   };
 }
 
@@ -265,6 +322,7 @@ function fromRequestItem(item: Item): ExportRequestRecord {
   for (const name of ['requestId', 'playerId', 'locale', 'requestedAt', 'receivedAt', 'dueAt', 'updatedAt']) {
     str(item, name);
   }
+  num(item, 'attempt');
   const fields = Object.fromEntries(Object.entries(item).filter(([name]) => !keyAttributes.has(name)));
   return { stateTimes: {}, ...fromPlainItem(fields), state } as unknown as ExportRequestRecord;
 }
@@ -286,3 +344,4 @@ function tieBreaker(): string {
   lastMicros = micros;
   return `${micros.toString().padStart(17, '0')}${randomBytes(4).toString('hex')}`;
 }
+

@@ -92,3 +92,70 @@ export function ttlPassed(item: Item, now: Date): boolean {
 export function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
+
+/**
+ * Builds an UpdateExpression with names and values for every attribute it touches, so any field
+ * name (a reserved word such as `state`, or a category id with a dash) is safe.
+ */
+export class UpdateBuilder {
+  private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
+  private readonly names: Record<string, string> = {};
+  private readonly values: Item;
+  private count = 0;
+
+  constructor(values: Item) {
+    this.values = { ...values };
+  }
+
+  name(placeholder: string, name: string): void {
+    this.names[placeholder] = name;
+  }
+
+  value(placeholder: string, value: Item[string]): void {
+    this.values[placeholder] = value;
+  }
+
+  set(attribute: string, value: Item[string]): void {
+    this.setPath([attribute], value);
+  }
+
+  setPath(path: string[], value: Item[string]): void {
+    const placeholder = `:v${this.count}`;
+    this.values[placeholder] = value;
+    this.sets.push(`${path.map((part) => this.placeholderFor(part)).join('.')} = ${placeholder}`);
+    this.count++;
+  }
+
+  setAll(patch: Record<string, PlainValue | undefined>): void {
+    for (const [name, value] of Object.entries(patch)) if (value !== undefined) this.set(name, toPlainAttribute(value));
+  }
+
+  remove(attribute: string): void {
+    this.removes.push(this.placeholderFor(attribute));
+  }
+
+  isEmpty(): boolean {
+    return this.sets.length === 0 && this.removes.length === 0;
+  }
+
+  build() {
+    const parts = [
+      ...(this.sets.length > 0 ? [`SET ${this.sets.join(', ')}`] : []),
+      ...(this.removes.length > 0 ? [`REMOVE ${this.removes.join(', ')}`] : []),
+    ];
+    return {
+      UpdateExpression: parts.join(' '),
+      ExpressionAttributeNames: this.names,
+      ...(Object.keys(this.values).length > 0 ? { ExpressionAttributeValues: this.values } : {}),
+    };
+  }
+
+  private placeholderFor(name: string): string {
+    const existing = Object.entries(this.names).find(([, value]) => value === name)?.[0];
+    if (existing) return existing;
+    const placeholder = `#n${Object.keys(this.names).length}`;
+    this.names[placeholder] = name;
+    return placeholder;
+  }
+}

@@ -7,6 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { DeleteFailedError } from '../../core/errors';
 import type { ObjectStore, PutOptions } from '../../core/ports';
 
 const MiB = 1024 * 1024;
@@ -76,14 +77,34 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Deletes in batches of 1,000 (the API's limit). DeleteObjects answers 200 even when keys could
+   * not be deleted: those come back in `Errors` (Quiet mode lists only them), and personal data
+   * left behind must not go unnoticed, so they are retried once and then thrown.
+   */
   async delete(keys: string[]): Promise<void> {
+    const failed: { key: string; code: string }[] = [];
     for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
-      await this.client.send(
-        new DeleteObjectsCommand({
-          Bucket: this.bucket,
-          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-        }),
+      let batch = keys.slice(i, i + 1000);
+      for (let attempt = 1; batch.length > 0; attempt++) {
+        const result = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+        const errors = (result.Errors ?? []).filter((e) => e.Key !== undefined);
+        if (attempt >= 2) {
+          failed.push(...errors.map((e) => ({ key: e.Key as string, code: e.Code ?? 'Unknown' })));
+          break;
+        }
+        batch = errors.map((e) => e.Key as string);
+      }
+    }
+    if (failed.length > 0) {
+      throw new DeleteFailedError(
+        failed.map((f) => f.key),
+        failed.map((f) => f.code),
       );
     }
   }

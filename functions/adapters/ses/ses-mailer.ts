@@ -1,4 +1,5 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { MailRejectedError } from '../../core/errors';
 import type { Mailer, MailMessage } from '../../core/ports';
 
 export interface SesMailerOptions {
@@ -20,7 +21,8 @@ export class SesMailer implements Mailer {
 
   async send(message: MailMessage): Promise<void> {
     const headers = Object.entries(message.headers ?? {}).map(([Name, Value]) => ({ Name, Value }));
-    await this.client.send(
+    try {
+      await this.client.send(
       new SendEmailCommand({
         FromEmailAddress: this.options.from,
         Destination: { ToAddresses: [message.to] },
@@ -38,6 +40,25 @@ export class SesMailer implements Mailer {
           ? { ConfigurationSetName: this.options.configurationSetName }
           : {}),
       }),
-    );
+      );
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (refusedForGood.has(name)) throw new MailRejectedError(name);
+      // Throttling (TooManyRequestsException, LimitExceededException) and service errors: retried.
+      throw error;
+    }
   }
 }
+
+/**
+ * SES v2 errors that retrying cannot fix: an unverified sender or recipient (sandbox), a paused or
+ * suspended account, a malformed message.
+ */
+const refusedForGood = new Set([
+  'MessageRejected',
+  'MailFromDomainNotVerifiedException',
+  'AccountSuspendedException',
+  'SendingPausedException',
+  'BadRequestException',
+  'NotFoundException',
+]);

@@ -72,10 +72,9 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     }),
   );
   zip.stream.once('error', (error) => counted.destroy(error));
-  const upload = deps.store.put(plan.archiveKey, counted, {
-    contentType: 'application/zip',
-    contentDisposition: `attachment; filename="${plan.rootFolder}.zip"`,
-  });
+  // No Content-Disposition on the object: its name comes from the download grant, encoded for the
+  // header by the presigned URL (a raw non-ASCII name here made Node refuse the whole upload).
+  const upload = deps.store.put(plan.archiveKey, counted, { contentType: 'application/zip' });
   // If the upload fails first, stop the zip too, so no staged object is left half read.
   upload.catch((error: unknown) =>
     zip.stream.destroy(error instanceof Error ? error : new Error(String(error))),

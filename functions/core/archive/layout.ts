@@ -25,10 +25,20 @@ export function rootFolderName(username: string, generatedAt: Date): string {
   return `${safe || 'player'}-data-export-${generatedAt.toISOString().slice(0, 10)}`;
 }
 
-export function stagingPrefix(requestId: string): string {
-  return `staging/${requestId}/`;
+/** Bucket prefixes: the CDK grants and lifecycle rules name them too. */
+export const STAGING_PREFIX = 'staging/';
+export const ARCHIVES_PREFIX = 'archives/';
+
+/** Each attempt at a request stages under its own prefix: a superseded attempt cannot overwrite the next one's files. */
+export function stagingPrefix(requestId: string, attempt: number): string {
+  return `${STAGING_PREFIX}${requestId}/${attempt}/`;
 }
 
-export function archiveKey(requestId: string, rootFolder: string): string {
-  return `archives/${requestId}/${rootFolder}.zip`;
+/**
+ * One archive object per attempt, named without any player text: the key never needs encoding,
+ * and the file name the player sees comes from the download grant (Content-Disposition of the
+ * presigned URL).
+ */
+export function archiveKey(requestId: string, attempt: number): string {
+  return `${ARCHIVES_PREFIX}${requestId}/${attempt}.zip`;
 }

@@ -2,7 +2,7 @@ import { archiveKey, rootFolderName, stagingPrefix } from '../archive/layout';
 import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
 import { PlayerNotFoundError, SourceReadError } from '../errors';
 import type { Clock, Ids, SourceReader } from '../ports';
-import type { ExportPlan, ExportRequest } from '../workflow-types';
+import type { ExportPlan, WorkflowInput } from '../workflow-types';
 
 export interface PlanDeps {
   reader: SourceReader;
@@ -15,7 +15,7 @@ export interface PlanDeps {
  * First step: checks that the player exists (an unknown player fails here, before anything is
  * written) and plans one collection task per source of the data map.
  */
-export async function planExport(deps: PlanDeps, request: ExportRequest): Promise<ExportPlan> {
+export async function planExport(deps: PlanDeps, request: WorkflowInput): Promise<ExportPlan> {
   const identity = sourceById(deps.dataMap, deps.dataMap.identity.source);
   const username = await findUsername(
     deps.reader,
@@ -25,20 +25,22 @@ export async function planExport(deps: PlanDeps, request: ExportRequest): Promis
   );
   const generatedAt = deps.clock.now();
   const rootFolder = rootFolderName(username, generatedAt);
-  const prefix = stagingPrefix(request.requestId);
+  const prefix = stagingPrefix(request.requestId, request.attempt);
   const pseudonymSalt = deps.ids.random(32);
   return {
     requestId: request.requestId,
     playerId: request.playerId,
+    attempt: request.attempt,
     username,
-    locale: request.locale ?? 'en',
+    locale: request.locale,
     generatedAt: generatedAt.toISOString(),
     stagingPrefix: prefix,
-    archiveKey: archiveKey(request.requestId, rootFolder),
+    archiveKey: archiveKey(request.requestId, request.attempt),
     rootFolder,
     tasks: deps.dataMap.sources.map((source) => ({
       requestId: request.requestId,
       playerId: request.playerId,
+      attempt: request.attempt,
       sourceId: source.id,
       pseudonymSalt,
       generatedAt: generatedAt.toISOString(),

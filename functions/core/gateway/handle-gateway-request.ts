@@ -1,4 +1,4 @@
-import type { Clock, GrantRepository, Presigner } from '../ports';
+import type { Clock, GrantRepository, ObjectStore, Presigner, RequestRepository } from '../ports';
 import { type DownloadGrant, grantStatus, hashToken, tokenMatches, tokenPattern } from '../requests/grant';
 import type { FailedLookupLimiter } from './failed-lookup-limiter';
 import {
@@ -34,11 +34,18 @@ export type GatewayLog = (level: GatewayLogLevel, event: string, fields?: Record
 
 export interface GatewayDeps extends PageOptions {
   grants: GrantRepository;
+  /** A download is counted only for a READY request whose archive exists. */
+  requests: Pick<RequestRepository, 'get'>;
+  archives: Pick<ObjectStore, 'exists'>;
   presigner: Presigner;
   clock: Clock;
   /** Appends the download to the request's audit trail (owned by the request repository). */
   recordDownload(grant: DownloadGrant, at: string): Promise<void>;
-  /** Optional: without one, failed lookups are not slowed down (the HTTP API throttles anyway). */
+  /**
+   * Slows down and then refuses a client whose lookups keep failing. Only failed lookups ever
+   * meet it: a valid token is answered whatever its client did before (addresses are shared by
+   * whole offices and mobile carriers).
+   */
   limiter?: FailedLookupLimiter;
   log?: GatewayLog;
   /** How the limiter's delay is waited; tests may pass a fake. */
@@ -89,15 +96,15 @@ async function route(deps: GatewayDeps, request: GatewayRequest, log: GatewayLog
   }
 
   const now = deps.clock.now();
-  const limited = await applyLimiter(deps, request.clientId, now.getTime());
-  if (limited) {
-    log('warn', 'lookup-limited', { retryAfterSeconds: limited.headers['Retry-After'] });
-    return headAware(method, limited);
-  }
-
   const grant = await lookUp(deps, token);
   if (!grant) {
+    // The limiter decides only how a miss is answered: slower, then 429 instead of 404.
+    const limited = await applyLimiter(deps, request.clientId, now.getTime());
     deps.limiter?.recordFailure(request.clientId, now.getTime());
+    if (limited) {
+      log('warn', 'lookup-limited', { retryAfterSeconds: limited.headers['Retry-After'] });
+      return headAware(method, limited);
+    }
     log('info', 'grant-not-found', { malformed: !tokenPattern.test(token) });
     return headAware(method, respond(404, notFoundPage(deps)));
   }
@@ -126,6 +133,13 @@ async function route(deps: GatewayDeps, request: GatewayRequest, log: GatewayLog
 }
 
 async function download(deps: GatewayDeps, grant: DownloadGrant, now: Date, log: GatewayLog) {
+  // The archive must still be there to be worth a download: a request expired (or an archive
+  // removed) before the grant's own expiry must not cost the player one of their downloads.
+  const request = await deps.requests.get(grant.requestId);
+  if (request?.state !== 'READY' || !(await deps.archives.exists(grant.archiveKey))) {
+    log('warn', 'archive-gone', { requestId: grant.requestId, state: request?.state ?? 'missing' });
+    return respond(410, gonePage('expired', grant, deps));
+  }
   // Signed before counting, so a signing failure does not cost the player a download; the URL is
   // disclosed only once the count succeeded.
   const seconds = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(deps.presignSeconds ?? 120)));

@@ -10,26 +10,31 @@ export { InvalidEventError } from './request-errors';
 
 /**
  * BCP 47-ish: a 2–3 letter language, then subtags of 1–8 letters or digits (`de`, `pt-BR`,
- * `zh-Hant-TW`, `es-419`). Intl has the final word, so a tag it rejects is refused here rather
- * than later when the archive's messages are rendered.
+ * `zh-Hant-TW`, `es-419`), 35 characters at most (RFC 5646 §4.4.1 asks implementations to take at
+ * least that). Intl has the final word, so a tag it rejects is refused here rather than later
+ * when the archive's messages are rendered.
  */
 const localeTag = z
   .string({ error: 'expected a BCP 47 language tag such as "en" or "pt-BR"' })
+  .max(35, 'expected a language tag of at most 35 characters')
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'expected a BCP 47 language tag such as "en" or "pt-BR"')
   .refine(isCanonicalisable, 'expected a BCP 47 language tag such as "en" or "pt-BR"');
 
 export const exportRequestedDetailSchema = z.object({
-  /** The portal's id for this request: the idempotency key and the workflow's execution name. */
+  /**
+   * The portal's id for this request: the idempotency key and the workflow's execution name. At
+   * most 72 characters: an execution name allows 80, and a restart appends ".<attempt>".
+   */
   requestId: z
-    .string({ error: 'expected a string of 1–80 characters' })
-    .regex(/^[A-Za-z0-9_-]{1,80}$/, 'expected 1–80 characters from A–Z, a–z, 0–9, "_" and "-"'),
+    .string({ error: 'expected a string of 1–72 characters' })
+    .regex(/^[A-Za-z0-9_-]{1,72}$/, 'expected 1–72 characters from A–Z, a–z, 0–9, "_" and "-"'),
   playerId: z
     .string({ error: 'expected a string of 1–128 characters' })
     .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'expected 1–128 characters from A–Z, a–z, 0–9, "_", ".", ":" and "-"'),
   locale: localeTag,
   requestedAt: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time with a time zone' }),
-  // Optional: where the portal knows it; the mail step may read the account's address instead.
-  email: z.email({ error: 'expected an e-mail address' }).optional(),
+  // Optional: used only where the deployment trusts the portal's address (trustPortalEmail).
+  email: z.email({ error: 'expected an e-mail address' }).max(254, 'expected at most 254 characters').optional(),
   // An open set (a new channel must not send events to the dead-letter queue), but a short token.
   channel: z
     .string({ error: 'expected a short lower-case token such as "portal", "app" or "support"' })
@@ -39,40 +44,62 @@ export const exportRequestedDetailSchema = z.object({
 
 export type ExportRequestedDetail = z.infer<typeof exportRequestedDetailSchema>;
 
+/** The detail-type a portal sends unless the deployment names another (requestDetailType). */
 export const EXPORT_REQUESTED = 'ExportRequested';
 
 /** The EventBridge envelope; unknown envelope fields (version, region, resources, …) are ignored. */
-export const exportRequestedEventSchema = z.object({
+const envelopeSchema = z.object({
   id: z.string({ error: 'expected the EventBridge event id' }).min(1, 'expected the EventBridge event id'),
   source: z.string({ error: 'expected the event source' }).min(1, 'expected the event source'),
-  'detail-type': z.literal(EXPORT_REQUESTED, { error: `expected "${EXPORT_REQUESTED}"` }),
+  'detail-type': z.string({ error: 'expected the detail-type' }),
   time: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' }).optional(),
   detail: exportRequestedDetailSchema,
 });
 
-export type ExportRequestedEvent = z.infer<typeof exportRequestedEventSchema>;
+/** A portal clock a few minutes ahead is a skewed clock, not a request from the future. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export interface ValidateOptions {
   /** Sources allowed to ask for exports (the event rule filters too; this is defence in depth). */
   sources?: readonly string[];
+  /** The detail-type the deployment listens for. @default "ExportRequested" */
+  detailType?: string;
+  /** Refuse a requestedAt older than this (a re-driven event may be days old; years means a bug). */
+  maxAgeMs?: number;
+  now?: Date;
 }
 
 /**
- * Validates an EventBridge `ExportRequested` event and returns its detail. Throws
- * InvalidEventError naming every bad field and what is wrong with it (never its value).
+ * Validates an EventBridge request event and returns its detail. Throws InvalidEventError naming
+ * every bad field and what is wrong with it (never its value).
  */
 export function validateExportRequested(
   event: unknown,
   options: ValidateOptions = {},
 ): ExportRequestedDetail {
-  const parsed = exportRequestedEventSchema.safeParse(event);
+  const detailType = options.detailType ?? EXPORT_REQUESTED;
+  const parsed = envelopeSchema.safeParse(event);
   const issues: EventIssue[] = parsed.success
     ? []
     : parsed.error.issues.map((issue) => ({ path: pathOf(issue.path), problem: problemOf(issue, event) }));
-  if (parsed.success && options.sources && !options.sources.includes(parsed.data.source)) {
-    issues.push({ path: 'source', problem: `expected one of ${options.sources.join(', ')}` });
+  if (parsed.success) {
+    const { source, detail } = parsed.data;
+    if (parsed.data['detail-type'] !== detailType) {
+      issues.push({ path: 'detail-type', problem: `expected "${detailType}"` });
+    }
+    if (options.sources && !options.sources.includes(source)) {
+      issues.push({ path: 'source', problem: `expected one of ${options.sources.join(', ')}` });
+    }
+    const requested = Date.parse(detail.requestedAt);
+    const now = (options.now ?? new Date()).getTime();
+    if (requested > now + CLOCK_SKEW_MS) {
+      issues.push({ path: 'detail.requestedAt', problem: 'is in the future' });
+    } else if (options.maxAgeMs !== undefined && requested < now - options.maxAgeMs) {
+      const days = Math.round(options.maxAgeMs / 86_400_000);
+      issues.push({ path: 'detail.requestedAt', problem: `is more than ${days} days ago` });
+    }
   }
-  if (!parsed.success || issues.length > 0) throw new InvalidEventError(EXPORT_REQUESTED, issues);
+  if (!parsed.success || issues.length > 0) throw new InvalidEventError(detailType, issues);
   return parsed.data.detail;
 }
 
@@ -117,96 +144,107 @@ export interface IntakeDeps {
 
 export interface IntakeOptions {
   /**
-   * A new request within this time of the player's last READY archive re-sends that link instead
-   * of building the same archive again.
-   * @default 24 h
+   * A new request within this time of the player's last READY archive gets a fresh link to it
+   * instead of building the same archive again.
    */
-  resendCooldownMs?: number;
+  resendCooldownMs: number;
+  /**
+   * Keep the address the event carries (as the record's contactEmail). Off by default: the
+   * address then comes from the game's identity source at send time.
+   */
+  trustEventEmail: boolean;
 }
-
-export const DEFAULT_RESEND_COOLDOWN_MS = 24 * 60 * 60 * 1000;
 
 /**
  * What the caller must do next:
  * - `started`: a new request; start its workflow.
- * - `duplicate`: this request id was seen before (re-delivery); do nothing.
+ * - `duplicate`: this request id was seen before (re-delivery); start it again if it never started.
  * - `attached`: the player already has a request under way; this one is answered by it.
- * - `resend`: the player's last archive is fresh; re-send the link of `answeredBy`.
+ * - `resend`: the player's last archive is fresh; send a new link to it for this request.
  */
 export type IntakeOutcome =
   | { outcome: 'started'; record: ExportRequestRecord }
-  | { outcome: 'duplicate'; requestId: string }
+  | { outcome: 'duplicate'; record: ExportRequestRecord }
   | { outcome: 'attached'; record: ExportRequestRecord; answeredBy: ExportRequestRecord }
   | { outcome: 'resend'; record: ExportRequestRecord; answeredBy: ExportRequestRecord };
 
+/** Rounds of "the holder was finished, take over" before giving up (each needs another writer's race). */
+const MAX_CLAIM_ROUNDS = 5;
+
 /**
- * Accepts one ExportRequested: records it (idempotently: the request id is the key, the conditional
- * create decides between concurrent deliveries) and decides whether it needs a new export.
+ * Accepts one request: records it (idempotently: the request id is the key, the conditional create
+ * decides between concurrent deliveries) and decides whether it needs a new export.
  *
- * An attached or re-sent request is stored too, in RECEIVED with `attachedTo` naming the request that
- * answers it: the privacy team sees every request the player made, and the watchdog and due-date
- * report follow the request that does the work.
+ * One export per player at a time: the request first claims the player (one conditional write,
+ * so of five requests arriving together exactly one starts); a request finding the claim held by
+ * a request under way attaches to it, one finding a fresh READY archive gets a new link to it,
+ * and one finding a finished holder takes the claim over from it.
+ *
+ * An attached or re-sent request is stored too, in RECEIVED with `attachedTo` naming the request
+ * that answers it: the privacy team sees every request the player made, and the watchdog and
+ * due-date report follow the request that does the work.
  */
 export async function acceptExportRequest(
   deps: IntakeDeps,
   detail: ExportRequestedDetail,
-  options: IntakeOptions = {},
+  options: IntakeOptions,
 ): Promise<IntakeOutcome> {
-  const { requests, events, clock } = deps;
-  const cooldownMs = options.resendCooldownMs ?? DEFAULT_RESEND_COOLDOWN_MS;
-  const now = clock.now();
+  const { requests } = deps;
+  const seen = await requests.get(detail.requestId);
+  if (seen) return { outcome: 'duplicate', record: seen };
 
-  // Cheap early answer for re-deliveries; the conditional create below is what actually decides.
-  if (await requests.get(detail.requestId)) return { outcome: 'duplicate', requestId: detail.requestId };
-
-  const answeredBy = await answeringRequest(requests, detail);
-  let record = newRecord(detail, now);
-  let audit: AuditEntry = { requestId: record.requestId, at: record.receivedAt, action: 'requested' };
-  let outcome: IntakeOutcome['outcome'] = 'started';
-
-  if (answeredBy && workingStates.includes(answeredBy.state)) {
-    outcome = 'attached';
-    record = { ...record, attachedTo: answeredBy.requestId };
-    audit = {
-      ...audit,
-      action: 'attached',
-      detail: `answered by ${answeredBy.requestId} (${answeredBy.state})`,
-    };
-  } else if (answeredBy?.state === 'READY' && readyWithin(answeredBy, now, cooldownMs)) {
-    outcome = 'resend';
-    record = { ...record, attachedTo: answeredBy.requestId };
-    audit = {
-      ...audit,
-      action: 'attached',
-      detail: `answered by ${answeredBy.requestId} (READY since ${answeredBy.stateTimes.READY}): link re-sent`,
-    };
+  const now = deps.clock.now();
+  let replacing: string | undefined;
+  for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+    const claim = await requests.claimPlayer(detail.playerId, detail.requestId, replacing);
+    if (claim.claimed || claim.heldBy === detail.requestId) {
+      return record(deps, { outcome: 'started', record: newRecord(detail, now, options) });
+    }
+    const holder = await requests.get(claim.heldBy);
+    if (holder && workingStates.includes(holder.state)) {
+      const attached = { ...newRecord(detail, now, options), attachedTo: holder.requestId };
+      return record(
+        deps,
+        { outcome: 'attached', record: attached, answeredBy: holder },
+        `answered by ${holder.requestId} (${holder.state})`,
+      );
+    }
+    if (holder?.state === 'READY' && readyWithin(holder, now, options.resendCooldownMs)) {
+      const attached = { ...newRecord(detail, now, options), attachedTo: holder.requestId };
+      return record(
+        deps,
+        { outcome: 'resend', record: attached, answeredBy: holder },
+        `answered by ${holder.requestId} (READY since ${holder.stateTimes.READY}): new link to its archive`,
+      );
+    }
+    // Finished (FAILED, EXPIRED, READY past the cooldown) or gone: this request takes over.
+    replacing = claim.heldBy;
   }
-
-  if ((await requests.create(record, audit)) === 'exists') {
-    return { outcome: 'duplicate', requestId: detail.requestId };
-  }
-  await events.publish('ExportStatusChanged', {
-    ...statusChangedDetail(record, record.receivedAt),
-    ...(record.attachedTo ? { attachedTo: record.attachedTo } : {}),
-  });
-
-  if (outcome === 'started') return { outcome, record };
-  if (!answeredBy) throw new Error('unreachable: attached or resend without a request answering it');
-  return { outcome, record, answeredBy };
+  throw new Error(
+    `Could not claim player for request ${detail.requestId}: the claim kept changing hands; the event will be retried`,
+  );
 }
 
-/**
- * The request that would answer a new one from the same player: the latest one, or the one it is
- * itself attached to. Another delivery of this very request is left to the conditional create.
- */
-async function answeringRequest(
-  requests: RequestRepository,
-  detail: ExportRequestedDetail,
-): Promise<ExportRequestRecord | undefined> {
-  const latest = await requests.latestForPlayer(detail.playerId);
-  if (!latest || latest.requestId === detail.requestId) return undefined;
-  if (!latest.attachedTo) return latest;
-  return (await requests.get(latest.attachedTo)) ?? latest;
+/** Creates the record (or finds that a concurrent delivery of the same request did) and tells the portal. */
+async function record(
+  deps: IntakeDeps,
+  outcome: Exclude<IntakeOutcome, { outcome: 'duplicate' }>,
+  attachedDetail?: string,
+): Promise<IntakeOutcome> {
+  const { record: created } = outcome;
+  const audit: AuditEntry = attachedDetail
+    ? { requestId: created.requestId, at: created.receivedAt, action: 'attached', detail: attachedDetail }
+    : { requestId: created.requestId, at: created.receivedAt, action: 'requested' };
+  if ((await deps.requests.create(created, audit)) === 'exists') {
+    const existing = await deps.requests.get(created.requestId);
+    if (!existing) throw new Error(`Request ${created.requestId} exists but cannot be read`);
+    return { outcome: 'duplicate', record: existing };
+  }
+  await deps.events.publish('ExportStatusChanged', {
+    ...statusChangedDetail(created, created.receivedAt),
+    ...(created.attachedTo ? { attachedTo: created.attachedTo } : {}),
+  });
+  return outcome;
 }
 
 function readyWithin(record: ExportRequestRecord, now: Date, cooldownMs: number): boolean {
@@ -214,7 +252,7 @@ function readyWithin(record: ExportRequestRecord, now: Date, cooldownMs: number)
   return readyAt !== undefined && now.getTime() - Date.parse(readyAt) < cooldownMs;
 }
 
-function newRecord(detail: ExportRequestedDetail, now: Date): ExportRequestRecord {
+function newRecord(detail: ExportRequestedDetail, now: Date, options: IntakeOptions): ExportRequestRecord {
   const receivedAt = now.toISOString();
   // The month runs from when the controller received the request: the portal is the controller's
   // own system, so a delayed or re-driven event must not push the deadline back. A requestedAt in
@@ -228,11 +266,12 @@ function newRecord(detail: ExportRequestedDetail, now: Date): ExportRequestRecor
     requestedAt: new Date(requested).toISOString(),
     receivedAt,
     dueAt: legalDueDate(start).toISOString(),
+    attempt: 1,
     state: 'RECEIVED',
     stateTimes: { RECEIVED: receivedAt },
     updatedAt: receivedAt,
   };
   if (detail.channel) record.channel = detail.channel;
-  if (detail.email) record.contactEmail = detail.email;
+  if (detail.email && options.trustEventEmail) record.contactEmail = detail.email;
   return record;
 }

@@ -57,3 +57,18 @@ export class InvalidEventError extends Error {
     );
   }
 }
+
+/**
+ * A step of an attempt the watchdog has since replaced by a newer one: it must not move the request
+ * or publish anything. Never retried; the newer attempt does the work.
+ */
+export class SupersededAttemptError extends Error {
+  override name = 'SupersededAttemptError';
+  constructor(
+    readonly requestId: string,
+    readonly attempt: number,
+    readonly current: number,
+  ) {
+    super(`Attempt ${attempt} of request ${requestId} was superseded by attempt ${current}`);
+  }
+}

@@ -3,7 +3,8 @@
  * legal due date, the failure reason, and an append-only audit trail.
  *
  *   RECEIVED → COLLECTING → PACKAGING → READY → EXPIRED
- *        ╰──────────┴────────────┴──→ FAILED
+ *      ↑ ╰──────────┴────────────┴──→ FAILED
+ *      ╰── restart ─┴────────────╯   (the watchdog, when the execution of an attempt was lost)
  */
 
 export const requestStates = ['RECEIVED', 'COLLECTING', 'PACKAGING', 'READY', 'EXPIRED', 'FAILED'] as const;
@@ -11,8 +12,8 @@ export type RequestState = (typeof requestStates)[number];
 
 const allowed: Record<RequestState, RequestState[]> = {
   RECEIVED: ['COLLECTING', 'FAILED'],
-  COLLECTING: ['PACKAGING', 'FAILED'],
-  PACKAGING: ['READY', 'FAILED'],
+  COLLECTING: ['PACKAGING', 'FAILED', 'RECEIVED'],
+  PACKAGING: ['READY', 'FAILED', 'RECEIVED'],
   READY: ['EXPIRED'],
   EXPIRED: [],
   FAILED: [],
@@ -43,6 +44,8 @@ export interface ExportRequestRecord {
   contactEmail?: string;
   requestedAt: string;
   receivedAt: string;
+  /** Which execution of the request counts: 1, then 2, 3 … after the watchdog restarted it. */
+  attempt: number;
   /** GDPR Art. 12(3): one month from receipt. */
   dueAt: string;
   state: RequestState;
@@ -54,24 +57,38 @@ export interface ExportRequestRecord {
   attachedTo?: string;
   archiveKey?: string;
   archiveBytes?: number;
+  /** The name the player's browser saves the archive under ("<username>-data-export-<date>.zip"). */
+  archiveFileName?: string;
   /** When the download link and the archive expire (set on READY). */
   expiresAt?: string;
   /** What the archive holds, for the landing page of a re-sent link. */
   recordsByCategory?: Record<string, number>;
   /** Marked by the watchdog when the request sat in a working state too long. */
   stuckSince?: string;
+  /** When the player's link left (e-mail and ExportReady), or what stopped it. */
+  deliveredAt?: string;
+  deliveryProblem?: string;
+  /** When the staging and superseded archive objects of every attempt were removed (final states only). */
+  cleanedUpAt?: string;
 }
 
 export type AuditAction =
   | 'requested'
   | 'attached'
+  | 'started'
+  | 'restarted'
   | 'state'
   | 'link-sent'
   | 'link-resent'
+  | 'link-undelivered'
+  | 'delivery-retry'
   | 'download'
   | 'expired'
   | 'revoked'
-  | 'stuck';
+  | 'stuck'
+  | 'cleanup-failed'
+  | 'cleaned-up'
+  | 'address-ignored';
 
 export interface AuditEntry {
   requestId: string;

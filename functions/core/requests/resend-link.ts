@@ -1,66 +1,42 @@
-import { sourceById, sourceQuery } from '../data-map/data-map';
-import type { ExportRequest } from '../workflow-types';
-import { issueLink, mailLink, type RequestStepsDeps } from './request-steps';
+import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
+import type { SourceReader } from '../ports';
+import { type DeliverDeps, type DeliveryOutcome, deliverLink, type OpenDeliveryDeps, openDelivery } from './delivery';
+import type { ExportRequestRecord } from './request-record';
+
+export type ResendDeps = OpenDeliveryDeps & DeliverDeps & { reader: SourceReader; dataMap: DataMap };
 
 /**
  * A repeat request within the cooldown after an archive was made: instead of building it again,
  * the player gets a fresh link to the archive that exists, valid until that archive expires.
- * Only token hashes are stored, so the first link cannot be sent again; a new token is issued.
+ * Only token hashes are stored, so the first link cannot be sent again; the new request gets its
+ * own grant and outbox entry, delivered like any other (and retried by the same schedule).
  */
 export async function resendLink(
-  deps: RequestStepsDeps,
-  input: { readyRequestId: string; request: ExportRequest },
-): Promise<{ link: string; mailed: boolean } | undefined> {
-  const ready = await deps.requests.get(input.readyRequestId);
-  if (ready?.state !== 'READY' || !ready.archiveKey || !ready.expiresAt) return undefined;
-  const now = deps.clock.now();
-  const rootFolder = ready.archiveKey.slice(ready.archiveKey.lastIndexOf('/') + 1).replace(/\.zip$/, '');
-  const username = await usernameOf(deps, ready.playerId);
-  const link = await issueLink(deps, {
-    plan: {
-      requestId: ready.requestId,
-      playerId: ready.playerId,
-      rootFolder,
-      locale: input.request.locale ?? ready.locale,
-    },
+  deps: ResendDeps,
+  input: { ready: ExportRequestRecord; request: ExportRequestRecord },
+): Promise<DeliveryOutcome | undefined> {
+  const { ready, request } = input;
+  if (ready.state !== 'READY' || !ready.archiveKey || !ready.expiresAt) return undefined;
+  await openDelivery(deps, {
+    requestId: request.requestId,
+    archiveOf: ready.requestId,
+    playerId: ready.playerId,
+    locale: request.locale,
+    username: await usernameOf(deps, ready.playerId),
+    requestedAt: request.requestedAt,
+    kind: 'resend',
     archive: {
       archiveKey: ready.archiveKey,
       bytes: ready.archiveBytes ?? 0,
       recordsByCategory: ready.recordsByCategory ?? {},
     },
+    fileName: ready.archiveFileName ?? `${ready.requestId}.zip`,
     expiresAt: ready.expiresAt,
-    createdAt: now.toISOString(),
   });
-  const mailed = await mailLink(deps, {
-    request: input.request,
-    username,
-    locale: input.request.locale ?? ready.locale,
-    link,
-    expiresAt: ready.expiresAt,
-    requestedAt: now.toISOString(),
-  });
-  for (const requestId of new Set([ready.requestId, input.request.requestId])) {
-    await deps.requests.appendAudit({
-      requestId,
-      at: now.toISOString(),
-      action: 'link-resent',
-      detail: `archive of ${ready.requestId} re-sent for ${input.request.requestId}`,
-    });
-  }
-  await deps.events.publish('ExportReady', {
-    requestId: input.request.requestId,
-    archiveOf: ready.requestId,
-    playerId: ready.playerId,
-    link,
-    expiresAt: ready.expiresAt,
-    maxDownloads: deps.settings.maxDownloads,
-    archiveBytes: ready.archiveBytes ?? 0,
-    mailed,
-  });
-  return { link, mailed };
+  return deliverLink(deps, request.requestId);
 }
 
-async function usernameOf(deps: RequestStepsDeps, playerId: string): Promise<string> {
+async function usernameOf(deps: Pick<ResendDeps, 'reader' | 'dataMap'>, playerId: string): Promise<string> {
   const identity = sourceById(deps.dataMap, deps.dataMap.identity.source);
   for await (const page of deps.reader.pages(sourceQuery(identity, playerId))) {
     const username = page[0]?.[deps.dataMap.identity.usernameField];

@@ -1,28 +1,22 @@
-import type { Clock, RequestRepository } from '../ports';
-import { type RequestState, workingStates } from './request-record';
+import type { Clock, ExecutionStatus, RequestRepository, WorkflowExecutions } from '../ports';
+import { executionName } from '../workflow';
+import { failRequest, type LifecycleDeps, statusChangedDetail } from './lifecycle';
+import { RequestStateConflictError } from './request-errors';
+import { type ExportRequestRecord, type RequestState, workingStates } from './request-record';
 
-export interface WatchdogDeps {
-  requests: RequestRepository;
-  clock: Clock;
+export interface SupervisorDeps extends LifecycleDeps {
+  executions: WorkflowExecutions;
 }
 
-export interface WatchdogOptions {
+export interface SupervisorOptions {
   /**
-   * A request that has not moved for this long in a working state is stuck (an export of a big
-   * player takes minutes; hours mean a lost execution or a crashed start).
-   * @default 2 h
+   * A request whose execution is running but that has not moved for this long is reported stuck
+   * (an export of a big player takes minutes; hours mean something hangs).
    */
-  stuckAfterMs?: number;
-  /**
-   * Requests not yet READY whose legal due date is this close (or past) are reported.
-   * @default 5
-   */
-  dueWithinDays?: number;
+  stuckAfterMs: number;
+  /** Executions per request before the watchdog gives up and marks it FAILED. */
+  maxAttempts: number;
 }
-
-export const DEFAULT_STUCK_AFTER_MS = 2 * 60 * 60 * 1000;
-export const DEFAULT_DUE_WITHIN_DAYS = 5;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface StuckRequest {
   requestId: string;
@@ -33,74 +27,162 @@ export interface StuckRequest {
   newlyMarked: boolean;
 }
 
+export interface SupervisionReport {
+  /** Recorded but never started (StartExecution failed after the record was written): started now. */
+  started: string[];
+  /** Their execution ended or was lost while the request was still at work: a new attempt runs. */
+  restarted: string[];
+  /** Out of attempts: FAILED with the reason. */
+  gaveUp: string[];
+  stuck: StuckRequest[];
+}
+
+/**
+ * The watchdog: no request may stay in a working state without an execution working on it. For
+ * each working request it asks Step Functions about the current attempt's execution:
+ * - none: the intake recorded it but could not start it; start it (the name makes that harmless).
+ * - running: fine, unless it has not moved for `stuckAfterMs` (reported, alarmed).
+ * - ended (succeeded, failed, timed out, aborted) with the request still at work: the execution
+ *   was lost (a failure step that could not record, a timeout, a stop). Restart it as the next
+ *   attempt, or after `maxAttempts` mark it FAILED, which the alarm reports.
+ * Requests attached to another one have no execution of their own and are skipped.
+ */
+export async function superviseRequests(
+  deps: SupervisorDeps,
+  options: SupervisorOptions,
+): Promise<SupervisionReport> {
+  const report: SupervisionReport = { started: [], restarted: [], gaveUp: [], stuck: [] };
+  for (const state of workingStates) {
+    for (const record of await deps.requests.listInState(state)) {
+      if (record.attachedTo) continue;
+      try {
+        await supervise(deps, options, record, report);
+      } catch (error) {
+        // Another worker moved the request meanwhile: its next run sees the new state.
+        if (!(error instanceof RequestStateConflictError)) throw error;
+      }
+    }
+  }
+  return report;
+}
+
+async function supervise(
+  deps: SupervisorDeps,
+  options: SupervisorOptions,
+  record: ExportRequestRecord,
+  report: SupervisionReport,
+): Promise<void> {
+  const status = await deps.executions.status(record.requestId, record.attempt);
+  if (status === 'RUNNING') {
+    const stuck = await markIfStuck(deps, record, options.stuckAfterMs);
+    if (stuck) report.stuck.push(stuck);
+    return;
+  }
+  if (status === 'NOT_FOUND' && record.state === 'RECEIVED') {
+    await deps.executions.start(inputOf(record, record.attempt));
+    await deps.requests.appendAudit({
+      requestId: record.requestId,
+      at: deps.clock.now().toISOString(),
+      action: 'started',
+      detail: `execution ${executionName(record.requestId, record.attempt)} started by the watchdog (it was never started)`,
+    });
+    report.started.push(record.requestId);
+    return;
+  }
+  const ended = `execution ${executionName(record.requestId, record.attempt)} ${describeStatus(status)} while the request was ${record.state}`;
+  if (record.attempt >= options.maxAttempts) {
+    await failRequest(
+      deps,
+      record.requestId,
+      `Gave up after ${record.attempt} attempt(s): ${ended}`,
+      record.attempt,
+    );
+    report.gaveUp.push(record.requestId);
+    return;
+  }
+  const at = deps.clock.now().toISOString();
+  const restarted = await deps.requests.restart(record.requestId, record.state, record.attempt, at, ended);
+  await deps.events.publish('ExportStatusChanged', statusChangedDetail(restarted, at));
+  await deps.executions.start(inputOf(restarted, restarted.attempt));
+  report.restarted.push(record.requestId);
+}
+
+function describeStatus(status: ExecutionStatus): string {
+  return status === 'NOT_FOUND' ? 'does not exist' : `ended ${status}`;
+}
+
+function inputOf(record: ExportRequestRecord, attempt: number) {
+  return { requestId: record.requestId, playerId: record.playerId, locale: record.locale, attempt };
+}
+
+/** Marks a running request that has not moved for too long, once; reports it on every run. */
+async function markIfStuck(
+  deps: { requests: RequestRepository; clock: Clock },
+  record: ExportRequestRecord,
+  stuckAfterMs: number,
+): Promise<StuckRequest | undefined> {
+  const now = deps.clock.now();
+  if (Date.parse(record.updatedAt) > now.getTime() - stuckAfterMs) return undefined;
+  const base = { requestId: record.requestId, state: record.state, updatedAt: record.updatedAt };
+  if (record.stuckSince) return { ...base, stuckSince: record.stuckSince, newlyMarked: false };
+  const stuckSince = now.toISOString();
+  await deps.requests.update(record.requestId, { stuckSince });
+  await deps.requests.appendAudit({
+    requestId: record.requestId,
+    at: stuckSince,
+    action: 'stuck',
+    detail: `no progress in ${record.state} since ${record.updatedAt}`,
+  });
+  return { ...base, stuckSince, newlyMarked: true };
+}
+
 export interface DueSoonRequest {
   requestId: string;
   state: RequestState;
   dueAt: string;
   overdue: boolean;
+  /** READY, but the link has not reached the player (yet, or for good). */
+  undelivered: boolean;
 }
 
-/**
- * Marks requests that sat in a working state too long: sets `stuckSince`, appends a 'stuck' audit
- * entry and returns them all (the handler turns them into a metric and a log line of ids).
- * Requests attached to another one are skipped: they have no workflow of their own, the request
- * that answers them is the one watched.
- */
-export async function markStuckRequests(
-  deps: WatchdogDeps,
-  options: WatchdogOptions = {},
-): Promise<StuckRequest[]> {
-  const now = deps.clock.now();
-  const limit = now.getTime() - (options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
-  const stuck: StuckRequest[] = [];
-  for (const state of workingStates) {
-    for (const record of await deps.requests.listInState(state)) {
-      if (record.attachedTo || Date.parse(record.updatedAt) > limit) continue;
-      if (record.stuckSince) {
-        stuck.push({ ...pick(record), stuckSince: record.stuckSince, newlyMarked: false });
-        continue;
-      }
-      const stuckSince = now.toISOString();
-      await deps.requests.update(record.requestId, { stuckSince });
-      await deps.requests.appendAudit({
-        requestId: record.requestId,
-        at: stuckSince,
-        action: 'stuck',
-        detail: `no progress in ${state} since ${record.updatedAt}`,
-      });
-      stuck.push({ ...pick(record), stuckSince, newlyMarked: true });
-    }
-  }
-  return stuck;
-}
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Requests that still owe the player an answer (working or FAILED: a failed export does not end the
- * legal duty) and whose due date is within `dueWithinDays`, soonest first: the input of the
- * "close to the legal due date" alarm.
+ * Requests that still owe the player an answer and whose due date is within `dueWithinDays`,
+ * soonest first: the input of the "close to the legal due date" alarm. Owing an answer: working,
+ * FAILED (a failed export does not end the legal duty), or READY with a link that never arrived.
  */
 export async function requestsNearDueDate(
-  deps: WatchdogDeps,
-  options: WatchdogOptions = {},
+  deps: { requests: RequestRepository; clock: Clock },
+  options: { dueWithinDays: number },
 ): Promise<DueSoonRequest[]> {
   const now = deps.clock.now().getTime();
-  const horizon = now + (options.dueWithinDays ?? DEFAULT_DUE_WITHIN_DAYS) * DAY_MS;
+  const horizon = now + options.dueWithinDays * DAY_MS;
   const due: DueSoonRequest[] = [];
-  for (const state of [...workingStates, 'FAILED'] as RequestState[]) {
+  for (const state of [...workingStates, 'FAILED', 'READY'] as RequestState[]) {
     for (const record of await deps.requests.listInState(state)) {
       const dueAt = Date.parse(record.dueAt);
-      if (record.attachedTo || dueAt > horizon) continue;
-      due.push({
-        requestId: record.requestId,
-        state: record.state,
-        dueAt: record.dueAt,
-        overdue: dueAt <= now,
-      });
+      const undelivered = state === 'READY' && !record.deliveredAt;
+      if (record.attachedTo || dueAt > horizon || (state === 'READY' && !undelivered)) continue;
+      due.push({ requestId: record.requestId, state, dueAt: record.dueAt, overdue: dueAt <= now, undelivered });
     }
   }
   return due.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 }
 
-function pick(record: { requestId: string; state: RequestState; updatedAt: string }) {
-  return { requestId: record.requestId, state: record.state, updatedAt: record.updatedAt };
+/**
+ * READY requests whose link has not reached the player: delivery given up (deliveryProblem), or
+ * still not delivered `afterMs` after READY. The "undelivered links" alarm's metric.
+ */
+export async function undeliveredLinks(
+  deps: { requests: RequestRepository; clock: Clock },
+  options: { afterMs: number },
+): Promise<string[]> {
+  const limit = deps.clock.now().getTime() - options.afterMs;
+  const undelivered: string[] = [];
+  for (const record of await deps.requests.listInState('READY')) {
+    const readyAt = Date.parse(record.stateTimes.READY ?? record.updatedAt);
+    if (record.deliveryProblem || (!record.deliveredAt && readyAt <= limit)) undelivered.push(record.requestId);
+  }
+  return undelivered;
 }

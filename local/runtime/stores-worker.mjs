@@ -1,13 +1,17 @@
-// One embedded store on loopback port 0, in its own worker thread: dynalite (DynamoDB API) or
-// s3rver (S3 API). Each store gets a thread of its own so that serving pages and writing objects
-// run beside the export, and beside each other, instead of queueing behind one event loop.
+// One embedded store on loopback port 0, in its own worker thread: dynalite (DynamoDB API, in
+// memory or in LevelDB at `path`) or s3rver (S3 API, objects under `s3Directory`).
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 
 async function start() {
   if (workerData.store === 'dynamodb') {
-    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamo = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(workerData.path ? { path: workerData.path } : {}),
+    });
     await new Promise((resolve, reject) =>
       dynamo.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
     );

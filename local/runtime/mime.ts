@@ -1,10 +1,11 @@
 /**
  * Just enough RFC 5322 / MIME to write the e-mails of the local outbox: a multipart/alternative
  * message with UTF-8 text and HTML parts in base64 (any character, lines ≤ 76), and RFC 2047
- * encoded words for non-ASCII header values. On AWS, SES builds the MIME; this is local only.
+ * encoded words for non-ASCII header values. On AWS, SES builds the MIME from a SendEmail call's
+ * Simple content; the local SES (./email.ts) builds it with this.
  */
 import { randomBytes } from 'node:crypto';
-import type { MailMessage } from '../../core/ports';
+import type { MailMessage } from '../../functions/core/ports';
 
 const CRLF = '\r\n';
 

@@ -2,9 +2,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OutboxMailer } from '../../functions/adapters/local/outbox-mailer';
-import { linkFromEml } from '../../functions/adapters/local/read-outbox';
 import { exportReadyMail } from '../../functions/core/mail/export-ready-mail';
+import type { MailMessage } from '../../functions/core/ports';
+import { LocalEmail } from '../../local/runtime/email';
+import { linkFromEml } from '../../local/runtime/read-outbox';
 
 let folder: string;
 beforeEach(async () => {
@@ -50,13 +51,28 @@ function decode(eml: string) {
   return { headers, parts, subject, body };
 }
 
-describe('OutboxMailer', () => {
+/** The SES v2 SendEmail call the pipeline's SesMailer makes for a message (Simple content). */
+function sendEmail(message: MailMessage, from = 'Game Privacy <privacy@game.example>') {
+  return {
+    FromEmailAddress: from,
+    Destination: { ToAddresses: [message.to] },
+    Content: {
+      Simple: {
+        Subject: { Data: message.subject, Charset: 'UTF-8' },
+        Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
+        Headers: Object.entries(message.headers ?? {}).map(([Name, Value]) => ({ Name, Value })),
+      },
+    },
+  };
+}
+
+function localSes(now = new Date('2026-11-20T10:11:12Z')) {
+  return new LocalEmail(folder, ['game.example'], 'us-east-1', () => now);
+}
+
+describe('the local SES (SendEmail into the outbox)', () => {
   it('writes one RFC 5322 multipart/alternative .eml per message that decodes back', async () => {
-    const mailer = new OutboxMailer({
-      folder,
-      from: 'Game Privacy <privacy@game.example>',
-      clock: { now: () => new Date('2026-11-20T10:11:12Z') },
-    });
+    const mailer = { send: (message: MailMessage) => localSes().send(sendEmail(message)) };
     const mail = exportReadyMail({
       locale: 'th',
       username: 'ผู้เล่น🎮',
@@ -102,8 +118,16 @@ describe('OutboxMailer', () => {
     expect(text?.text).toContain('ผู้เล่น🎮');
   });
 
+  it('refuses a sender no identity verifies, as SES does in the sandbox', async () => {
+    const message = { to: 'a@b.example', subject: 's', text: 't', html: '<p>h</p>' };
+    await expect(localSes().send(sendEmail(message, 'privacy@other.example'))).rejects.toThrow(
+      /Email address is not verified.*privacy@other\.example/,
+    );
+    expect(await readdir(folder)).toEqual([]);
+  });
+
   it('refuses header injection through extra headers', async () => {
-    const mailer = new OutboxMailer({ folder, from: 'privacy@game.example' });
+    const mailer = { send: (message: MailMessage) => localSes().send(sendEmail(message)) };
     const message = { to: 'a@b.example', subject: 's', text: 't', html: '<p>h</p>' };
     await expect(mailer.send({ ...message, headers: { 'Bcc: x@evil.example\r\nX': 'v' } })).rejects.toThrow(
       /Invalid mail header name/,
@@ -117,7 +141,6 @@ describe('OutboxMailer', () => {
 
 describe('linkFromEml', () => {
   it('reads the gateway link back from a written .eml', async () => {
-    const mailer = new OutboxMailer({ folder, from: 'privacy@game.example' });
     const mail = exportReadyMail({
       locale: 'de',
       username: 'Nova',
@@ -127,8 +150,9 @@ describe('linkFromEml', () => {
       maxDownloads: 5,
       to: 'player@example.org',
     });
-    const path = await mailer.write(mail);
-    expect(linkFromEml(await readFile(path, 'utf8'))).toBe(link);
+    await localSes().send(sendEmail(mail));
+    const [file = ''] = await readdir(folder);
+    expect(linkFromEml(await readFile(join(folder, file), 'utf8'))).toBe(link);
   });
 
   it('reads a quoted-printable message as other mail clients save it', () => {

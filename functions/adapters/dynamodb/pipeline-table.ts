@@ -1,0 +1,29 @@
+import type { TableKeys } from './table-keys';
+
+/**
+ * The pipeline's own table (single-table design), laid out once for the adapters and the CDK:
+ *
+ *   request   pk REQUEST#<requestId>  sk REQUEST               gsi1 PLAYER#<playerId> / <receivedAt>
+ *                                                             gsi2 STATE#<state>     / <updatedAt>
+ *   audit     pk REQUEST#<requestId>  sk AUDIT#<at>#<random>  (append-only)
+ *   delivery  pk REQUEST#<requestId>  sk DELIVERY              gsi2 DELIVERY#OPEN     / <nextAttemptAt>
+ *                                                             (gsi2 removed once the outbox is done)
+ *   claim     pk PLAYER#<playerId>    sk ACTIVE                the request that answers the player now
+ *   grant     pk GRANT#<sha256(token)> sk GRANT                gsi2 GRANT#ACTIVE      / <expiresAt>
+ *                                                             (gsi2 removed when expired or revoked)
+ *
+ * `byPlayer` lists a player's requests for the privacy team; `byState` is the work list of the
+ * watchdog, the expiry sweep and the delivery outbox. TTL attribute `ttl` (epoch seconds).
+ */
+export const pipelineTableKeys = {
+  partition: 'pk',
+  sort: 'sk',
+  indexes: {
+    byPlayer: { partition: 'gsi1pk', sort: 'gsi1sk' },
+    byState: { partition: 'gsi2pk', sort: 'gsi2sk' },
+  },
+} as const satisfies TableKeys;
+
+export const PIPELINE_TTL_ATTRIBUTE = 'ttl';
+
+export const pipelineIndexNames = Object.keys(pipelineTableKeys.indexes) as (keyof typeof pipelineTableKeys.indexes)[];

@@ -1,0 +1,56 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { ExecutionStatus, WorkflowExecutions } from '../../core/ports';
+import { executionName } from '../../core/workflow';
+import type { WorkflowInput } from '../../core/workflow-types';
+
+/**
+ * The export workflow's executions on Step Functions, one per attempt at a request, named by
+ * `executionName`: a second StartExecution of a name is either answered as the first (same input,
+ * still running) or refused with ExecutionAlreadyExists, so starting is idempotent.
+ */
+export class StepFunctionsExecutions implements WorkflowExecutions {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  async start(input: WorkflowInput): Promise<'started' | 'exists'> {
+    try {
+      await this.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: executionName(input.requestId, input.attempt),
+          input: JSON.stringify(input),
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists) return 'exists';
+      throw error;
+    }
+  }
+
+  async status(requestId: string, attempt: number): Promise<ExecutionStatus> {
+    try {
+      const execution = await this.client.send(
+        new DescribeExecutionCommand({ executionArn: this.executionArn(executionName(requestId, attempt)) }),
+      );
+      // PENDING_REDRIVE: a redrive is under way, which is running for the watchdog's purpose.
+      return execution.status === 'PENDING_REDRIVE' ? 'RUNNING' : (execution.status ?? 'RUNNING');
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return 'NOT_FOUND';
+      throw error;
+    }
+  }
+
+  /** arn:aws:states:<region>:<account>:stateMachine:<name> → …:execution:<name>:<execution>. */
+  private executionArn(name: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+}

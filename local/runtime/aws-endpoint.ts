@@ -1,0 +1,384 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Authorizer } from './authorizer';
+import type { BucketResource, TableResource } from './deployment';
+import { dynamodbAuthorizations } from './dynamodb-calls';
+import type { LocalEmail } from './email';
+import { LocalEventBus, type PutEventsEntry } from './event-bus';
+import type { AuthorizationRequest } from './iam-policy';
+import { deleteObjectsKeys, s3Call } from './s3-calls';
+import { errorResponse, type Protocol, ServiceError, statusOf } from './service-errors';
+import type { LocalStepFunctions } from './step-functions';
+
+/** Who signed a request: a function (its role) or the harness itself (seeding data, tests). */
+export type Principal =
+  | { kind: 'role'; roleArn: string; sessionName: string; functionName: string }
+  | { kind: 'admin' };
+
+export type Service = 'dynamodb' | 's3' | 'events' | 'states' | 'ses';
+
+/** One call the endpoint saw: who, what, on what, and whether IAM let it through. */
+export interface CallRecord {
+  at: string;
+  principal: string;
+  service: Service;
+  operation: string;
+  resources: string[];
+  denied?: string;
+  fault?: string;
+}
+
+/** A fault to inject: matching calls get this AWS error instead of being served. */
+export interface FaultRule {
+  service: Service;
+  /** The API operation, e.g. "Query", "SendEmail", "DeleteObjects", "StartExecution". */
+  operation?: string;
+  /** Only calls of this function (its name contains this text). */
+  functionName?: string;
+  /** Only calls whose resources include one containing this text (a table, a key prefix). */
+  resource?: string;
+  /** Let this many matching calls through first. @default 0 */
+  after?: number;
+  /** Fail this many matching calls, then serve again. @default every one */
+  times?: number;
+  /** The AWS error code, e.g. "ThrottlingException", "TooManyRequestsException", "InternalError". */
+  code?: string;
+  message?: string;
+  /** Instead of (or before) an error: hold the call this long, like a slow network or store. */
+  delayMs?: number;
+}
+
+export interface FaultHandle {
+  /** Matching calls that were failed so far. */
+  readonly hits: number;
+  remove(): void;
+}
+
+export interface EndpointOptions {
+  /** Where dynalite and s3rver listen; the endpoint forwards to them. */
+  stores: { dynamodb: string; s3: string };
+  region: string;
+  tables: readonly TableResource[];
+  buckets: readonly BucketResource[];
+  principals: ReadonlyMap<string, Principal>;
+  authorizer: Authorizer;
+  eventBus: () => LocalEventBus;
+  stepFunctions: () => LocalStepFunctions;
+  email: () => LocalEmail;
+  /** The runtime's clock (see LocalRuntime.advanceClock): presigned URLs expire by it. */
+  now: () => Date;
+}
+
+/** The key id the harness signs with; s3rver accepts only this one. */
+export const ADMIN_ACCESS_KEY = 'S3RVER';
+
+/**
+ * The local runtime's single AWS endpoint (every function's AWS_ENDPOINT_URL). For each SDK call it
+ * finds who signed it (each function's role has its own access key id), works out what IAM would
+ * check (actions, resource ARNs, condition keys, KMS), refuses it with AccessDenied in the
+ * service's own error format if the role's policies in the template do not allow it, applies any
+ * injected fault, and then serves it: DynamoDB and S3 by forwarding to dynalite and s3rver,
+ * EventBridge, Step Functions and SES by the runtime's own emulations.
+ */
+export class AwsEndpoint {
+  private server?: Server;
+  private readonly tables: Map<string, TableResource>;
+  private readonly buckets: Map<string, BucketResource>;
+  private readonly faults = new Set<FaultRule & { seen: number; hits: number }>();
+  readonly calls: CallRecord[] = [];
+
+  constructor(private readonly options: EndpointOptions) {
+    this.tables = new Map(options.tables.map((t) => [t.name, t]));
+    this.buckets = new Map(options.buckets.map((b) => [b.name, b]));
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  injectFault(rule: FaultRule): FaultHandle {
+    const entry = { ...rule, seen: 0, hits: 0 };
+    this.faults.add(entry);
+    return {
+      get hits() {
+        return entry.hits;
+      },
+      remove: () => this.faults.delete(entry),
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const service: Service = target.startsWith('DynamoDB_')
+      ? 'dynamodb'
+      : target.startsWith('AWSEvents.')
+        ? 'events'
+        : target.startsWith('AWSStepFunctions.')
+          ? 'states'
+          : url.pathname.startsWith('/v2/email/')
+            ? 'ses'
+            : 's3';
+    const protocol: Protocol = service === 's3' ? 's3' : service === 'ses' ? 'rest-json' : 'json';
+    const requestId = randomUUID();
+    const fail = (error: ServiceError) => {
+      const response = errorResponse(protocol, error, requestId);
+      res.writeHead(response.status, response.headers);
+      res.end(response.body);
+    };
+
+    const principal = this.principalOf(req, url);
+    if (!principal) {
+      return fail(
+        new ServiceError(
+          service === 's3' ? 'InvalidAccessKeyId' : 'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+          403,
+        ),
+      );
+    }
+    if (service === 's3') return this.s3(req, res, url, principal, fail);
+
+    const raw = await readBody(req);
+    const json = raw.length === 0 ? {} : (JSON.parse(raw.toString('utf8')) as Record<string, unknown>);
+    const operation = service === 'ses' ? sesOperation(req.method ?? 'GET', url) : target.slice(target.indexOf('.') + 1);
+    const authorizations = this.authorizationsOf(service, operation, json);
+    const refused = await this.refuse(principal, service, operation, authorizations);
+    if (refused) return fail(refused);
+    try {
+      const result = await this.serve(service, operation, json, raw, req, res);
+      if (result === 'forwarded') return;
+      res.writeHead(200, {
+        'content-type': service === 'ses' ? 'application/json' : 'application/x-amz-json-1.1',
+        'x-amzn-requestid': requestId,
+      });
+      res.end(JSON.stringify(result));
+    } catch (error) {
+      if (error instanceof ServiceError) return fail(error);
+      throw error;
+    }
+  }
+
+  /** Authorization and faults for a call; undefined when it may proceed. */
+  private async refuse(
+    principal: Principal,
+    service: Service,
+    operation: string,
+    authorizations: AuthorizationRequest[],
+  ): Promise<ServiceError | undefined> {
+    const record: CallRecord = {
+      at: new Date().toISOString(),
+      principal: principal.kind === 'admin' ? 'admin' : principal.functionName,
+      service,
+      operation,
+      resources: [...new Set(authorizations.map((a) => a.resource))],
+    };
+    this.calls.push(record);
+    if (this.calls.length > 20_000) this.calls.splice(0, 10_000);
+    if (principal.kind === 'role') {
+      const decision = this.options.authorizer.check(principal.roleArn, principal.sessionName, authorizations);
+      if (!decision.allowed) {
+        record.denied = decision.request.action;
+        // S3 and SES answer 403; the JSON protocols answer 400 with the error type in the body.
+        const code = service === 's3' ? 'AccessDenied' : 'AccessDeniedException';
+        return new ServiceError(code, decision.message, service === 's3' || service === 'ses' ? 403 : 400);
+      }
+    }
+    const fault = this.matchFault(principal, service, operation, record.resources);
+    if (!fault) return undefined;
+    if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (!fault.code) return undefined;
+    record.fault = fault.code;
+    return new ServiceError(fault.code, fault.message ?? `Injected fault: ${fault.code}`, statusOf(fault.code));
+  }
+
+  private matchFault(principal: Principal, service: Service, operation: string, resources: string[]) {
+    for (const fault of this.faults) {
+      if (fault.service !== service) continue;
+      if (fault.operation && fault.operation !== operation) continue;
+      if (fault.functionName && (principal.kind !== 'role' || !principal.functionName.includes(fault.functionName))) continue;
+      if (fault.resource && !resources.some((r) => r.includes(fault.resource as string))) continue;
+      fault.seen++;
+      if (fault.seen <= (fault.after ?? 0)) continue;
+      if (fault.times !== undefined && fault.hits >= fault.times) continue;
+      fault.hits++;
+      return fault;
+    }
+    return undefined;
+  }
+
+  private authorizationsOf(service: Service, operation: string, body: Record<string, unknown>): AuthorizationRequest[] {
+    const region = this.options.region;
+    switch (service) {
+      case 'dynamodb':
+        return dynamodbAuthorizations(operation, body, this.tables, region);
+      case 'events':
+        return ((body.Entries as PutEventsEntry[] | undefined) ?? []).map((entry) => ({
+          action: `events:${operation}`,
+          resource: LocalEventBus.busArn(entry.EventBusName ?? 'default', region),
+          context: { 'events:source': entry.Source ?? '', 'events:detail-type': entry.DetailType ?? '' },
+        }));
+      case 'states':
+        return [
+          {
+            action: `states:${operation}`,
+            resource: String(body.stateMachineArn ?? body.executionArn ?? '*'),
+          },
+        ];
+      case 'ses':
+        return operation === 'SendEmail' ? this.options.email().authorizations(body) : [{ action: `ses:${operation}`, resource: '*' }];
+      default:
+        return [];
+    }
+  }
+
+  private async serve(
+    service: Service,
+    operation: string,
+    body: Record<string, unknown>,
+    raw: Buffer,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<unknown> {
+    switch (`${service}.${operation}`) {
+      case 'events.PutEvents':
+        return this.options.eventBus().putEvents((body.Entries as PutEventsEntry[]) ?? []);
+      case 'states.StartExecution':
+        return this.options.stepFunctions().startExecution(body);
+      case 'states.DescribeExecution':
+        return this.options.stepFunctions().describeExecution(body);
+      case 'states.StopExecution':
+        return this.options.stepFunctions().stopExecution(body);
+      case 'ses.SendEmail':
+        return this.options.email().send(body);
+      default:
+        if (service === 'dynamodb') {
+          await forward(this.options.stores.dynamodb, req, res, raw);
+          return 'forwarded';
+        }
+        throw new ServiceError('UnknownOperationException', `The local runtime does not emulate ${service}:${operation}`);
+    }
+  }
+
+  private async s3(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    principal: Principal,
+    fail: (error: ServiceError) => void,
+  ): Promise<void> {
+    const call = s3Call(req.method ?? 'GET', url, this.buckets, this.options.region);
+    if (presignedUrlExpired(url, this.options.now())) {
+      req.resume();
+      return fail(new ServiceError('AccessDenied', 'Request has expired', 403));
+    }
+    let body: Buffer | undefined;
+    let authorizations = call.authorizations;
+    if (call.needsBody) {
+      body = await readBody(req);
+      // DeleteObjects is allowed key by key: each needs s3:DeleteObject on that object.
+      authorizations = deleteObjectsKeys(body.toString('utf8')).map((key) => ({
+        action: 's3:DeleteObject',
+        resource: `arn:aws:s3:::${call.bucket}/${key}`,
+      }));
+    }
+    const refused = await this.refuse(principal, 's3', call.operation, authorizations);
+    if (refused) {
+      if (!body) req.resume();
+      return fail(refused);
+    }
+    // s3rver knows one key id; the signature is never checked (see reference/local-aws-notes.md).
+    const path = url.pathname + url.search.replace(/X-Amz-Credential=[^%&/]+/, `X-Amz-Credential=${ADMIN_ACCESS_KEY}`);
+    const headers = { ...req.headers };
+    if (typeof headers.authorization === 'string') {
+      headers.authorization = headers.authorization.replace(/Credential=[^/]+\//, `Credential=${ADMIN_ACCESS_KEY}/`);
+    }
+    await forward(this.options.stores.s3, req, res, body, path, headers);
+  }
+
+  private principalOf(req: IncomingMessage, url: URL): Principal | undefined {
+    const header = String(req.headers.authorization ?? '');
+    const keyId =
+      /Credential=([^/,\s]+)\//.exec(header)?.[1] ?? url.searchParams.get('X-Amz-Credential')?.split('/')[0];
+    if (!keyId) return undefined;
+    if (keyId === ADMIN_ACCESS_KEY) return { kind: 'admin' };
+    return this.options.principals.get(keyId);
+  }
+}
+
+/** A presigned URL past X-Amz-Date + X-Amz-Expires (by the runtime's clock, which may run ahead). */
+function presignedUrlExpired(url: URL, now: Date): boolean {
+  const date = url.searchParams.get('X-Amz-Date');
+  const expires = url.searchParams.get('X-Amz-Expires');
+  if (!date || !expires) return false;
+  const signedAt = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  return now.getTime() > signedAt + Number(expires) * 1000;
+}
+
+function sesOperation(method: string, url: URL): string {
+  if (method === 'POST' && url.pathname === '/v2/email/outbound-emails') return 'SendEmail';
+  return `${method} ${url.pathname}`;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/** Passes a request on to a store and its answer back, streaming both ways unless the body was read. */
+function forward(
+  store: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body?: Buffer,
+  path = req.url ?? '/',
+  headers: IncomingMessage['headers'] = req.headers,
+): Promise<void> {
+  const target = new URL(store);
+  return new Promise<void>((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path,
+        headers: {
+          ...headers,
+          host: target.host,
+          ...(body ? { 'content-length': String(body.length) } : {}),
+        },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(res);
+        answer.once('end', resolve);
+        answer.once('error', reject);
+      },
+    );
+    outgoing.once('error', reject);
+    if (body) outgoing.end(body);
+    else req.pipe(outgoing);
+  });
+}

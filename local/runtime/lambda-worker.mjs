@@ -1,0 +1,61 @@
+// One Lambda execution environment ("container") of the local runtime, in a worker thread of its
+// own: its own process.env (the function's environment from the template), its own module state
+// (the handler's clients and `once` caches), one invocation at a time, as on AWS. The handler is
+// the bundle of the source module the template's metadata names (see bundles.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+
+// The runtime's clock: every environment reads the same offset (a shared buffer the runtime moves
+// with advanceClock), so a test can let days pass for the functions (link expiry, the watchdog's
+// bounds, delivery retries) without waiting and without a clock parameter in the functions' code.
+const offset = new Float64Array(workerData.clockOffset);
+const RealDate = Date;
+class RuntimeDate extends RealDate {
+  constructor(...args) {
+    if (args.length === 0) super(RealDate.now() + offset[0]);
+    else super(...args);
+  }
+  static now() {
+    return RealDate.now() + offset[0];
+  }
+}
+globalThis.Date = RuntimeDate;
+
+const { entry, handlerExport, functionName, functionArn, memoryMb, logGroupName } = workerData;
+const module = await import(entry);
+const handler = module[handlerExport];
+if (typeof handler !== 'function') {
+  throw new Error(`${entry} exports no function named ${handlerExport}`);
+}
+
+parentPort.on('message', async (message) => {
+  if (message.type !== 'invoke') return;
+  const deadline = message.deadline;
+  const context = {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: functionArn,
+    memoryLimitInMB: String(memoryMb),
+    awsRequestId: message.requestId,
+    logGroupName,
+    logStreamName: `local/[$LATEST]${workerData.instance}`,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  try {
+    const value = await handler(message.event, context);
+    // The invoke API returns JSON: whatever does not survive JSON does not reach the caller either.
+    const payload = value === undefined ? 'null' : JSON.stringify(value);
+    parentPort.postMessage({ type: 'result', id: message.id, ok: true, payload });
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    // Lambda's error payload: { errorType, errorMessage, trace }.
+    const payload = {
+      errorType: err.name || 'Error',
+      errorMessage: err.message,
+      trace: String(err.stack ?? '').split('\n'),
+    };
+    console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', ...payload, trace: undefined }));
+    parentPort.postMessage({ type: 'result', id: message.id, ok: false, error: payload });
+  }
+});
+parentPort.postMessage({ type: 'ready' });
