@@ -1,21 +1,22 @@
-// One measured run in its own process, so its peak RSS is the export's alone (the stores live in
-// the parent). Usage: tsx bench/child.ts <export|query> <playerId>; endpoints from the environment.
+// One measured run in its own process, so its peak RSS is its own (the stores live in the parent):
+// the local runtime of the synthesized templates against the parent's stores, then either a whole
+// export (event → READY) or a plain paginated Query of the same items through the same endpoint.
+// Usage: tsx bench/child.ts <export|query> <playerId>; BENCH_STORES and BENCH_WORK from the parent.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { readFile } from 'node:fs/promises';
 import { paginateQuery } from '@aws-sdk/client-dynamodb';
-import { createClients } from '../functions/runtime/clients';
-import { runLocalExport } from '../local/run-export';
+import { requestExport } from '../local/portal';
+import { startLocalRuntime } from '../local/runtime/runtime';
 
 const [mode, playerId] = process.argv.slice(2);
-const endpoints = { dynamodb: process.env.BENCH_DYNAMODB ?? '', s3: process.env.BENCH_S3 ?? '' };
-const clients = createClients(endpoints);
-const bucket = process.env.BENCH_BUCKET ?? '';
+const stores = JSON.parse(process.env.BENCH_STORES ?? '{}');
+const runtime = await startLocalRuntime({ workDir: process.env.BENCH_WORK ?? '.local/bench', stores });
 
 async function plainQuery(): Promise<Record<string, number>> {
   let items = 0;
   const pages = paginateQuery(
-    { client: clients.dynamodb },
+    { client: runtime.admin.dynamodb },
     {
       TableName: 'game-stats',
       KeyConditionExpression: 'playerId = :p',
@@ -26,30 +27,22 @@ async function plainQuery(): Promise<Record<string, number>> {
   return { items };
 }
 
-async function exportOnce(): Promise<Record<string, number>> {
-  const marks: Record<string, number> = {};
-  const started = performance.now();
-  const outcome = await runLocalExport(
-    { clients, bucket },
-    {
-      playerId: playerId as string,
-      onProgress: ({ step }) => {
-        marks[step] ??= performance.now() - started;
-      },
-    },
-  );
+async function exportOnce(): Promise<Record<string, unknown>> {
+  const { answering } = await requestExport(runtime, { playerId: playerId as string });
+  const at = (state: string) => Date.parse(answering.stateTimes[state as 'READY'] ?? '');
   return {
-    records: Object.values(outcome.archive.recordsByCategory).reduce((a, b) => a + b, 0),
-    archiveBytes: outcome.archive.bytes,
-    stagedBytes: outcome.results.flatMap((r) => r.files).reduce((a, f) => a + f.bytes, 0),
-    buildMs: performance.now() - started - (marks.BuildArchive ?? 0),
+    records: Object.values(answering.recordsByCategory ?? {}).reduce((a, b) => a + b, 0),
+    archiveBytes: answering.archiveBytes,
+    archiveKey: answering.archiveKey,
+    collectMs: at('PACKAGING') - at('COLLECTING'),
+    buildMs: at('READY') - at('PACKAGING'),
   };
 }
 
 /**
- * Peak RSS of this process alone. getrusage's ru_maxrss survives exec on Linux, so a child forked
- * from the bench (which holds the stores' million items) would report the parent's size; VmHWM
- * belongs to the new address space and starts afresh at exec.
+ * Peak RSS of this process alone (the runtime and every function's environment: they are threads
+ * of it). getrusage's ru_maxrss survives exec on Linux, so a child forked from the bench would
+ * report the parent's size; VmHWM belongs to the new address space and starts afresh at exec.
  */
 async function peakRssMb(): Promise<number> {
   try {
@@ -65,8 +58,6 @@ async function peakRssMb(): Promise<number> {
 const started = performance.now();
 const figures = mode === 'query' ? await plainQuery() : await exportOnce();
 const wallMs = performance.now() - started;
-clients.dynamodb.destroy();
-clients.s3.destroy();
-process.stdout.write(
-  `${JSON.stringify({ mode, playerId, wallMs, maxRssMb: await peakRssMb(), ...figures })}\n`,
-);
+const maxRssMb = await peakRssMb();
+await runtime.stop();
+process.stdout.write(`${JSON.stringify({ mode, playerId, wallMs, maxRssMb, ...figures })}\n`);

@@ -18,19 +18,17 @@ export function durationSeconds(text: string): number | undefined {
 }
 
 const duration = (min: number, max: number) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      const seconds = durationSeconds(text);
-      if (seconds === undefined || seconds < min || seconds > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration such as 7d, 12h or 10m, between ${min} s and ${max / 86_400} days`,
-        });
-        return z.NEVER;
-      }
-      return seconds;
-    });
+  z.string().transform((text, ctx) => {
+    const seconds = durationSeconds(text);
+    if (seconds === undefined || seconds < min || seconds > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration such as 7d, 12h or 10m, between ${min} s and ${max / 86_400} days`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
 const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalText = z
   .string()

@@ -182,17 +182,25 @@ export class PipelineStack extends Stack {
     );
 
     const deliverFn = mail(
-      make('deliver-link', 'Workflow step DeliverLink and its schedule: e-mail and ExportReady from the outbox', {
-        timeout: Duration.minutes(2),
-        deadLetterQueue: deliveryDlq,
-      })
+      make(
+        'deliver-link',
+        'Workflow step DeliverLink and its schedule: e-mail and ExportReady from the outbox',
+        {
+          timeout: Duration.minutes(2),
+          deadLetterQueue: deliveryDlq,
+        },
+      )
         .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
         .bindEventBus(bus, config.pipelineEventSource),
     );
 
-    const failFn = make('fail-export', 'Workflow catch: marks the request FAILED, then removes what the attempt left', {
-      timeout: Duration.minutes(2),
-    })
+    const failFn = make(
+      'fail-export',
+      'Workflow catch: marks the request FAILED, then removes what the attempt left',
+      {
+        timeout: Duration.minutes(2),
+      },
+    )
       .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
       .bindEventBus(bus, config.pipelineEventSource)
       .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [STAGING_PREFIX, ARCHIVES_PREFIX] });

@@ -41,7 +41,11 @@ export async function exportToFile(options: ExportToFileOptions) {
   });
   try {
     const loaded = options.dataDir
-      ? await loadDataDirectory(runtime.admin.dynamodb, resolve(options.dataDir), runtime.deployment.tables.map((t) => t.name))
+      ? await loadDataDirectory(
+          runtime.admin.dynamodb,
+          resolve(options.dataDir),
+          runtime.deployment.tables.map((t) => t.name),
+        )
       : await loadDemoData(
           runtime.admin.dynamodb,
           options.stats !== undefined ? { statsForHeavyPlayer: options.stats } : {},

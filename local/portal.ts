@@ -13,7 +13,9 @@ import type { LocalRuntime } from './runtime/runtime';
 export class RequestFailedError extends Error {
   override name = 'RequestFailedError';
   constructor(readonly record: ExportRequestRecord) {
-    super(`Request ${record.requestId} ended ${record.state}: ${record.failureReason ?? 'no reason recorded'}`);
+    super(
+      `Request ${record.requestId} ended ${record.state}: ${record.failureReason ?? 'no reason recorded'}`,
+    );
   }
 }
 
@@ -41,14 +43,18 @@ export interface ExportRequestedDetail {
  * The account portal's side, as the deployment expects it: `ExportRequested` (or the configured
  * detail-type) from the portal's source, put on the portal's bus.
  */
-export async function putExportRequested(runtime: LocalRuntime, detail: ExportRequestedDetail): Promise<string> {
+export async function putExportRequested(
+  runtime: LocalRuntime,
+  detail: ExportRequestedDetail,
+): Promise<string> {
   const config = readDeployConfig((key) => runtime.context[key]);
   const requestId = detail.requestId ?? randomUUID();
   await runtime.putEvent({
     source: config.portalEventSource,
     detailType: config.requestDetailType,
     busName: config.portalEventBusName,
-    detail: { locale: 'en', requestedAt: new Date().toISOString(), ...detail, requestId },
+    // The portal's clock is the runtime's (which a test may move ahead).
+    detail: { locale: 'en', requestedAt: runtime.now().toISOString(), ...detail, requestId },
   });
   return requestId;
 }
@@ -66,7 +72,7 @@ export async function requestExport(runtime: LocalRuntime, detail: ExportRequest
   const record = await requests.get(requestId);
   if (!record) throw new Error(`Request ${requestId} was not recorded (is it in the dead-letter queue?)`);
   const answering = record.attachedTo ? await requests.get(record.attachedTo) : record;
-  if (!answering || answering.state !== 'READY') throw new RequestFailedError(answering ?? record);
+  if (answering?.state !== 'READY') throw new RequestFailedError(answering ?? record);
   const { link, mailed } = await linkOf(runtime, requestId, answering.requestId);
   return { requestId, record, answering, link, mailed };
 }
@@ -83,13 +89,18 @@ export async function linkOf(runtime: LocalRuntime, requestId: string, answering
   const ready = (await runtime.events())
     .filter((e) => e['detail-type'] === 'ExportReady' && e.detail.requestId === delivery.requestId)
     .at(-1);
-  if (!ready) throw new Error(`No ExportReady event for request ${delivery.requestId} (mail ${delivery.mail}, event ${delivery.event})`);
+  if (!ready)
+    throw new Error(
+      `No ExportReady event for request ${delivery.requestId} (mail ${delivery.mail}, event ${delivery.event})`,
+    );
   return { link: String(ready.detail.link), mailed: false };
 }
 
 /** The e-mailed link whose token has this hash (several players' mails share the outbox). */
 export async function linkInOutbox(outboxDir: string, tokenHash: string): Promise<string> {
-  const names = (await readdir(outboxDir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
+  const names = (await readdir(outboxDir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.eml'))
+    .sort();
   for (const name of names.reverse()) {
     const link = linkFromEml(await readFile(join(outboxDir, name), 'utf8'));
     if (hashToken(link.slice(link.lastIndexOf('/') + 1)) === tokenHash) return link;
@@ -99,6 +110,8 @@ export async function linkInOutbox(outboxDir: string, tokenHash: string): Promis
 
 /** Every .eml in the outbox, oldest first. */
 export async function outboxMails(outboxDir: string): Promise<string[]> {
-  const names = (await readdir(outboxDir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
+  const names = (await readdir(outboxDir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.eml'))
+    .sort();
   return Promise.all(names.map((name) => readFile(join(outboxDir, name), 'utf8')));
 }

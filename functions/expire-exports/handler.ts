@@ -50,7 +50,11 @@ export const handler = middy()
     const undelivered = await undeliveredLinks(lifecycle, { afterMs: config.stuckAfterMs });
     metrics.addMetric('ExpiredRequests', MetricUnit.Count, swept.requests.length);
     metrics.addMetric('StuckRequests', MetricUnit.Count, supervised.stuck.length);
-    metrics.addMetric('RestartedRequests', MetricUnit.Count, supervised.started.length + supervised.restarted.length);
+    metrics.addMetric(
+      'RestartedRequests',
+      MetricUnit.Count,
+      supervised.started.length + supervised.restarted.length,
+    );
     metrics.addMetric('RequestsGivenUp', MetricUnit.Count, supervised.gaveUp.length);
     metrics.addMetric('CleanupFailures', MetricUnit.Count, leftovers.failed.length);
     metrics.addMetric('RequestsNearDueDate', MetricUnit.Count, dueSoon.length);
@@ -63,9 +67,16 @@ export const handler = middy()
       stuck: supervised.stuck.map((s) => s.requestId),
       cleaned: leftovers.cleaned.length,
       cleanupFailed: leftovers.failed,
+      watchdogErrors: supervised.errors,
       dueSoon: dueSoon.map((d) => d.requestId),
       undelivered,
     };
     logger.info('sweep done', summary);
+    if (supervised.errors.length > 0) {
+      // Everything else was done; failing the invocation makes the SweepErrors alarm fire.
+      throw new Error(
+        `The watchdog could not look after ${supervised.errors.length} request(s): ${JSON.stringify(supervised.errors)}`,
+      );
+    }
     return summary;
   });

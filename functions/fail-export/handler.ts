@@ -18,7 +18,10 @@ export const handler = middy<z.infer<typeof failInputSchema>>()
   .use(injectLambdaContext(logger))
   .use(validateInput(failInputSchema))
   .handler(async (input) => {
-    const outcome = await failExport(deps(), { request: input.request, reason: stepFailureReason(input.error) });
+    const outcome = await failExport(deps(), {
+      request: input.request,
+      reason: stepFailureReason(input.error),
+    });
     logger.error('export failed', { ...outcome, error: input.error?.Error });
     return outcome;
   });

@@ -21,6 +21,10 @@ export const handler = middy<z.infer<typeof workflowInputSchema>>()
     const { engine, lifecycle } = deps();
     await enterState(lifecycle, input.requestId, input.attempt, 'RECEIVED', 'COLLECTING');
     const plan = await planExport(engine, input);
-    logger.info('export planned', { requestId: plan.requestId, attempt: plan.attempt, tasks: plan.tasks.length });
+    logger.info('export planned', {
+      requestId: plan.requestId,
+      attempt: plan.attempt,
+      tasks: plan.tasks.length,
+    });
     return plan;
   });

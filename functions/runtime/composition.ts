@@ -37,16 +37,19 @@ import { randomIds, systemClock } from './system';
  * its function is given, so a missing variable fails that function's first call, by name.
  */
 
-// One lazy getter per client: a function that never sends e-mail never constructs (or, once
-// bundled, contains) the SES client.
-const dynamodbClient = once(() => new DynamoDBClient({}));
+// One lazy getter per client: a function that never sends e-mail never constructs the SES client,
+// and (the getters are marked pure) its bundle does not contain it either.
+const dynamodbClient = /* @__PURE__ */ once(() => new DynamoDBClient({}));
 // Path-style when pointed at an endpoint of our own (the local runtime); AWS needs virtual hosts.
-const s3Client = once(
-  () => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) }),
+const s3Client = /* @__PURE__ */ once(
+  () =>
+    new S3Client({
+      forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
+    }),
 );
-const eventsClient = once(() => new EventBridgeClient({}));
-const sesClient = once(() => new SESv2Client({}));
-const sfnClient = once(() => new SFNClient({}));
+const eventsClient = /* @__PURE__ */ once(() => new EventBridgeClient({}));
+const sesClient = /* @__PURE__ */ once(() => new SESv2Client({}));
+const sfnClient = /* @__PURE__ */ once(() => new SFNClient({}));
 
 export function requestsFromEnv(env: Env) {
   return new DynamoDbRequestRepository(dynamodbClient(), readPipelineTable(env), systemClock);

@@ -26,7 +26,11 @@ export function readEventsConfig(env: Env): { eventBusName: string; eventSource:
 }
 
 /** How links are made (publish-export, start-export's re-sent links). */
-export function readLinkSettings(env: Env): { gatewayBaseUrl: string; linkTtlSeconds: number; maxDownloads: number } {
+export function readLinkSettings(env: Env): {
+  gatewayBaseUrl: string;
+  linkTtlSeconds: number;
+  maxDownloads: number;
+} {
   return {
     gatewayBaseUrl: required(env, 'GATEWAY_BASE_URL').replace(/\/+$/, ''),
     linkTtlSeconds: wholeNumber(env, 'LINK_TTL_SECONDS', 60),
@@ -116,7 +120,9 @@ function wholeNumber(env: Env, name: string, min: number): number {
   const text = required(env, name);
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`Environment variable ${name} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+    throw new ConfigError(
+      `Environment variable ${name} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`,
+    );
   }
   return value;
 }
@@ -124,7 +130,9 @@ function wholeNumber(env: Env, name: string, min: number): number {
 function flag(env: Env, name: string): boolean {
   const text = required(env, name);
   if (text !== 'true' && text !== 'false') {
-    throw new ConfigError(`Environment variable ${name} must be "true" or "false", got ${JSON.stringify(text)}`);
+    throw new ConfigError(
+      `Environment variable ${name} must be "true" or "false", got ${JSON.stringify(text)}`,
+    );
   }
   return text === 'true';
 }

@@ -1,6 +1,13 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -32,8 +39,11 @@ export class DownloadGateway extends Construct {
     });
     const integration = new HttpLambdaIntegration('Gateway', props.handler);
     const routes = [
-      ...this.api.addRoutes({ path: '/d/{token}', methods: [HttpMethod.GET], integration }),
+      ...this.api.addRoutes({ path: '/d/{token}', methods: [HttpMethod.GET, HttpMethod.HEAD], integration }),
       ...this.api.addRoutes({ path: '/d/{token}/download', methods: [HttpMethod.POST], integration }),
+      // Everything else too (a GET on the download route, /favicon.ico, a mistyped link): the
+      // gateway answers 404/405 with its own page and security headers, not API Gateway's JSON.
+      new HttpRoute(this, 'DefaultRoute', { httpApi: this.api, routeKey: HttpRouteKey.DEFAULT, integration }),
     ];
     for (const route of routes) {
       Validations.of(route).acknowledge({

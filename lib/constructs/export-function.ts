@@ -154,7 +154,10 @@ export class ExportFunction extends Construct {
         esbuildArgs: { '--charset': bundling.charset },
       },
     });
-    (this.function.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, entry.split(path.sep).join('/'));
+    (this.function.node.defaultChild as CfnFunction).addMetadata(
+      ENTRY_METADATA,
+      entry.split(path.sep).join('/'),
+    );
   }
 
   addEnvironment(name: string, value: string): this {

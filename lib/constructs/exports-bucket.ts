@@ -13,7 +13,6 @@ import { ARCHIVES_PREFIX, STAGING_PREFIX } from '../../functions/core/archive/la
 /** Where the pipeline's objects live: staged per-source files, then the player's archive. */
 export { ARCHIVES_PREFIX, STAGING_PREFIX };
 
-
 export interface ExportsBucketProps {
   /** Customer-managed key (with rotation) for SSE-KMS. */
   readonly encryptionKey: IKey;

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   const context: Record<string, unknown> = {};
   if (values['link-ttl']) {
     if (durationSeconds(values['link-ttl']) === undefined) {
-      throw new CliError(`--link-ttl takes a duration such as 7d, 12h, 10m or 90s, got ${JSON.stringify(values['link-ttl'])}`);
+      throw new CliError(
+        `--link-ttl takes a duration such as 7d, 12h, 10m or 90s, got ${JSON.stringify(values['link-ttl'])}`,
+      );
     }
     context.linkTtl = values['link-ttl'];
   }
@@ -40,7 +42,9 @@ async function main(): Promise<void> {
   const playerId = values.player ?? DEMO_PLAYER_ID;
   const linkSeconds = durationSeconds(values['link-ttl'] ?? '7d') ?? 604_800;
 
-  say('Synthesizing the CDK app and starting its local runtime (dynalite, s3rver, the template’s functions)…');
+  say(
+    'Synthesizing the CDK app and starting its local runtime (dynalite, s3rver, the template’s functions)…',
+  );
   const workDir = resolve('.local', 'run');
   await rm(workDir, { recursive: true, force: true });
   const runtime = await startLocalRuntime({
@@ -63,7 +67,9 @@ async function main(): Promise<void> {
     const loaded = values.data
       ? await loadDataDirectory(runtime.admin.dynamodb, resolve(values.data), tables)
       : await loadDemoData(runtime.admin.dynamodb);
-    say(`Loaded ${Object.values(loaded).reduce((a, b) => a + b, 0)} items into ${Object.keys(loaded).length} tables`);
+    say(
+      `Loaded ${Object.values(loaded).reduce((a, b) => a + b, 0)} items into ${Object.keys(loaded).length} tables`,
+    );
     say(`Player ${playerId} asks for a copy of their data (ExportRequested on the local event bus)…`);
     const started = performance.now();
     const request = await requestExport(runtime, {
@@ -90,7 +96,9 @@ async function main(): Promise<void> {
     say('');
     say(`Download link: ${request.link}`);
     say('');
-    say(`Serving the download gateway at ${runtime.gatewayUrl} — open the link in a browser. Ctrl-C to stop.`);
+    say(
+      `Serving the download gateway at ${runtime.gatewayUrl} — open the link in a browser. Ctrl-C to stop.`,
+    );
   } catch (error) {
     await runtime.stop();
     throw error;

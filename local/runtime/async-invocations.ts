@@ -40,7 +40,13 @@ export class AsyncInvocations {
 
   /** Accepts the event (durably) and returns at once, as InvokeAsync answers 202. */
   async invoke(functionArn: string, event: unknown): Promise<void> {
-    const pending: Pending = { id: randomUUID(), functionArn, event, attempts: 0, queuedAt: new Date().toISOString() };
+    const pending: Pending = {
+      id: randomUUID(),
+      functionArn,
+      event,
+      attempts: 0,
+      queuedAt: new Date().toISOString(),
+    };
     await this.save(pending);
     this.process(pending);
   }
@@ -103,9 +109,14 @@ export class AsyncInvocations {
     const queue = fn.deadLetterArn ? this.queues.byArn(fn.deadLetterArn) : undefined;
     if (!queue) return;
     // Lambda sends with the function's own role: without sqs:SendMessage the event is lost.
-    const allowed = this.authorizer.check(fn.roleArn, fn.name, [{ action: 'sqs:SendMessage', resource: queue.arn }]);
+    const allowed = this.authorizer.check(fn.roleArn, fn.name, [
+      { action: 'sqs:SendMessage', resource: queue.arn },
+    ]);
     if (!allowed.allowed) {
-      this.options.onError(fn.name, { errorType: 'AccessDenied', errorMessage: `dead-letter queue: ${allowed.message}` });
+      this.options.onError(fn.name, {
+        errorType: 'AccessDenied',
+        errorMessage: `dead-letter queue: ${allowed.message}`,
+      });
       return;
     }
     await this.queues.send(queue, JSON.stringify(pending.event), {

@@ -1,7 +1,9 @@
 import type { Deployment, InvokePermission } from './deployment';
 import { type AuthorizationRequest, accessDeniedMessage, evaluatePolicies } from './iam-policy';
 
-export type Authorization = { allowed: true } | { allowed: false; message: string; request: AuthorizationRequest };
+export type Authorization =
+  | { allowed: true }
+  | { allowed: false; message: string; request: AuthorizationRequest };
 
 /**
  * IAM as the templates define it: a role's identity policies decide what a function (or the state
@@ -25,16 +27,26 @@ export class Authorizer {
 
   /** Whether a service principal (events.amazonaws.com, apigateway.amazonaws.com) may invoke a function from `sourceArn`. */
   mayInvoke(functionArn: string, principal: string, sourceArn: string): boolean {
-    return this.deployment.permissions.some((permission) => grants(permission, functionArn, principal, sourceArn));
+    return this.deployment.permissions.some((permission) =>
+      grants(permission, functionArn, principal, sourceArn),
+    );
   }
 }
 
-function grants(permission: InvokePermission, functionArn: string, principal: string, sourceArn: string): boolean {
+function grants(
+  permission: InvokePermission,
+  functionArn: string,
+  principal: string,
+  sourceArn: string,
+): boolean {
   if (permission.functionArn !== functionArn || permission.principal !== principal) return false;
   if (!permission.sourceArn) return true;
   // SourceArn may hold wildcards, e.g. arn:aws:execute-api:…:<api>/*/*/d/{token}.
   const pattern = new RegExp(
-    `^${permission.sourceArn.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`,
+    `^${permission.sourceArn
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
   );
   return pattern.test(sourceArn);
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Authorizer } from './authorizer';
 import type { BucketResource, TableResource } from './deployment';
@@ -159,7 +165,8 @@ export class AwsEndpoint {
 
     const raw = await readBody(req);
     const json = raw.length === 0 ? {} : (JSON.parse(raw.toString('utf8')) as Record<string, unknown>);
-    const operation = service === 'ses' ? sesOperation(req.method ?? 'GET', url) : target.slice(target.indexOf('.') + 1);
+    const operation =
+      service === 'ses' ? sesOperation(req.method ?? 'GET', url) : target.slice(target.indexOf('.') + 1);
     const authorizations = this.authorizationsOf(service, operation, json);
     const refused = await this.refuse(principal, service, operation, authorizations);
     if (refused) return fail(refused);
@@ -194,7 +201,11 @@ export class AwsEndpoint {
     this.calls.push(record);
     if (this.calls.length > 20_000) this.calls.splice(0, 10_000);
     if (principal.kind === 'role') {
-      const decision = this.options.authorizer.check(principal.roleArn, principal.sessionName, authorizations);
+      const decision = this.options.authorizer.check(
+        principal.roleArn,
+        principal.sessionName,
+        authorizations,
+      );
       if (!decision.allowed) {
         record.denied = decision.request.action;
         // S3 and SES answer 403; the JSON protocols answer 400 with the error type in the body.
@@ -207,14 +218,22 @@ export class AwsEndpoint {
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (!fault.code) return undefined;
     record.fault = fault.code;
-    return new ServiceError(fault.code, fault.message ?? `Injected fault: ${fault.code}`, statusOf(fault.code));
+    return new ServiceError(
+      fault.code,
+      fault.message ?? `Injected fault: ${fault.code}`,
+      statusOf(fault.code),
+    );
   }
 
   private matchFault(principal: Principal, service: Service, operation: string, resources: string[]) {
     for (const fault of this.faults) {
       if (fault.service !== service) continue;
       if (fault.operation && fault.operation !== operation) continue;
-      if (fault.functionName && (principal.kind !== 'role' || !principal.functionName.includes(fault.functionName))) continue;
+      if (
+        fault.functionName &&
+        (principal.kind !== 'role' || !principal.functionName.includes(fault.functionName))
+      )
+        continue;
       if (fault.resource && !resources.some((r) => r.includes(fault.resource as string))) continue;
       fault.seen++;
       if (fault.seen <= (fault.after ?? 0)) continue;
@@ -225,7 +244,11 @@ export class AwsEndpoint {
     return undefined;
   }
 
-  private authorizationsOf(service: Service, operation: string, body: Record<string, unknown>): AuthorizationRequest[] {
+  private authorizationsOf(
+    service: Service,
+    operation: string,
+    body: Record<string, unknown>,
+  ): AuthorizationRequest[] {
     const region = this.options.region;
     switch (service) {
       case 'dynamodb':
@@ -244,7 +267,9 @@ export class AwsEndpoint {
           },
         ];
       case 'ses':
-        return operation === 'SendEmail' ? this.options.email().authorizations(body) : [{ action: `ses:${operation}`, resource: '*' }];
+        return operation === 'SendEmail'
+          ? this.options.email().authorizations(body)
+          : [{ action: `ses:${operation}`, resource: '*' }];
       default:
         return [];
     }
@@ -274,7 +299,10 @@ export class AwsEndpoint {
           await forward(this.options.stores.dynamodb, req, res, raw);
           return 'forwarded';
         }
-        throw new ServiceError('UnknownOperationException', `The local runtime does not emulate ${service}:${operation}`);
+        throw new ServiceError(
+          'UnknownOperationException',
+          `The local runtime does not emulate ${service}:${operation}`,
+        );
     }
   }
 
@@ -306,10 +334,14 @@ export class AwsEndpoint {
       return fail(refused);
     }
     // s3rver knows one key id; the signature is never checked (see reference/local-aws-notes.md).
-    const path = url.pathname + url.search.replace(/X-Amz-Credential=[^%&/]+/, `X-Amz-Credential=${ADMIN_ACCESS_KEY}`);
+    const path =
+      url.pathname + url.search.replace(/X-Amz-Credential=[^%&/]+/, `X-Amz-Credential=${ADMIN_ACCESS_KEY}`);
     const headers = { ...req.headers };
     if (typeof headers.authorization === 'string') {
-      headers.authorization = headers.authorization.replace(/Credential=[^/]+\//, `Credential=${ADMIN_ACCESS_KEY}/`);
+      headers.authorization = headers.authorization.replace(
+        /Credential=[^/]+\//,
+        `Credential=${ADMIN_ACCESS_KEY}/`,
+      );
     }
     await forward(this.options.stores.s3, req, res, body, path, headers);
   }
@@ -329,7 +361,9 @@ function presignedUrlExpired(url: URL, now: Date): boolean {
   const date = url.searchParams.get('X-Amz-Date');
   const expires = url.searchParams.get('X-Amz-Expires');
   if (!date || !expires) return false;
-  const signedAt = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  const signedAt = Date.parse(
+    date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+  );
   return now.getTime() > signedAt + Number(expires) * 1000;
 }
 

@@ -169,7 +169,8 @@ class Resolver {
       for (const output of Object.values(stack.template.Outputs ?? {})) {
         if (output.Export) {
           const name = this.resolve(stack, output.Export.Name);
-          if (typeof name !== 'string') throw new TemplateError(`${stack.stackName}: an export name is not a string`);
+          if (typeof name !== 'string')
+            throw new TemplateError(`${stack.stackName}: an export name is not a string`);
           this.exports.set(name, { stack, value: output.Value });
         }
       }
@@ -178,7 +179,11 @@ class Resolver {
 
   deployment(): Deployment {
     const all = this.stacks.flatMap((stack) =>
-      Object.entries(stack.template.Resources).map(([logicalId, resource]) => ({ stack, logicalId, resource })),
+      Object.entries(stack.template.Resources).map(([logicalId, resource]) => ({
+        stack,
+        logicalId,
+        resource,
+      })),
     );
     const of = (type: string) => all.filter((r) => r.resource.Type === type);
     const roles = new Map<string, RoleResource>();
@@ -196,7 +201,10 @@ class Resolver {
       const document = this.resolve(policy.stack, props.PolicyDocument) as PolicyDocument;
       for (const roleName of (this.resolve(policy.stack, props.Roles) as string[] | undefined) ?? []) {
         const role = [...roles.values()].find((r) => r.name === roleName);
-        if (!role) throw new TemplateError(`${policy.logicalId} attaches to role ${roleName}, which no template creates`);
+        if (!role)
+          throw new TemplateError(
+            `${policy.logicalId} attaches to role ${roleName}, which no template creates`,
+          );
         role.policies.push(document);
       }
     }
@@ -241,17 +249,21 @@ class Resolver {
     const keySchema = props.KeySchema as TableResource['keySchema'];
     const partitionKey = keySchema.find((k) => k.KeyType === 'HASH')?.AttributeName;
     if (!partitionKey) throw new TemplateError(`Table ${located.logicalId} has no partition key`);
-    const sse = props.SSESpecification as { SSEEnabled?: boolean; SSEType?: string; KMSMasterKeyId?: string } | undefined;
+    const sse = props.SSESpecification as
+      | { SSEEnabled?: boolean; SSEType?: string; KMSMasterKeyId?: string }
+      | undefined;
     return {
       name: this.ref(located),
       arn: this.attribute(located, 'Arn'),
       partitionKey,
       keySchema,
       attributeDefinitions: props.AttributeDefinitions as TableResource['attributeDefinitions'],
-      indexes: ((props.GlobalSecondaryIndexes as TableResource['indexes'] | undefined) ?? []).map((index) => ({
-        IndexName: index.IndexName,
-        KeySchema: index.KeySchema,
-      })),
+      indexes: ((props.GlobalSecondaryIndexes as TableResource['indexes'] | undefined) ?? []).map(
+        (index) => ({
+          IndexName: index.IndexName,
+          KeySchema: index.KeySchema,
+        }),
+      ),
       ...(sse?.KMSMasterKeyId ? { kmsKeyArn: this.keyArnOf(sse.KMSMasterKeyId) } : {}),
     };
   }
@@ -280,8 +292,8 @@ class Resolver {
       );
     }
     const handler = String(props.Handler ?? 'index.handler');
-    const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-      {}) as Record<string, unknown>;
+    const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {}) as Record<string, unknown>;
     const deadLetter = (props.DeadLetterConfig as { TargetArn?: string } | undefined)?.TargetArn;
     const logGroup = (props.LoggingConfig as { LogGroup?: string } | undefined)?.LogGroup;
     return {
@@ -303,7 +315,9 @@ class Resolver {
     const props = this.props(located);
     const definition = this.resolve(located.stack, props.DefinitionString);
     if (typeof definition !== 'string') {
-      throw new TemplateError(`State machine ${located.logicalId} has no DefinitionString the runtime can read`);
+      throw new TemplateError(
+        `State machine ${located.logicalId} has no DefinitionString the runtime can read`,
+      );
     }
     return {
       arn: this.ref(located),
@@ -321,7 +335,9 @@ class Resolver {
       name: this.ref(located),
       arn: this.attribute(located, 'Arn'),
       busName: String(props.EventBusName ?? 'default'),
-      ...(pattern !== undefined ? { eventPattern: typeof pattern === 'string' ? JSON.parse(pattern) : pattern } : {}),
+      ...(pattern !== undefined
+        ? { eventPattern: typeof pattern === 'string' ? JSON.parse(pattern) : pattern }
+        : {}),
       ...(props.ScheduleExpression ? { scheduleExpression: String(props.ScheduleExpression) } : {}),
       enabled: props.State !== 'DISABLED',
       targets: targets.map((target) => {
@@ -491,7 +507,9 @@ class Resolver {
   }
 
   private keyArnOf(idOrArn: string): string {
-    return idOrArn.startsWith('arn:') ? idOrArn : `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${idOrArn}`;
+    return idOrArn.startsWith('arn:')
+      ? idOrArn
+      : `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${idOrArn}`;
   }
 
   private logGroupArnOf(name: string): string {
@@ -539,7 +557,8 @@ class Resolver {
       case 'Fn::ImportValue': {
         const exportName = String(this.resolve(stack, argument));
         const exported = this.exports.get(exportName);
-        if (!exported) throw new TemplateError(`${stack.stackName} imports ${exportName}, which no stack exports`);
+        if (!exported)
+          throw new TemplateError(`${stack.stackName} imports ${exportName}, which no stack exports`);
         return this.resolve(exported.stack, exported.value);
       }
       default:

@@ -50,21 +50,31 @@ export function dynamodbAuthorizations(
       break;
     }
     case 'BatchGetItem':
-      for (const [table, spec] of Object.entries((body.RequestItems ?? {}) as Record<string, { Keys?: Body[] }>)) {
-        add(table, (spec.Keys ?? []).flatMap((key) => leadingKey(tables, table, key) ?? []));
+      for (const [table, spec] of Object.entries(
+        (body.RequestItems ?? {}) as Record<string, { Keys?: Body[] }>,
+      )) {
+        add(
+          table,
+          (spec.Keys ?? []).flatMap((key) => leadingKey(tables, table, key) ?? []),
+        );
       }
       break;
     case 'BatchWriteItem':
       for (const [table, writes] of Object.entries((body.RequestItems ?? {}) as Record<string, Body[]>)) {
         const keys = writes.flatMap((write) => {
-          const item = (write.PutRequest as Body | undefined)?.Item ?? (write.DeleteRequest as Body | undefined)?.Key;
+          const item =
+            (write.PutRequest as Body | undefined)?.Item ?? (write.DeleteRequest as Body | undefined)?.Key;
           return leadingKey(tables, table, item as Body) ?? [];
         });
         add(table, keys);
       }
       break;
     case 'Scan':
-      add(String(body.TableName), undefined, body.IndexName === undefined ? undefined : String(body.IndexName));
+      add(
+        String(body.TableName),
+        undefined,
+        body.IndexName === undefined ? undefined : String(body.IndexName),
+      );
       break;
     default:
       if (typeof body.TableName === 'string') add(body.TableName, undefined);
@@ -86,9 +96,9 @@ function queryLeadingKey(table: TableResource | undefined, index: string | undef
   const schema = index ? table.indexes.find((i) => i.IndexName === index)?.KeySchema : table.keySchema;
   const partition = schema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
   if (!partition) return undefined;
-  const legacy = (body.KeyConditions as Record<string, { AttributeValueList?: AttributeValue[] }> | undefined)?.[
-    partition
-  ];
+  const legacy = (
+    body.KeyConditions as Record<string, { AttributeValueList?: AttributeValue[] }> | undefined
+  )?.[partition];
   if (legacy) {
     const value = scalar(legacy.AttributeValueList?.[0]);
     return value === undefined ? undefined : [value];

@@ -44,7 +44,10 @@ export class LocalEmail {
     const identity = this.identityOf(body.FromEmailAddress ?? '');
     const arn = (resource: string) => `arn:aws:ses:${this.region}:${LOCAL_ACCOUNT}:${resource}`;
     return [
-      { action: 'ses:SendEmail', resource: arn(`identity/${identity ?? addressOf(body.FromEmailAddress ?? '')}`) },
+      {
+        action: 'ses:SendEmail',
+        resource: arn(`identity/${identity ?? addressOf(body.FromEmailAddress ?? '')}`),
+      },
       ...(body.ConfigurationSetName
         ? [{ action: 'ses:SendEmail', resource: arn(`configuration-set/${body.ConfigurationSetName}`) }]
         : []),
@@ -61,7 +64,8 @@ export class LocalEmail {
     }
     const simple = body.Content?.Simple;
     const to = body.Destination?.ToAddresses ?? [];
-    if (!simple || to.length === 0) throw new ServiceError('BadRequestException', 'Simple content and a recipient are required');
+    if (!simple || to.length === 0)
+      throw new ServiceError('BadRequestException', 'Simple content and a recipient are required');
     const date = this.now();
     const eml = buildMime(
       {
@@ -78,7 +82,10 @@ export class LocalEmail {
     // name and renamed, so a reader polling the folder never sees half a file.
     sequence = (sequence + 1) % 1_000_000;
     const stamp = date.toISOString().replace(/[:.]/g, '-');
-    const path = join(this.outboxDir, `${stamp}-${String(sequence).padStart(6, '0')}-${randomBytes(4).toString('hex')}.eml`);
+    const path = join(
+      this.outboxDir,
+      `${stamp}-${String(sequence).padStart(6, '0')}-${randomBytes(4).toString('hex')}.eml`,
+    );
     await writeFile(`${path}.tmp`, eml, 'utf8');
     await rename(`${path}.tmp`, path);
     return { MessageId: randomUUID() };
@@ -88,7 +95,9 @@ export class LocalEmail {
   private identityOf(from: string): string | undefined {
     const address = addressOf(from).toLowerCase();
     const domain = address.slice(address.lastIndexOf('@') + 1);
-    return this.identities.find((identity) => identity.toLowerCase() === address || identity.toLowerCase() === domain);
+    return this.identities.find(
+      (identity) => identity.toLowerCase() === address || identity.toLowerCase() === domain,
+    );
   }
 }
 

@@ -62,7 +62,10 @@ export class LocalEventBus {
     return name.startsWith('arn:') ? name : `arn:aws:events:${region}:${LOCAL_ACCOUNT}:event-bus/${name}`;
   }
 
-  async putEvents(entries: readonly PutEventsEntry[]): Promise<{ FailedEntryCount: number; Entries: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[] }> {
+  async putEvents(entries: readonly PutEventsEntry[]): Promise<{
+    FailedEntryCount: number;
+    Entries: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[];
+  }> {
     if (entries.length === 0 || entries.length > 10) {
       throw new ServiceError('ValidationException', 'PutEvents takes 1 to 10 entries');
     }
@@ -70,7 +73,10 @@ export class LocalEventBus {
     for (const entry of entries) {
       const detail = parseDetail(entry.Detail);
       if (!entry.Source || !entry.DetailType || !detail) {
-        results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Source, DetailType and a JSON object Detail are required' });
+        results.push({
+          ErrorCode: 'MalformedDetail',
+          ErrorMessage: 'Source, DetailType and a JSON object Detail are required',
+        });
         continue;
       }
       const event: BusEvent = {
@@ -79,13 +85,16 @@ export class LocalEventBus {
         'detail-type': entry.DetailType,
         source: entry.Source,
         account: LOCAL_ACCOUNT,
-        time: (entry.Time ? new Date(entry.Time) : this.options.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        time: (entry.Time ? new Date(entry.Time) : this.options.now())
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
         region: this.options.region,
         resources: entry.Resources ?? [],
         detail,
       };
       await this.record(event);
-      this.route(busNameOf(entry.EventBusName ?? 'default'), event);
+      // Accepted means kept: PutEvents answers once the matched targets' invocations are queued.
+      await this.route(busNameOf(entry.EventBusName ?? 'default'), event);
       results.push({ EventId: event.id });
     }
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
@@ -110,16 +119,31 @@ export class LocalEventBus {
       .map((line) => JSON.parse(line) as BusEvent);
   }
 
-  /** Sends an event to a rule's targets directly: what a schedule does at each tick. */
-  deliver(rule: RuleResource, event: BusEvent): void {
-    for (const target of rule.targets) this.track(this.deliverTo(rule, target, event));
+  /** Sends an event to a rule's targets (what a schedule does at each tick); resolves once they are queued. */
+  async deliver(rule: RuleResource, event: BusEvent): Promise<void> {
+    const queued: Promise<void>[] = [];
+    for (const target of rule.targets) {
+      const invoked = this.authorizedLambda(rule, target)
+        ? this.lambdas.invoke(target.arn, event)
+        : undefined;
+      if (invoked) queued.push(invoked);
+      else this.track(this.deliverTo(rule, target, event));
+    }
+    await Promise.all(queued);
   }
 
-  private route(busName: string, event: BusEvent): void {
+  private async route(busName: string, event: BusEvent): Promise<void> {
     for (const rule of this.rules) {
       if (!rule.enabled || rule.busName !== busName || rule.eventPattern === undefined) continue;
-      if (matchesEventPattern(rule.eventPattern, event)) this.deliver(rule, event);
+      if (matchesEventPattern(rule.eventPattern, event)) await this.deliver(rule, event);
     }
+  }
+
+  private authorizedLambda(rule: RuleResource, target: RuleTarget): boolean {
+    return (
+      target.arn.includes(':lambda:') &&
+      this.authorizer.mayInvoke(target.arn, 'events.amazonaws.com', rule.arn)
+    );
   }
 
   private track(delivery: Promise<void>): void {
@@ -127,9 +151,10 @@ export class LocalEventBus {
     this.deliveries.add(job);
   }
 
+  /** A target EventBridge cannot invoke: retried per its retry policy, then dead-lettered. */
   private async deliverTo(rule: RuleResource, target: RuleTarget, event: BusEvent): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      if (target.arn.includes(':lambda:') && this.authorizer.mayInvoke(target.arn, 'events.amazonaws.com', rule.arn)) {
+      if (this.authorizedLambda(rule, target)) {
         await this.lambdas.invoke(target.arn, event);
         return;
       }

@@ -74,35 +74,55 @@ export class LocalHttpApi {
     const body = await readBody(req);
     if (body === undefined) return reply(413, 'Request Entity Too Large');
     const { route, pathParameters } = matched;
-    const sourceArn = `arn:aws:execute-api:${this.region}:${LOCAL_ACCOUNT}:${this.api.id}/$default/${route.method}${route.path}`;
+    const resource = route.routeKey === '$default' ? '$default' : `${route.method}${route.path}`;
+    const sourceArn = `arn:aws:execute-api:${this.region}:${LOCAL_ACCOUNT}:${this.api.id}/$default/${resource}`;
     if (!this.targets.mayInvoke(route.functionArn, 'apigateway.amazonaws.com', sourceArn)) {
       return reply(500, 'Internal Server Error');
     }
-    const result = await this.targets.invoke(route.functionArn, this.event(req, url, route, pathParameters, body));
+    const result = await this.targets.invoke(
+      route.functionArn,
+      this.event(req, url, route, pathParameters, body),
+    );
     if (!result.ok) return reply(500, 'Internal Server Error');
     this.respond(res, result.payload);
   }
 
-  private match(method: string, path: string): { route: HttpRoute; pathParameters: Record<string, string> } | undefined {
+  /** API Gateway's route selection: the most specific method and path, else the `$default` route. */
+  private match(
+    method: string,
+    path: string,
+  ): { route: HttpRoute; pathParameters: Record<string, string> } | undefined {
     for (const route of this.api.routes) {
+      if (route.routeKey === '$default') continue;
       if (route.method !== method && route.method !== 'ANY') continue;
       const names: string[] = [];
-      const pattern = route.path.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, name: string) => {
-        names.push(name);
-        return '([^/]+)';
-      });
+      const pattern = route.path
+        .replace(/[.+^$()|[\]\\]/g, '\\$&')
+        .replace(/\{([^}]+)\}/g, (_m, name: string) => {
+          names.push(name);
+          return '([^/]+)';
+        });
       const found = new RegExp(`^${pattern}$`).exec(path);
       if (!found) continue;
       return {
         route,
-        pathParameters: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')])),
+        pathParameters: Object.fromEntries(
+          names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]),
+        ),
       };
     }
-    return undefined;
+    const fallback = this.api.routes.find((route) => route.routeKey === '$default');
+    return fallback ? { route: fallback, pathParameters: {} } : undefined;
   }
 
   /** The payload format 2.0 event ("Working with AWS Lambda proxy integrations for HTTP APIs"). */
-  private event(req: IncomingMessage, url: URL, route: HttpRoute, pathParameters: Record<string, string>, body: Buffer) {
+  private event(
+    req: IncomingMessage,
+    url: URL,
+    route: HttpRoute,
+    pathParameters: Record<string, string>,
+    body: Buffer,
+  ) {
     const headers: Record<string, string> = {};
     const cookies: string[] = [];
     for (const [name, value] of Object.entries(req.headers)) {
@@ -122,7 +142,11 @@ export class LocalHttpApi {
       ...(cookies.length > 0 ? { cookies } : {}),
       headers,
       ...(query.length > 0
-        ? { queryStringParameters: Object.fromEntries(query.map((k) => [k, url.searchParams.getAll(k).join(',')])) }
+        ? {
+            queryStringParameters: Object.fromEntries(
+              query.map((k) => [k, url.searchParams.getAll(k).join(',')]),
+            ),
+          }
         : {}),
       requestContext: {
         accountId: LOCAL_ACCOUNT,
@@ -143,7 +167,9 @@ export class LocalHttpApi {
         timeEpoch: now.getTime(),
       },
       pathParameters,
-      ...(body.length > 0 ? { body: binary ? body.toString('base64') : text, isBase64Encoded: binary } : { isBase64Encoded: false }),
+      ...(body.length > 0
+        ? { body: binary ? body.toString('base64') : text, isBase64Encoded: binary }
+        : { isBase64Encoded: false }),
     };
   }
 
@@ -173,7 +199,10 @@ export class LocalHttpApi {
     const throttle = this.api.throttle;
     if (!throttle) return true;
     const now = Date.now();
-    this.tokens = Math.min(throttle.burstLimit, this.tokens + ((now - this.refilledAt) / 1000) * throttle.rateLimit);
+    this.tokens = Math.min(
+      throttle.burstLimit,
+      this.tokens + ((now - this.refilledAt) / 1000) * throttle.rateLimit,
+    );
     this.refilledAt = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

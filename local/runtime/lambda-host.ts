@@ -41,11 +41,9 @@ const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
  */
 export class LambdaHost {
   private readonly pools = new Map<string, Pool>();
+  private readonly running = new Set<Promise<InvokeResult>>();
 
-  constructor(
-    functions: readonly FunctionResource[],
-    private readonly options: LambdaHostOptions,
-  ) {
+  constructor(functions: readonly FunctionResource[], options: LambdaHostOptions) {
     for (const fn of functions) this.pools.set(fn.arn, new Pool(fn, options));
   }
 
@@ -69,7 +67,19 @@ export class LambdaHost {
         error: { errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${functionArn}` },
       });
     }
-    return pool.invoke(event);
+    const invocation = pool.invoke(event);
+    this.running.add(invocation);
+    void invocation.finally(() => this.running.delete(invocation));
+    return invocation;
+  }
+
+  /** Invocations under way (those of a stopped execution included: Lambda finishes them anyway). */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   async stop(): Promise<void> {
@@ -134,7 +144,13 @@ class Pool {
         environment.worker.off('exit', onExit);
         resolve(result);
       };
-      const onMessage = (message: { type: string; id?: string; ok?: boolean; payload?: string; error?: LambdaError }) => {
+      const onMessage = (message: {
+        type: string;
+        id?: string;
+        ok?: boolean;
+        payload?: string;
+        error?: LambdaError;
+      }) => {
         if (message.type !== 'result' || message.id !== id) return;
         if (!message.ok) return settle({ ok: false, error: message.error as LambdaError });
         const text = message.payload ?? 'null';
@@ -172,7 +188,13 @@ class Pool {
       }, timeoutMs);
       environment.worker.on('message', onMessage);
       environment.worker.once('exit', onExit);
-      environment.worker.postMessage({ type: 'invoke', id, requestId, event, deadline: Date.now() + timeoutMs });
+      environment.worker.postMessage({
+        type: 'invoke',
+        id,
+        requestId,
+        event,
+        deadline: Date.now() + timeoutMs,
+      });
     });
   }
 

@@ -39,7 +39,8 @@ parentPort.on('message', async (message) => {
     logGroupName,
     logStreamName: `local/[$LATEST]${workerData.instance}`,
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // The deadline is the machine's time, whatever the runtime's clock says (middy aborts early by it).
+    getRemainingTimeInMillis: () => Math.max(0, deadline - RealDate.now()),
   };
   try {
     const value = await handler(message.event, context);

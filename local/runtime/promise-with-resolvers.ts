@@ -13,5 +13,9 @@ const withResolvers = <T>() => {
 };
 
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', { value: withResolvers, configurable: true, writable: true });
+  Object.defineProperty(Promise, 'withResolvers', {
+    value: withResolvers,
+    configurable: true,
+    writable: true,
+  });
 }

@@ -27,7 +27,12 @@ export class LocalQueues {
   async send(queue: QueueResource, body: string, attributes: Record<string, string>): Promise<void> {
     const folder = join(this.dir, queue.name);
     await mkdir(folder, { recursive: true, mode: 0o700 });
-    const message: QueuedMessage = { messageId: randomUUID(), sentAt: new Date().toISOString(), body, attributes };
+    const message: QueuedMessage = {
+      messageId: randomUUID(),
+      sentAt: new Date().toISOString(),
+      body,
+      attributes,
+    };
     const name = `${message.sentAt.replace(/[:.]/g, '-')}-${message.messageId.slice(0, 8)}.json`;
     await writeFile(join(folder, name), `${JSON.stringify(message, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   }
@@ -35,7 +40,10 @@ export class LocalQueues {
   /** Messages of a queue (by its logical name fragment, e.g. "StartExportDeadLetters"), oldest first. */
   async messages(nameFragment: string): Promise<QueuedMessage[]> {
     const queue = this.queues.find((q) => q.name.includes(nameFragment));
-    if (!queue) throw new Error(`No queue named like ${nameFragment}; queues: ${this.queues.map((q) => q.name).join(', ')}`);
+    if (!queue)
+      throw new Error(
+        `No queue named like ${nameFragment}; queues: ${this.queues.map((q) => q.name).join(', ')}`,
+      );
     const folder = join(this.dir, queue.name);
     const names = await readdir(folder).catch(() => [] as string[]);
     const messages: QueuedMessage[] = [];

@@ -4,15 +4,22 @@ import { join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AsyncInvocations } from './async-invocations';
-import { bundleFunctions } from './bundles';
 import { Authorizer } from './authorizer';
-import { ADMIN_ACCESS_KEY, AwsEndpoint, type CallRecord, type FaultHandle, type FaultRule, type Principal } from './aws-endpoint';
+import {
+  ADMIN_ACCESS_KEY,
+  AwsEndpoint,
+  type CallRecord,
+  type FaultHandle,
+  type FaultRule,
+  type Principal,
+} from './aws-endpoint';
+import { bundleFunctions } from './bundles';
 import {
   type Deployment,
   type FunctionResource,
   LOCAL_REGION,
-  readDeployment,
   type RuleResource,
+  readDeployment,
   type StackTemplate,
 } from './deployment';
 import { LocalEmail } from './email';
@@ -101,7 +108,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const workDir = resolve(options.workDir);
   await mkdir(workDir, { recursive: true });
   const retryScale = options.retryScale ?? 1;
-  if (!(retryScale > 0)) throw new Error('retryScale must be above 0: retries are scaled down, never removed');
+  if (!(retryScale > 0))
+    throw new Error('retryScale must be above 0: retries are scaled down, never removed');
 
   const templates =
     options.templates ??
@@ -138,9 +146,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   auth = authorizer;
 
   const principals = new Map<string, Principal>();
-  const keyOf = (fn: FunctionResource) => `ASIA${createHash('sha256').update(fn.roleArn).digest('hex').slice(0, 16).toUpperCase()}`;
+  const keyOf = (fn: FunctionResource) =>
+    `ASIA${createHash('sha256').update(fn.roleArn).digest('hex').slice(0, 16).toUpperCase()}`;
   for (const fn of deployment.functions) {
-    principals.set(keyOf(fn), { kind: 'role', roleArn: fn.roleArn, sessionName: fn.name, functionName: fn.name });
+    principals.set(keyOf(fn), {
+      kind: 'role',
+      roleArn: fn.roleArn,
+      sessionName: fn.name,
+      functionName: fn.name,
+    });
   }
 
   const clockOffset = new SharedArrayBuffer(8);
@@ -148,7 +162,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const now = () => new Date(Date.now() + (offset[0] ?? 0));
   const outboxDir = join(workDir, 'outbox');
   const queues = new LocalQueues(join(workDir, 'queues'), deployment.queues);
-  const email = new LocalEmail(outboxDir, [...deployment.emailIdentities, ...(options.verifiedIdentities ?? [])], LOCAL_REGION, now);
+  const email = new LocalEmail(
+    outboxDir,
+    [...deployment.emailIdentities, ...(options.verifiedIdentities ?? [])],
+    LOCAL_REGION,
+    now,
+  );
   let bus: LocalEventBus | undefined;
   let stepFunctions: LocalStepFunctions | undefined;
   const endpoint = new AwsEndpoint({
@@ -198,10 +217,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   });
   host = lambdas;
-  const asyncInvocations = new AsyncInvocations(join(workDir, 'async-invocations'), lambdas, queues, authorizer, {
-    retryDelayMs: (attempt) => attempt * 60_000 * retryScale,
-    onError: () => undefined,
-  });
+  const asyncInvocations = new AsyncInvocations(
+    join(workDir, 'async-invocations'),
+    lambdas,
+    queues,
+    authorizer,
+    {
+      retryDelayMs: (attempt) => attempt * 60_000 * retryScale,
+      onError: () => undefined,
+    },
+  );
   bus = new LocalEventBus(deployment.rules, asyncInvocations, authorizer, queues, {
     region: LOCAL_REGION,
     eventsFile: join(workDir, 'events.jsonl'),
@@ -231,7 +256,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const scheduleRules = deployment.rules.filter((rule) => rule.scheduleExpression && rule.enabled);
   const tick = (rule: RuleResource) => eventBus.deliver(rule, scheduledEvent(rule, now()));
   const timers = options.scheduleEveryMs
-    ? scheduleRules.map((rule) => setInterval(() => tick(rule), options.scheduleEveryMs).unref())
+    ? scheduleRules.map((rule) => setInterval(() => void tick(rule), options.scheduleEveryMs).unref())
     : [];
 
   // Work is handed on (an event to a function, a function to an execution, an execution's step
@@ -241,8 +266,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await eventBus.idle();
       await asyncInvocations.idle();
       await machines.idle();
+      await lambdas.idle();
       await new Promise((resolve) => setImmediate(resolve));
-      if (eventBus.inFlight + asyncInvocations.inFlight + machines.inFlight === 0) return;
+      if (eventBus.inFlight + asyncInvocations.inFlight + machines.inFlight + lambdas.inFlight === 0) return;
     }
   };
   const functionNamed = (fragment: string) => {
@@ -263,16 +289,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     outboxDir,
     putEvent: async ({ source, detailType, detail, busName }) => {
       const result = await eventBus.putEvents([
-        { Source: source, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: busName ?? 'default' },
+        {
+          Source: source,
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+          EventBusName: busName ?? 'default',
+        },
       ]);
       const entry = result.Entries[0];
-      if (!entry?.EventId) throw new Error(`PutEvents refused the event: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
+      if (!entry?.EventId)
+        throw new Error(`PutEvents refused the event: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
       return entry.EventId;
     },
     runSchedule: async (ruleName) => {
       const rule = scheduleRules.find((r) => r.name.includes(ruleName));
-      if (!rule) throw new Error(`No schedule named like ${ruleName}: ${scheduleRules.map((r) => r.name).join(', ')}`);
-      tick(rule);
+      if (!rule)
+        throw new Error(`No schedule named like ${ruleName}: ${scheduleRules.map((r) => r.name).join(', ')}`);
+      await tick(rule);
       await settle();
     },
     invoke: (name, event) => lambdas.invoke(functionNamed(name).arn, event),

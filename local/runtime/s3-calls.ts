@@ -70,14 +70,19 @@ export function s3Call(
       on(method === 'GET' ? 's3:GetObjectTagging' : 's3:PutObjectTagging'),
     ]);
   }
-  if (method === 'GET' && query.has('uploadId')) return call('ListParts', [on('s3:ListMultipartUploadParts')]);
+  if (method === 'GET' && query.has('uploadId'))
+    return call('ListParts', [on('s3:ListMultipartUploadParts')]);
   if (method === 'GET') return call('GetObject', [on('s3:GetObject'), ...kms(['kms:Decrypt'])]);
   // HeadObject needs s3:GetObject; it reads no encrypted bytes, so no key permission.
   if (method === 'HEAD') return call('HeadObject', [on('s3:GetObject')]);
-  if (method === 'DELETE' && query.has('uploadId')) return call('AbortMultipartUpload', [on('s3:AbortMultipartUpload')]);
+  if (method === 'DELETE' && query.has('uploadId'))
+    return call('AbortMultipartUpload', [on('s3:AbortMultipartUpload')]);
   if (method === 'DELETE') return call('DeleteObject', [on('s3:DeleteObject')]);
   if (method === 'POST' && query.has('uploads')) {
-    return call('CreateMultipartUpload', [on('s3:PutObject'), ...kms(['kms:GenerateDataKey', 'kms:Decrypt'])]);
+    return call('CreateMultipartUpload', [
+      on('s3:PutObject'),
+      ...kms(['kms:GenerateDataKey', 'kms:Decrypt']),
+    ]);
   }
   if (method === 'POST' && query.has('uploadId')) {
     return call('CompleteMultipartUpload', [on('s3:PutObject'), ...kms(['kms:Decrypt'])]);

@@ -25,7 +25,11 @@ export interface ErrorResponse {
 export function errorResponse(protocol: Protocol, error: ServiceError, requestId: string): ErrorResponse {
   if (protocol === 's3') {
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xml(error.code)}</Code><Message>${xml(error.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
-    return { status: error.status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body };
+    return {
+      status: error.status,
+      headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+      body,
+    };
   }
   if (protocol === 'rest-json') {
     return {

@@ -40,7 +40,19 @@ export interface StepFunctionsOptions {
 
 /** Step Functions' limit on a state's input or output. */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
-const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+/** Step Functions' rule for names: 1–80 characters, no whitespace, brackets, wildcards or control characters. */
+function validName(name: string): boolean {
+  return (
+    name.length >= 1 &&
+    name.length <= 80 &&
+    ![...name].some(
+      (c) =>
+        /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/.test(c) ||
+        c.charCodeAt(0) < 0x20 ||
+        (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f),
+    )
+  );
+}
 
 /**
  * Step Functions for the local runtime: the state machine's definition from the template runs in
@@ -71,16 +83,25 @@ export class LocalStepFunctions {
     }
     for (const record of this.executions.values()) {
       if (record.status === 'RUNNING') {
-        await this.save({ ...record, status: 'ABORTED', stopDate: this.options.now().toISOString(), cause: 'the local runtime stopped' });
+        await this.save({
+          ...record,
+          status: 'ABORTED',
+          stopDate: this.options.now().toISOString(),
+          cause: 'the local runtime stopped',
+        });
       }
     }
   }
 
   async startExecution(request: { stateMachineArn?: string; name?: string; input?: string }) {
     const machine = this.machines.find((m) => m.arn === request.stateMachineArn);
-    if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${request.stateMachineArn}'`);
+    if (!machine)
+      throw new ServiceError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${request.stateMachineArn}'`,
+      );
     const name = request.name ?? crypto.randomUUID();
-    if (!NAME.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
+    if (!validName(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
     const input = request.input ?? '{}';
     if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES) {
       throw new ServiceError('InvalidExecutionInput', 'The input exceeds 262144 bytes');
@@ -108,7 +129,8 @@ export class LocalStepFunctions {
 
   describeExecution(request: { executionArn?: string }) {
     const record = this.executions.get(request.executionArn ?? '');
-    if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+    if (!record)
+      throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
     return {
       executionArn: record.executionArn,
       stateMachineArn: record.stateMachineArn,
@@ -125,7 +147,8 @@ export class LocalStepFunctions {
   /** StopExecution: the execution ends ABORTED; a task in flight finishes, its result is dropped. */
   stopExecution(request: { executionArn?: string }) {
     const record = this.executions.get(request.executionArn ?? '');
-    if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+    if (!record)
+      throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
     this.running.get(record.executionArn)?.abort();
     return { stopDate: this.options.now().getTime() / 1000 };
   }
@@ -161,10 +184,18 @@ export class LocalStepFunctions {
             (input: unknown) => this.invokeTask(machine, resource, input) as never,
           ]),
         ),
-        ...(this.options.retryScale === 1 ? {} : { retryIntervalOverrides: scaledRetries(definition, this.options.retryScale) }),
+        ...(this.options.retryScale === 1
+          ? {}
+          : { retryIntervalOverrides: scaledRetries(definition, this.options.retryScale) }),
       },
       context: {
-        Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate, Input: JSON.parse(record.input), RoleArn: machine.roleArn },
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          StartTime: record.startDate,
+          Input: JSON.parse(record.input),
+          RoleArn: machine.roleArn,
+        },
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
     });
@@ -178,7 +209,11 @@ export class LocalStepFunctions {
     });
   }
 
-  private async invokeTask(machine: StateMachineResource, resource: string, input: unknown): Promise<unknown> {
+  private async invokeTask(
+    machine: StateMachineResource,
+    resource: string,
+    input: unknown,
+  ): Promise<unknown> {
     const functionArn = resource.replace(/:(\$LATEST|[0-9]+)$/, '');
     const allowed = this.authorizer.check(machine.roleArn, `local-${machine.name}`, [
       { action: 'lambda:InvokeFunction', resource },
@@ -191,7 +226,10 @@ export class LocalStepFunctions {
     return result.payload;
   }
 
-  private async finish(record: ExecutionRecord, outcome: Partial<ExecutionRecord> & { status: ExecutionStatus }) {
+  private async finish(
+    record: ExecutionRecord,
+    outcome: Partial<ExecutionRecord> & { status: ExecutionStatus },
+  ) {
     await this.save({ ...record, ...outcome, stopDate: this.options.now().toISOString() });
   }
 
@@ -211,7 +249,10 @@ function taskError(name: string, cause: string): Error {
 
 function limitPayload(value: unknown, what: string): void {
   if (Buffer.byteLength(JSON.stringify(value ?? null)) > MAX_PAYLOAD_BYTES) {
-    throw taskError('States.DataLimitExceeded', `The state's ${what} exceeds the maximum size of 262144 bytes`);
+    throw taskError(
+      'States.DataLimitExceeded',
+      `The state's ${what} exceeds the maximum size of 262144 bytes`,
+    );
   }
 }
 
@@ -223,7 +264,11 @@ function failure(error: unknown): Partial<ExecutionRecord> & { status: Execution
     const failed = cause instanceof Error ? cause : error;
     return { status: 'FAILED', error: failed.name, cause: failed.message };
   }
-  return { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) };
+  return {
+    status: 'FAILED',
+    error: 'States.Runtime',
+    cause: error instanceof Error ? error.message : String(error),
+  };
 }
 
 type States = Record<
@@ -265,7 +310,9 @@ function taskResources(definition: StateMachineDefinition): Map<string, string> 
   walk(definition.States as unknown as States, (name, state) => {
     if (state.Type !== 'Task') return;
     if (!state.Resource?.startsWith('arn:aws:lambda:')) {
-      throw new Error(`Task ${name}: the local runtime invokes Lambda functions by ARN only, not ${state.Resource}`);
+      throw new Error(
+        `Task ${name}: the local runtime invokes Lambda functions by ARN only, not ${state.Resource}`,
+      );
     }
     found.set(name, state.Resource);
   });

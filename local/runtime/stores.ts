@@ -41,7 +41,11 @@ export async function startStores(options: { dataDir?: string } = {}): Promise<S
   };
 }
 
-async function startStore(workerData: { store: 'dynamodb' | 's3'; path?: string | undefined; s3Directory?: string }) {
+async function startStore(workerData: {
+  store: 'dynamodb' | 's3';
+  path?: string | undefined;
+  s3Directory?: string;
+}) {
   const worker = new Worker(new URL('./stores-worker.mjs', import.meta.url), { workerData });
   const { port } = await new Promise<{ port: number }>((resolve, reject) => {
     worker.once('message', resolve);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,18 +8,21 @@ import { PREVIEW_ROWS } from '../../functions/core/collect/preview';
 import { archiveMessages } from '../../functions/core/i18n/archive-messages';
 import { DEMO_PLAYER_ID } from '../../local/demo-data/generate';
 import { loadItems } from '../../local/load-data';
-import { loadDemoData } from '../../local/load-demo';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
-import { runLocalExport } from '../../local/run-export';
 import { launchBrowser, type OpenedPage, openFile, type TestBrowser } from '../support/browser';
-import { readAll } from '../support/stack';
+import { readZip } from '../support/read-zip';
+import { exportAndDownload, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { fixtureViewerHtml, statRows } from '../support/viewer-fixture';
 
 const execFileAsync = promisify(execFile);
 
-let stack: LocalStack;
+/**
+ * No resend cooldown: the demo player is exported twice (Norwegian, then Austrian German), and
+ * within the default cooldown the second request would only get a new link to the first archive.
+ */
+const DEPLOYMENT = { resendCooldownHours: 0 };
+
+let runtime: TestRuntime;
 let browser: TestBrowser;
-let work: string;
 
 const HOSTILE_ID = 'p-hostile';
 const SCRIPT_POST = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
@@ -29,10 +31,9 @@ const EMOJI_POST = 'gg 🎮🔥👩‍👩‍👧 🇳🇴';
 const HOSTILE_STATS = 3000;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'viewer-e2e-'));
-  stack = await startLocalStack();
-  await loadDemoData(stack.clients.dynamodb);
-  await loadItems(stack.clients.dynamodb, 'players', [
+  runtime = await startTestRuntime({ context: DEPLOYMENT });
+  const { dynamodb } = runtime.admin;
+  await loadItems(dynamodb, 'players', [
     { playerId: HOSTILE_ID, username: 'h\u202Eacker</script>🙂', createdAt: '2024-01-01T00:00:00Z' },
   ]);
   const post = (n: number, body: string) => ({
@@ -43,14 +44,14 @@ beforeAll(async () => {
     createdAt: new Date(Date.UTC(2024, 1, 1, 0, n)).toISOString(),
     body,
   });
-  await loadItems(stack.clients.dynamodb, 'forum-posts', [
+  await loadItems(dynamodb, 'forum-posts', [
     post(0, SCRIPT_POST),
     post(1, RTL_POST),
     post(2, EMOJI_POST),
     post(3, `long ${'ø'.repeat(150_000)}`), // 300 KB of UTF-8
   ]);
   await loadItems(
-    stack.clients.dynamodb,
+    dynamodb,
     'game-stats',
     statRows(HOSTILE_STATS).map((row) => ({ ...row, playerId: HOSTILE_ID })),
   );
@@ -59,20 +60,34 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await runtime?.stop();
 });
 
-/** Runs a real export, unzips it with Info-ZIP as a player would, and returns its folder. */
+/**
+ * Runs a real export through the deployed pipeline, downloads it by the player's link, unzips it
+ * with Info-ZIP as a player would, and returns its folder. The viewer opened is the index.html the
+ * archive holds (read with yauzl, an unzip independent of Info-ZIP, and compared byte for byte).
+ */
 async function exportAndUnzip(playerId: string, locale: string) {
-  const outcome = await runLocalExport(stack, { playerId, locale, retryWaitScale: 0.001 });
-  const zipPath = join(work, `${outcome.plan.requestId}.zip`);
-  await writeFile(zipPath, await readAll(await outcome.store.get(outcome.archive.archiveKey)));
-  const dir = join(work, outcome.plan.requestId);
-  await execFileAsync('/usr/bin/unzip', ['-q', zipPath, '-d', dir]);
-  const root = join(dir, outcome.plan.rootFolder);
+  const exported = await exportAndDownload(runtime, playerId, locale);
+  expect(exported.record.state).toBe('READY');
+  // Built for this request, not answered by an earlier request's archive.
+  expect(exported.answering.requestId).toBe(exported.requestId);
+  const entries = await readZip(await readFile(exported.out));
+  const roots = new Set([...entries.keys()].map((name) => name.split('/')[0]));
+  expect(roots.size).toBe(1);
+  const rootFolder = [...roots][0] ?? '';
+  const indexHtml = entries.get(`${rootFolder}/index.html`);
+  if (!indexHtml) throw new Error(`No ${rootFolder}/index.html in the archive`);
+
+  const dir = join(runtime.workDir, exported.requestId);
+  await execFileAsync('/usr/bin/unzip', ['-q', exported.out, '-d', dir]);
+  const root = join(dir, rootFolder);
+  const index = join(root, 'index.html');
+  expect((await readFile(index)).equals(indexHtml)).toBe(true);
   const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as Manifest;
-  return { root, manifest, index: join(root, 'index.html') };
+  expect(manifest.player.playerId).toBe(playerId);
+  return { root, manifest, index };
 }
 
 async function open(path: string): Promise<OpenedPage> {
@@ -316,7 +331,7 @@ describe('a category of a million records', () => {
         },
       },
     ]);
-    const path = join(work, 'million.html');
+    const path = join(runtime.workDir, 'million.html');
     await writeFile(path, html);
     const opened = await open(path);
     const { page } = opened;

@@ -5,11 +5,17 @@ import { synthTemplates } from './template-helpers';
 const { pipeline } = synthTemplates();
 
 describe('Download gateway HTTP API', () => {
-  it('has exactly the two routes, both to the gateway function with payload v2', () => {
+  it('routes the landing page, the download and everything else to the gateway function with payload v2', () => {
     const routes = Object.values(pipeline.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties.RouteKey,
     );
-    expect(routes.sort()).toEqual(['GET /d/{token}', 'POST /d/{token}/download']);
+    // $default: a wrong method or path gets the gateway's own 404/405 page and security headers.
+    expect(routes.sort()).toEqual([
+      '$default',
+      'GET /d/{token}',
+      'HEAD /d/{token}',
+      'POST /d/{token}/download',
+    ]);
     pipeline.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
@@ -34,7 +40,7 @@ describe('Alarms', () => {
 
   it('alarm on failed executions, dead letters, requests near their due date and gateway 5xx', () => {
     expect(named('ExecutionsFailed')).toHaveLength(1);
-    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
     expect(named('5xx')).toHaveLength(1);
     expect(named('RequestsNearDueDate')[0]).toMatchObject({
       Namespace: 'PlayerDataExport',
@@ -42,6 +48,26 @@ describe('Alarms', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+  });
+
+  it('alarm when the lifecycle gives up: requests failed by the watchdog, links that did not reach the player, leftovers not deleted', () => {
+    for (const metric of [
+      'RequestsGivenUp',
+      'UndeliveredLinks',
+      'LinksUndelivered',
+      'CleanupFailures',
+      'StuckRequests',
+    ]) {
+      expect(named(metric), metric).toHaveLength(1);
+      expect(named(metric)[0], metric).toMatchObject({
+        Namespace: 'PlayerDataExport',
+        Dimensions: [{ Name: 'service', Value: 'player-data-export' }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+    // deliver-link failing outright (not a refused mail: an error of the function) alarms too.
+    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(3);
   });
 
   it('every alarm notifies the TLS-only alarm topic', () => {
@@ -57,7 +83,7 @@ describe('Alarms', () => {
 
   it('dead-letter queues are encrypted and TLS-only', () => {
     const queues = Object.values(pipeline.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(2);
+    expect(queues).toHaveLength(3);
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
   });
 });
@@ -65,7 +91,7 @@ describe('Alarms', () => {
 describe('Functions', () => {
   it('run on arm64 with the newest Node.js runtime and a log group with the configured retention', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
@@ -75,7 +101,16 @@ describe('Functions', () => {
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
-  it('the schedule runs the sweep every 15 minutes', () => {
-    pipeline.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  it('schedules the sweep (expiry, watchdog, clean-up) and the delivery outbox every 15 minutes', () => {
+    const schedules = Object.values(pipeline.findResources('AWS::Events::Rule')).filter(
+      (rule) => rule.Properties.ScheduleExpression,
+    );
+    expect(schedules.map((rule) => rule.Properties.ScheduleExpression)).toEqual([
+      'rate(15 minutes)',
+      'rate(15 minutes)',
+    ]);
+    const targets = schedules.map((rule) => JSON.stringify(rule.Properties.Targets));
+    expect(targets.some((t) => t.includes('ExpireExportsFunction'))).toBe(true);
+    expect(targets.some((t) => t.includes('DeliverLinkFunction'))).toBe(true);
   });
 });

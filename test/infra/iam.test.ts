@@ -62,9 +62,9 @@ describe('No function can write to a source table', () => {
     }
   });
 
-  it('identity readers (start, plan, publish) only Query the identity source', () => {
+  it('identity readers (start, plan, deliver) only Query the identity source', () => {
     const identity = defaultDataMap.sources.find((s) => s.id === defaultDataMap.identity.source);
-    for (const fn of ['StartExport', 'PlanExport', 'PublishExport']) {
+    for (const fn of ['StartExport', 'PlanExport', 'DeliverLink']) {
       const onIdentity = statementsOfFunction(pipeline, fn).filter((s) =>
         resourcesOf(s).includes(importedTableArn(identity?.table as string)),
       );
@@ -82,7 +82,7 @@ describe('Download gateway', () => {
     expect(s3.flatMap(resourcesOf)).toEqual([`${BUCKET}/archives/*`]);
   });
 
-  it('reads and consumes grants, appends audit entries, and cannot Scan or delete', () => {
+  it('reads and consumes grants, reads requests and appends audit entries, and cannot Scan or delete', () => {
     const dynamo = dynamoStatements(statements);
     const summary = dynamo.map((s) => ({
       actions: actionsOf(s).sort(),
@@ -91,7 +91,8 @@ describe('Download gateway', () => {
     }));
     expect(summary).toEqual([
       { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], leadingKeys: ['GRANT#*'], resources: 1 },
-      { actions: ['dynamodb:PutItem'], leadingKeys: ['REQUEST#*'], resources: 1 },
+      // GetItem of the request: a download counts only while it is READY.
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], leadingKeys: ['REQUEST#*'], resources: 1 },
     ]);
     const all = dynamo.flatMap(actionsOf);
     for (const forbidden of [
@@ -113,7 +114,7 @@ describe('Every function', () => {
     .filter((id) => !id.startsWith('AWS'));
 
   it('has no `*` action and no DeleteItem or Scan on the pipeline table', () => {
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       for (const statement of statementsOfFunction(pipeline, fn)) {
         for (const action of actionsOf(statement)) expect(action, fn).not.toMatch(/\*$/);
@@ -137,19 +138,27 @@ describe('Every function', () => {
     }
   });
 
-  it('only start-export may start the workflow', () => {
+  it('only the intake and the watchdog may start the workflow; only the watchdog may ask how an execution is doing', () => {
+    const machineArn = `\${${Object.keys(pipeline.findResources('AWS::StepFunctions::StateMachine'))[0]}}`;
     for (const fn of functions) {
-      const starts = statementsOfFunction(pipeline, fn).filter((s) =>
-        actionsOf(s).includes('states:StartExecution'),
-      );
-      expect(starts.length, fn).toBe(fn === 'StartExport' ? 1 : 0);
+      const statements = statementsOfFunction(pipeline, fn);
+      const starts = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
+      const describes = statements.filter((s) => actionsOf(s).includes('states:DescribeExecution'));
+      expect(starts.length, fn).toBe(['StartExport', 'ExpireExports'].includes(fn) ? 1 : 0);
+      for (const start of starts) expect(resourcesOf(start), fn).toEqual([machineArn]);
+      expect(describes.length, fn).toBe(fn === 'ExpireExports' ? 1 : 0);
+      // Executions of this state machine only (the execution name is a request id known at run time).
+      for (const describe of describes) {
+        expect(resourcesOf(describe)[0], fn).toMatch(/:execution:.*:\*$/);
+        expect(actionsOf(describe), fn).toEqual(['states:DescribeExecution']);
+      }
     }
   });
 
   it('send e-mail only from the configured SES identity', () => {
     for (const fn of functions) {
       const mail = statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).includes('ses:SendEmail'));
-      if (['StartExport', 'PublishExport'].includes(fn)) {
+      if (['StartExport', 'DeliverLink'].includes(fn)) {
         const identityId = Object.keys(pipeline.findResources('AWS::SES::EmailIdentity'))[0];
         expect(mail.flatMap(resourcesOf), fn).toEqual([
           expect.stringMatching(new RegExp(`:identity/\\$\\{${identityId}\\}$`)),

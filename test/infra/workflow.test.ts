@@ -21,6 +21,9 @@ interface StateJson {
   ItemReader?: unknown;
   Resource?: string;
   ResultPath?: string | null;
+  InputPath?: string | null;
+  Parameters?: unknown;
+  TimeoutSeconds?: number;
 }
 
 const { pipeline } = synthTemplates();
@@ -31,8 +34,20 @@ const definition = JSON.parse(flatten(machine.Properties.DefinitionString as Jso
   States: Record<string, StateJson>;
 };
 
-function expectRetry(state: StateJson | undefined, label: string) {
-  const policy = exportWorkflow.steps[0].retry;
+/** Every Task state of the definition, those inside the Map included. */
+function taskStates(): [string, StateJson][] {
+  const found: [string, StateJson][] = [];
+  const walk = (states: Record<string, StateJson>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') found.push([name, state]);
+      if (state.ItemProcessor) walk(state.ItemProcessor.States);
+    }
+  };
+  walk(definition.States);
+  return found;
+}
+
+function expectRetry(state: StateJson | undefined, label: string, policy = exportWorkflow.steps[0].retry) {
   const retry = state?.Retry ?? [];
   expect(retry[0], label).toEqual({ ErrorEquals: policy.notRetried, MaxAttempts: 0 });
   const all = retry.find((r) => r.ErrorEquals.includes('States.ALL'));
@@ -73,20 +88,24 @@ describe('Export state machine', () => {
       expect(state, step.id).toBeDefined();
       if (step.kind === 'map') {
         const inner = state?.ItemProcessor?.States[`${step.id}Item`];
-        expectRetry(inner, `${step.id} item`);
+        expectRetry(inner, `${step.id} item`, step.retry);
       } else {
-        expectRetry(state, step.id);
+        expectRetry(state, step.id, step.retry);
       }
     }
     expectRetry(definition.States[exportWorkflow.onFailure.id], exportWorkflow.onFailure.id);
   });
 
-  it('catches every step into FailExport, which ends in a Fail state', () => {
+  it('catches every export step into FailExport, which ends in a Fail state; delivery ends the execution deferred', () => {
     for (const step of exportWorkflow.steps) {
+      const deferred = step.kind === 'task' && step.onFailure === 'defer';
+      const next = deferred ? 'DeliveryDeferred' : exportWorkflow.onFailure.id;
       expect(definition.States[step.id]?.Catch, step.id).toEqual([
-        { ErrorEquals: ['States.ALL'], Next: exportWorkflow.onFailure.id, ResultPath: '$.error' },
+        { ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.error' },
       ]);
     }
+    // A link that cannot be mailed yet is no failed export: the archive is READY, the outbox retries.
+    expect(definition.States.DeliveryDeferred?.Type).toBe('Succeed');
     const fail = definition.States[exportWorkflow.onFailure.id];
     expect(fail?.Type).toBe('Task');
     expect(definition.States[fail?.Next as string]?.Type).toBe('Fail');
@@ -102,6 +121,53 @@ describe('Export state machine', () => {
       MaxConcurrency: map?.maxConcurrency,
       ResultPath: '$.results',
     });
+  });
+
+  // aws-cdk issue 34260: `payloadResponseOnly` with TaskInput.fromJsonPathAt renders
+  // "Parameters": "$.x", a literal string the Lambda receives. Only objects and InputPath select.
+  it('gives every task an object built from the state, never a string', () => {
+    const tasks = taskStates();
+    expect(tasks.map(([name]) => name).sort()).toEqual(
+      [
+        'BuildArchive',
+        'CollectSourcesItem',
+        'DeliverLink',
+        'FailExport',
+        'PlanExport',
+        'PublishExport',
+      ].sort(),
+    );
+    for (const [name, state] of tasks) {
+      expect(typeof state.Parameters === 'string', `${name}: Parameters is a string`).toBe(false);
+      if (state.Parameters !== undefined) {
+        expect(state.Parameters, name).toBeTypeOf('object');
+        // Every field is a path of the state (".$" keys), nothing constant.
+        for (const [key, value] of Object.entries(state.Parameters as Record<string, unknown>)) {
+          expect(key, `${name}.${key}`).toMatch(/\.\$$/);
+          expect(value, `${name}.${key}`).toMatch(/^\$\./);
+        }
+      }
+    }
+    expect(definition.States.PlanExport?.InputPath).toBe('$.request');
+    expect(definition.States.PlanExport?.Parameters).toBeUndefined();
+    expect(definition.States.BuildArchive?.Parameters).toEqual({
+      'plan.$': '$.plan',
+      'results.$': '$.results',
+    });
+    // The Map item is the collector's whole input; FailExport gets the whole state (plan may be absent).
+    expect(
+      definition.States.CollectSources?.ItemProcessor?.States.CollectSourcesItem?.Parameters,
+    ).toBeUndefined();
+    expect(definition.States.FailExport?.Parameters).toBeUndefined();
+  });
+
+  it('bounds every task by its function’s timeout plus a minute (no task can hang the execution)', () => {
+    const functions = pipeline.findResources('AWS::Lambda::Function');
+    for (const [name, state] of taskStates()) {
+      const logicalId = /\$\{([A-Za-z0-9]+)\.Arn\}/.exec(state.Resource ?? '')?.[1] ?? '';
+      const timeout = Number((functions[logicalId]?.Properties as { Timeout?: number } | undefined)?.Timeout);
+      expect(state.TimeoutSeconds, name).toBe(timeout + 60);
+    }
   });
 
   it('invokes each step’s own function', () => {

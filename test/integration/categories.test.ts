@@ -4,11 +4,8 @@ import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import type { StoreRecord } from '../../functions/core/values';
 import { DEMO_AGENT_IDS } from '../../local/demo-data/context';
 import { DEMO_PLAYER_ID, demoTableItems } from '../../local/demo-data/generate';
-import { loadDemoData } from '../../local/load-demo';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
-import { runLocalExport } from '../../local/run-export';
-import { readZip } from '../support/read-zip';
-import { readAll } from '../support/stack';
+import { exportAndOpen } from '../support/export-archive';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 const NEW_CATEGORIES = [
   'consents-and-preferences',
@@ -21,7 +18,7 @@ const NEW_CATEGORIES = [
   'chat-logs',
 ];
 
-let stack: LocalStack;
+let runtime: TestRuntime;
 let files: Map<string, Buffer>;
 let manifest: Manifest;
 let everything: string;
@@ -37,18 +34,14 @@ function mine(table: Parameters<typeof demoTableItems>[0], owner = 'playerId'): 
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack();
-  await loadDemoData(stack.clients.dynamodb);
-  const outcome = await runLocalExport(stack, { playerId: DEMO_PLAYER_ID, retryWaitScale: 0.001 });
-  const entries = await readZip(await readAll(await outcome.store.get(outcome.archive.archiveKey)));
-  const root = `${outcome.plan.rootFolder}/`;
-  files = new Map([...entries].map(([name, bytes]) => [name.slice(root.length), bytes]));
-  manifest = JSON.parse(files.get('manifest.json')?.toString('utf8') ?? 'null') as Manifest;
+  runtime = await startTestRuntime();
+  // The whole deployed path: event, workflow, e-mailed link, download through the gateway.
+  ({ files, manifest } = await exportAndOpen(runtime, DEMO_PLAYER_ID));
   // Every byte of every file, the manifest and the viewer included.
   everything = Buffer.concat([...files.values()]).toString('utf8');
 });
 afterAll(async () => {
-  await stack?.stop();
+  await runtime?.stop();
 });
 
 describe('categories of the demo player export', () => {

@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbSourceReader } from '../../functions/adapters/dynamodb/dynamodb-source-reader';
-import type { Manifest } from '../../functions/core/archive/manifest';
-import type { SourceReader } from '../../functions/core/ports';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
-import { ExportFailedError } from '../../functions/core/workflow';
 import {
   DEMO_BIG_SCORE,
   DEMO_PLAYER_ID,
@@ -14,37 +9,46 @@ import {
   demoTableItems,
 } from '../../local/demo-data/generate';
 import { loadItems } from '../../local/load-data';
-import { loadDemoData } from '../../local/load-demo';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
-import { runLocalExport } from '../../local/run-export';
-import { readZip } from '../support/read-zip';
-import { objectKeys, readAll } from '../support/stack';
+import { RequestFailedError, requestExport } from '../../local/portal';
+import type { CallRecord } from '../../local/runtime/aws-endpoint';
+import { exportAndOpen, type OpenedArchive } from '../support/export-archive';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
-let stack: LocalStack;
-const fast = { retryWaitScale: 0.001 };
+let runtime: TestRuntime;
 
 beforeAll(async () => {
-  stack = await startLocalStack();
-  await loadDemoData(stack.clients.dynamodb);
+  runtime = await startTestRuntime();
 });
 afterAll(async () => {
-  await stack?.stop();
+  await runtime?.stop();
 });
 
-async function exportAndOpen(playerId: string) {
-  const outcome = await runLocalExport(stack, { playerId, ...fast });
-  const zip = await readAll(await outcome.store.get(outcome.archive.archiveKey));
-  const entries = await readZip(zip);
-  const root = `${outcome.plan.rootFolder}/`;
-  const files = new Map([...entries].map(([name, bytes]) => [name.slice(root.length), bytes]));
-  const manifest = JSON.parse(files.get('manifest.json')?.toString('utf8') ?? 'null') as Manifest;
-  return { outcome, zip, entries, files, manifest, root };
+/** The AWS calls the functions made since `mark` (the last call seen before), oldest first. */
+function callsSince(mark: CallRecord | undefined): CallRecord[] {
+  return runtime.calls.slice(mark ? runtime.calls.indexOf(mark) + 1 : 0);
+}
+
+/** The collector's Query calls on a table or index (its ARN ends with this). */
+function collectorQueries(calls: CallRecord[], tableOrIndex: string): CallRecord[] {
+  return calls.filter(
+    (c) =>
+      c.principal.includes('CollectCategory') &&
+      c.operation === 'Query' &&
+      c.resources.some((r) => r.endsWith(`:table/${tableOrIndex}`)),
+  );
+}
+
+/** The request a failed export ended in (requestExport throws when no archive resulted). */
+async function failedRequest(playerId: string) {
+  const failure = await requestExport(runtime, { playerId }).catch((e: unknown) => e);
+  expect(failure).toBeInstanceOf(RequestFailedError);
+  return (failure as RequestFailedError).record;
 }
 
 describe('export of the demo player', () => {
-  let result: Awaited<ReturnType<typeof exportAndOpen>>;
+  let result: OpenedArchive;
   beforeAll(async () => {
-    result = await exportAndOpen(DEMO_PLAYER_ID);
+    result = await exportAndOpen(runtime, DEMO_PLAYER_ID);
   });
 
   it('puts every entry under one root folder and lists every data file in the manifest', () => {
@@ -168,13 +172,16 @@ describe('export of the demo player', () => {
   });
 
   it('leaves no staged files behind', async () => {
-    expect(await objectKeys(stack, `staging/${result.outcome.plan.requestId}/`)).toEqual([]);
+    expect(result.answering.requestId).toBe(result.requestId);
+    expect(await runtime.objectKeys(`staging/${result.requestId}/`)).toEqual([]);
+    // Only the archive that the link serves is left of the request.
+    expect(await runtime.objectKeys(`archives/${result.requestId}/`)).toEqual([result.answering.archiveKey]);
   });
 });
 
 describe('a player with no data in some categories', () => {
   it('lists those categories as "none held" with valid empty files', async () => {
-    await loadItems(stack.clients.dynamodb, 'players', [
+    await loadItems(runtime.admin.dynamodb, 'players', [
       {
         playerId: 'p-quiet',
         username: 'quiet_one',
@@ -183,7 +190,7 @@ describe('a player with no data in some categories', () => {
         createdAt: '2024-01-01T00:00:00Z',
       },
     ]);
-    const { manifest, files } = await exportAndOpen('p-quiet');
+    const { manifest, files } = await exportAndOpen(runtime, 'p-quiet');
     const status = Object.fromEntries(manifest.categories.map((c) => [c.id, c.status]));
     expect(status).toEqual({
       account: 'exported',
@@ -225,67 +232,83 @@ describe('a player with more than one page of items', () => {
       durationSec: ExactNumber.of(i),
       device: 'x'.repeat(400),
     }));
-    await loadItems(stack.clients.dynamodb, 'players', [{ playerId: 'p-busy', username: 'busy' }]);
-    await loadItems(stack.clients.dynamodb, 'forum-posts', posts);
-    await loadItems(stack.clients.dynamodb, 'game-stats', stats);
+    await loadItems(runtime.admin.dynamodb, 'players', [{ playerId: 'p-busy', username: 'busy' }]);
+    await loadItems(runtime.admin.dynamodb, 'forum-posts', posts);
+    await loadItems(runtime.admin.dynamodb, 'game-stats', stats);
 
-    const { manifest } = await exportAndOpen('p-busy');
+    const mark = runtime.calls.at(-1);
+    const { manifest } = await exportAndOpen(runtime, 'p-busy');
     const counted = Object.fromEntries(manifest.sources.map((s) => [s.id, s.records]));
     expect(counted['forum-posts']).toBe(200);
     expect(counted['game-stats']).toBe(3000);
+    // More than one page each, so the counts above needed every page (not vacuous).
+    const calls = callsSince(mark);
+    expect(collectorQueries(calls, 'forum-posts/index/byAuthor').length).toBeGreaterThan(1);
+    expect(collectorQueries(calls, 'game-stats').length).toBeGreaterThan(1);
   });
 });
 
 describe('failures', () => {
   it('an unknown player fails before anything is written', async () => {
-    const failure = await runLocalExport(stack, {
-      playerId: 'p-nobody',
-      requestId: 'req-unknown',
-      ...fast,
-    }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(ExportFailedError);
-    expect((failure as Error).message).toMatch(/p-nobody/);
-    expect(((failure as Error).cause as Error).name).toBe('PlayerNotFoundError');
-    expect(await objectKeys(stack, 'archives/req-unknown/')).toEqual([]);
-    expect(await objectKeys(stack, 'staging/req-unknown/')).toEqual([]);
+    const mark = runtime.calls.at(-1);
+    const record = await failedRequest('p-nobody');
+    expect(record.playerId).toBe('p-nobody');
+    expect(record.state).toBe('FAILED');
+    expect(record.failureReason).toMatch(/^PlayerNotFoundError: /);
+    expect(record.failureReason).toMatch(/p-nobody/);
+    expect(await runtime.objectKeys(`archives/${record.requestId}/`)).toEqual([]);
+    expect(await runtime.objectKeys(`staging/${record.requestId}/`)).toEqual([]);
+    // Not written and removed: never written at all.
+    const writes = callsSince(mark).filter(
+      (c) => c.principal !== 'admin' && c.service === 's3' && !c.operation.startsWith('Delete'),
+    );
+    expect(writes).toEqual([]);
   });
 
   it('a store that fails mid-export leaves no archive and says which source and why', async () => {
-    const own = await startLocalStack();
+    await loadItems(runtime.admin.dynamodb, 'players', [{ playerId: 'p-x', username: 'x' }]);
+    await loadItems(
+      runtime.admin.dynamodb,
+      'game-stats',
+      // About 4 MB: four pages, so with one page read ahead a later page is still to come.
+      Array.from({ length: 8000 }, (_, i) => ({ playerId: 'p-x', statId: `s#${i}`, pad: 'y'.repeat(500) })),
+    );
+    const archivesBefore = await runtime.objectKeys('archives/');
+    const mark = runtime.calls.at(-1);
+    // After the first page of game statistics, the store fails every Query of the table for good:
+    // neither the SDK's own retries nor the workflow's retries of the collector get past it.
+    const fault = runtime.injectFault({
+      service: 'dynamodb',
+      operation: 'Query',
+      resource: 'game-stats',
+      after: 1,
+      code: 'InternalServerError',
+    });
+    let record: Awaited<ReturnType<typeof failedRequest>>;
     try {
-      await loadItems(own.clients.dynamodb, 'players', [{ playerId: 'p-x', username: 'x' }]);
-      await loadItems(
-        own.clients.dynamodb,
-        'game-stats',
-        // About 4 MB: four pages, so with one page read ahead a later page is still to come.
-        Array.from({ length: 8000 }, (_, i) => ({ playerId: 'p-x', statId: `s#${i}`, pad: 'y'.repeat(500) })),
-      );
-      const real = new DynamoDbSourceReader(own.clients.dynamodb);
-      // After the first page of game statistics, the table disappears: the next page fails in the real store.
-      const breaking: SourceReader = {
-        async *pages(query) {
-          let n = 0;
-          for await (const page of real.pages(query)) {
-            yield page;
-            if (query.table === 'game-stats' && n++ === 0) {
-              await own.clients.dynamodb.send(new DeleteTableCommand({ TableName: 'game-stats' }));
-            }
-          }
-        },
-      };
-      const failure = await runLocalExport(own, {
-        playerId: 'p-x',
-        requestId: 'req-broken',
-        reader: breaking,
-        ...fast,
-      }).catch((e: unknown) => e);
-      expect(failure).toBeInstanceOf(ExportFailedError);
-      expect((failure as Error).message).toMatch(/source "game-stats" \(table game-stats\)/);
-      expect((failure as Error).message).toMatch(/ResourceNotFoundException/);
-      expect(await objectKeys(own, 'archives/')).toEqual([]);
-      expect(await objectKeys(own, 'staging/req-broken/')).toEqual([]);
+      record = await failedRequest('p-x');
     } finally {
-      await own.stop();
+      fault.remove();
     }
+    // The failure came mid-read: the collector had a page of the table before the store failed,
+    // and other sources had been staged, so the empty staging below is the failure step's doing.
+    const calls = callsSince(mark);
+    const statsQueries = collectorQueries(calls, 'game-stats');
+    expect(statsQueries[0]?.fault).toBeUndefined();
+    expect(statsQueries.slice(1).every((c) => c.fault === 'InternalServerError')).toBe(true);
+    expect(fault.hits).toBe(statsQueries.length - 1);
+    expect(fault.hits).toBeGreaterThan(0);
+    expect(
+      calls.some(
+        (c) =>
+          c.operation === 'PutObject' && c.resources.some((r) => r.includes(`/staging/${record.requestId}/`)),
+      ),
+    ).toBe(true);
+    expect(record.state).toBe('FAILED');
+    expect(record.failureReason).toMatch(/source "game-stats" \(table game-stats\)/);
+    expect(record.failureReason).toMatch(/InternalServerError/);
+    expect(await runtime.objectKeys(`archives/${record.requestId}/`)).toEqual([]);
+    expect(await runtime.objectKeys('archives/')).toEqual(archivesBefore);
+    expect(await runtime.objectKeys(`staging/${record.requestId}/`)).toEqual([]);
   });
 });

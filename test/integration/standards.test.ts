@@ -4,11 +4,8 @@ import type { Manifest } from '../../functions/core/archive/manifest';
 import { ADDITIONAL_FIELDS_COLUMN, csvColumns } from '../../functions/core/collect/csv';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import { DEMO_PLAYER_ID } from '../../local/demo-data/generate';
-import { loadDemoData } from '../../local/load-demo';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
-import { runLocalExport } from '../../local/run-export';
-import { readZip } from '../support/read-zip';
-import { readAll } from '../support/stack';
+import { exportAndOpen } from '../support/export-archive';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import {
   checkCsv,
   dataPackageProfile,
@@ -19,13 +16,14 @@ import {
 } from '../support/standards';
 
 /**
- * A real export of the demo player, checked with validators that share no code with the writer:
- * ajv for the JSON Schemas and the Data Package shape, csv-parse and Table Schema type rules for
- * every CSV cell. If the writer changes its columns or types without the descriptions following,
- * this fails.
+ * A real export of the demo player (event, workflow, e-mailed link, download through the gateway
+ * as the player, on the synthesized templates), checked with validators that share no code with
+ * the writer: ajv for the JSON Schemas and the Data Package shape, csv-parse and Table Schema type
+ * rules for every CSV cell. If the writer changes its columns or types without the descriptions
+ * following, this fails.
  */
 
-let stack: LocalStack;
+let runtime: TestRuntime;
 let files: Map<string, Buffer>;
 let descriptor: PackageDescriptor;
 let manifest: Manifest;
@@ -33,17 +31,12 @@ let manifest: Manifest;
 const text = (path: string) => files.get(path)?.toString('utf8') ?? '';
 
 beforeAll(async () => {
-  stack = await startLocalStack();
-  await loadDemoData(stack.clients.dynamodb);
-  const outcome = await runLocalExport(stack, { playerId: DEMO_PLAYER_ID, retryWaitScale: 0.001 });
-  const entries = await readZip(await readAll(await outcome.store.get(outcome.archive.archiveKey)));
-  const root = `${outcome.plan.rootFolder}/`;
-  files = new Map([...entries].map(([name, bytes]) => [name.slice(root.length), bytes]));
+  runtime = await startTestRuntime();
+  ({ files, manifest } = await exportAndOpen(runtime, DEMO_PLAYER_ID));
   descriptor = JSON.parse(text('datapackage.json')) as PackageDescriptor;
-  manifest = JSON.parse(text('manifest.json')) as Manifest;
 });
 afterAll(async () => {
-  await stack?.stop();
+  await runtime?.stop();
 });
 
 const dataFiles = (extension: string) =>

@@ -36,7 +36,9 @@ export async function startTestRuntime(
     bucket,
     workDir,
     async objectKeys(prefix: string) {
-      const listed = await runtime.admin.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      const listed = await runtime.admin.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
+      );
       return (listed.Contents ?? []).map((o) => o.Key as string);
     },
     async stop() {

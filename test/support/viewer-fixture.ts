@@ -12,6 +12,7 @@ export function fixturePlan(locale: string): ExportPlan {
   return {
     requestId: 'req-viewer-fixture',
     playerId: 'p-fixture',
+    attempt: 1,
     username: 'fixture_player',
     locale,
     generatedAt: '2026-01-15T10:30:00.000Z',

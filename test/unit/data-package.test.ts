@@ -53,6 +53,7 @@ const fields: FieldSpec[] = [
 const plan: ExportPlan = {
   requestId: 'req-1',
   playerId: 'p-1001',
+  attempt: 1,
   username: 'Bjørn Ærø',
   locale: 'nb',
   generatedAt: '2026-11-23T10:00:00.000Z',

@@ -115,14 +115,16 @@ describe('validateExportRequested', () => {
     expect(rejection(event({ requestedAt: '2025-03-01T10:30:00Z' }), { now }).message).toContain(
       'detail.requestedAt: is in the future',
     );
-    expect(validateExportRequested(event({ requestedAt: '2025-03-01T10:04:00Z' }), { now }).requestId).toBe('req-1');
+    expect(validateExportRequested(event({ requestedAt: '2025-03-01T10:04:00Z' }), { now }).requestId).toBe(
+      'req-1',
+    );
     const maxAgeMs = 30 * 86_400_000;
     expect(rejection(event({ requestedAt: '1970-01-01T00:00:00Z' }), { now, maxAgeMs }).message).toContain(
       'detail.requestedAt: is more than 30 days ago',
     );
-    expect(validateExportRequested(event({ requestedAt: '2025-02-20T00:00:00Z' }), { now, maxAgeMs }).requestId).toBe(
-      'req-1',
-    );
+    expect(
+      validateExportRequested(event({ requestedAt: '2025-02-20T00:00:00Z' }), { now, maxAgeMs }).requestId,
+    ).toBe('req-1');
   });
 
   it('accepts the configured detail-type only', () => {

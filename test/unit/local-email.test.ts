@@ -59,7 +59,10 @@ function sendEmail(message: MailMessage, from = 'Game Privacy <privacy@game.exam
     Content: {
       Simple: {
         Subject: { Data: message.subject, Charset: 'UTF-8' },
-        Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
+        Body: {
+          Text: { Data: message.text, Charset: 'UTF-8' },
+          Html: { Data: message.html, Charset: 'UTF-8' },
+        },
         Headers: Object.entries(message.headers ?? {}).map(([Name, Value]) => ({ Name, Value })),
       },
     },

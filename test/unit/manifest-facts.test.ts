@@ -184,6 +184,7 @@ function readerOf(items: StoreRecord[]): SourceReader {
 const task = (sourceId: string): CollectTask => ({
   requestId: 'req-1',
   playerId: 'p-1',
+  attempt: 1,
   sourceId,
   pseudonymSalt: 'a-salt-of-at-least-16-characters',
   generatedAt: GENERATED_AT,
@@ -240,6 +241,7 @@ describe('Method: buildManifest — facts, statuses and portability', () => {
   const plan: ExportPlan = {
     requestId: 'req-1',
     playerId: 'p-1',
+    attempt: 1,
     username: 'ingrid',
     locale: 'nb',
     generatedAt: GENERATED_AT,

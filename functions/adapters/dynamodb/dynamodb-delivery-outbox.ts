@@ -8,7 +8,6 @@ import {
 import type { Clock, DeliveryOutbox } from '../../core/ports';
 import type { Delivery } from '../../core/requests/delivery-record';
 import { requestPk } from './dynamodb-request-repository';
-import { pipelineTableKeys } from './pipeline-table';
 import {
   fromPlainItem,
   type Item,
@@ -20,6 +19,7 @@ import {
   ttlPassed,
   UpdateBuilder,
 } from './pipeline-items';
+import { pipelineTableKeys } from './pipeline-table';
 
 /* Keys as laid out in ./pipeline-table.ts: pk REQUEST#<id>, sk DELIVERY, on the work list while open. */
 const DELIVERY_SK = 'DELIVERY';
@@ -29,7 +29,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kept a month past the link's expiry for the privacy team, then left to TTL. */
 const KEEP_MS = 30 * DAY_MS;
 
-const internal = new Set([pipelineTableKeys.partition, pipelineTableKeys.sort, byState.partition, byState.sort, 'ttl']);
+const internal = new Set([
+  pipelineTableKeys.partition,
+  pipelineTableKeys.sort,
+  byState.partition,
+  byState.sort,
+  'ttl',
+]);
 
 /** DeliveryOutbox on the pipeline's single table; the open entries form a sparse list by next try. */
 export class DynamoDbDeliveryOutbox implements DeliveryOutbox {

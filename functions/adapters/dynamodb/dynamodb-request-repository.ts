@@ -17,24 +17,24 @@ import {
   IllegalTransitionError,
   type RequestState,
   requestStates,
+  workingStates,
 } from '../../core/requests/request-record';
-import { pipelineTableKeys } from './pipeline-table';
 import {
-  UpdateBuilder,
   fromPlainItem,
   type Item,
   isConditionalCheckFailed,
-  optStr,
   n,
   num,
+  optStr,
   type PlainValue,
   putOptional,
   s,
   str,
-  toPlainAttribute,
   toPlainItem,
   ttlPassed,
+  UpdateBuilder,
 } from './pipeline-items';
+import { pipelineTableKeys } from './pipeline-table';
 
 /* Keys as laid out in ./pipeline-table.ts: request, audit entries and the player's claim. */
 export const requestPk = (requestId: string) => `REQUEST#${requestId}`;
@@ -127,7 +127,8 @@ export class DynamoDbRequestRepository implements RequestRepository {
     at: string,
     reason: string,
   ): Promise<ExportRequestRecord> {
-    if (!canMove(from, 'RECEIVED')) throw new IllegalTransitionError(requestId, from, 'RECEIVED');
+    // From RECEIVED too: an attempt that never got past planning is restarted in place.
+    if (!workingStates.includes(from)) throw new IllegalTransitionError(requestId, from, 'RECEIVED');
     const update = new UpdateBuilder({ ':from': s(from), ':attempt': n(attempt) });
     update.name('#state', 'state');
     update.set('state', s('RECEIVED'));
@@ -136,12 +137,18 @@ export class DynamoDbRequestRepository implements RequestRepository {
     update.set(byState.partition, s(stateKey('RECEIVED')));
     update.set(byState.sort, s(at));
     update.remove('stuckSince');
-    return this.move(requestId, update, 'attribute_exists(pk) AND #state = :from AND attempt = :attempt', from, {
+    return this.move(
       requestId,
-      at,
-      action: 'restarted',
-      detail: `attempt ${attempt + 1}: ${reason}`.slice(0, 500),
-    });
+      update,
+      'attribute_exists(pk) AND #state = :from AND attempt = :attempt',
+      from,
+      {
+        requestId,
+        at,
+        action: 'restarted',
+        detail: `attempt ${attempt + 1}: ${reason}`.slice(0, 500),
+      },
+    );
   }
 
   /**
@@ -344,4 +351,3 @@ function tieBreaker(): string {
   lastMicros = micros;
   return `${micros.toString().padStart(17, '0')}${randomBytes(4).toString('hex')}`;
 }
-

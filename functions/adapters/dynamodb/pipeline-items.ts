@@ -128,7 +128,8 @@ export class UpdateBuilder {
   }
 
   setAll(patch: Record<string, PlainValue | undefined>): void {
-    for (const [name, value] of Object.entries(patch)) if (value !== undefined) this.set(name, toPlainAttribute(value));
+    for (const [name, value] of Object.entries(patch))
+      if (value !== undefined) this.set(name, toPlainAttribute(value));
   }
 
   remove(attribute: string): void {

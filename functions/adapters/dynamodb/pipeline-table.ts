@@ -26,4 +26,6 @@ export const pipelineTableKeys = {
 
 export const PIPELINE_TTL_ATTRIBUTE = 'ttl';
 
-export const pipelineIndexNames = Object.keys(pipelineTableKeys.indexes) as (keyof typeof pipelineTableKeys.indexes)[];
+export const pipelineIndexNames = Object.keys(
+  pipelineTableKeys.indexes,
+) as (keyof typeof pipelineTableKeys.indexes)[];

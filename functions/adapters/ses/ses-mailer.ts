@@ -23,23 +23,23 @@ export class SesMailer implements Mailer {
     const headers = Object.entries(message.headers ?? {}).map(([Name, Value]) => ({ Name, Value }));
     try {
       await this.client.send(
-      new SendEmailCommand({
-        FromEmailAddress: this.options.from,
-        Destination: { ToAddresses: [message.to] },
-        Content: {
-          Simple: {
-            Subject: { Data: message.subject, Charset: 'UTF-8' },
-            Body: {
-              Text: { Data: message.text, Charset: 'UTF-8' },
-              Html: { Data: message.html, Charset: 'UTF-8' },
+        new SendEmailCommand({
+          FromEmailAddress: this.options.from,
+          Destination: { ToAddresses: [message.to] },
+          Content: {
+            Simple: {
+              Subject: { Data: message.subject, Charset: 'UTF-8' },
+              Body: {
+                Text: { Data: message.text, Charset: 'UTF-8' },
+                Html: { Data: message.html, Charset: 'UTF-8' },
+              },
+              ...(headers.length > 0 ? { Headers: headers } : {}),
             },
-            ...(headers.length > 0 ? { Headers: headers } : {}),
           },
-        },
-        ...(this.options.configurationSetName
-          ? { ConfigurationSetName: this.options.configurationSetName }
-          : {}),
-      }),
+          ...(this.options.configurationSetName
+            ? { ConfigurationSetName: this.options.configurationSetName }
+            : {}),
+        }),
       );
     } catch (error) {
       const name = error instanceof Error ? error.name : '';

@@ -9,7 +9,13 @@ import type {
   RequestRepository,
   SourceReader,
 } from '../ports';
-import { type Delivery, deliveryDone, deliverySucceeded, type EventState, type MailState } from './delivery-record';
+import {
+  type Delivery,
+  deliveryDone,
+  deliverySucceeded,
+  type EventState,
+  type MailState,
+} from './delivery-record';
 import { hashToken, newToken } from './grant';
 
 /** How links are made: where they point, how long they work, how many downloads they allow. */
@@ -23,7 +29,6 @@ export interface LinkSettings {
 export interface OpenDeliveryDeps {
   outbox: DeliveryOutbox;
   grants: GrantRepository;
-  clock: Clock;
   settings: LinkSettings;
 }
 
@@ -54,6 +59,8 @@ export interface OpenDeliveryInput {
   archive: { archiveKey: string; bytes: number; recordsByCategory: Record<string, number> };
   /** The name the browser saves the archive under. */
   fileName: string;
+  /** When the link is made; its expiry is measured from the same reading of the clock. */
+  createdAt: Date;
   expiresAt: string;
 }
 
@@ -64,7 +71,7 @@ export interface OpenDeliveryInput {
  * between leaves a link that the retry makes work, never a grant nobody can reach.
  */
 export async function openDelivery(deps: OpenDeliveryDeps, input: OpenDeliveryInput): Promise<Delivery> {
-  const now = deps.clock.now().toISOString();
+  const now = input.createdAt.toISOString();
   const token = newToken();
   const delivery = await deps.outbox.create({
     requestId: input.requestId,
@@ -85,6 +92,7 @@ export async function openDelivery(deps: OpenDeliveryDeps, input: OpenDeliveryIn
     createdAt: now,
     nextAttemptAt: now,
   });
+  // From the entry that counts (a retry's own reading of the clock would differ).
   await deps.grants.create({
     tokenHash: delivery.tokenHash,
     requestId: input.archiveOf,
@@ -93,7 +101,7 @@ export async function openDelivery(deps: OpenDeliveryDeps, input: OpenDeliveryIn
     fileName: input.fileName,
     locale: input.locale,
     createdAt: delivery.createdAt,
-    expiresAt: input.expiresAt,
+    expiresAt: delivery.expiresAt,
     maxDownloads: delivery.maxDownloads,
     downloads: 0,
     archiveBytes: input.archive.bytes,
@@ -188,7 +196,13 @@ async function sendMail(deps: DeliverDeps, delivery: Delivery): Promise<Delivery
       }),
     );
   } catch (error) {
-    await recordFailedTry(deps, delivery, 'mail', error, error instanceof Error && error.name === 'MailRejectedError');
+    await recordFailedTry(
+      deps,
+      delivery,
+      'mail',
+      error,
+      error instanceof Error && error.name === 'MailRejectedError',
+    );
     throw error;
   }
   await deps.outbox.update(delivery.requestId, { mail: 'SENDING' }, { mail: 'SENT' });
@@ -262,7 +276,10 @@ async function finish(deps: DeliverDeps, delivery: Delivery): Promise<DeliveryOu
   if (!closed) return outcome(await reread(deps, delivery.requestId));
   const succeeded = deliverySucceeded(delivery);
   const channels = `e-mail ${delivery.mail.toLowerCase().replace('_', ' ')}, ExportReady event ${delivery.event.toLowerCase()}`;
-  await deps.requests.update(delivery.requestId, succeeded ? { deliveredAt: at } : { deliveryProblem: channels });
+  await deps.requests.update(
+    delivery.requestId,
+    succeeded ? { deliveredAt: at } : { deliveryProblem: channels },
+  );
   await deps.requests.appendAudit({
     requestId: delivery.requestId,
     at,

@@ -34,7 +34,10 @@ export const exportRequestedDetailSchema = z.object({
   locale: localeTag,
   requestedAt: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time with a time zone' }),
   // Optional: used only where the deployment trusts the portal's address (trustPortalEmail).
-  email: z.email({ error: 'expected an e-mail address' }).max(254, 'expected at most 254 characters').optional(),
+  email: z
+    .email({ error: 'expected an e-mail address' })
+    .max(254, 'expected at most 254 characters')
+    .optional(),
   // An open set (a new channel must not send events to the dead-letter queue), but a short token.
   channel: z
     .string({ error: 'expected a short lower-case token such as "portal", "app" or "support"' })

@@ -14,7 +14,9 @@ export function attemptObjectKeys(dataMap: DataMap, requestId: string, attempt: 
   const prefix = stagingPrefix(requestId, attempt);
   return [
     ...dataMap.sources.flatMap((source) => [
-      ...(['json', 'csv'] as const).map((ext) => `${prefix}${archiveFilePath(source.category, source.id, ext)}`),
+      ...(['json', 'csv'] as const).map(
+        (ext) => `${prefix}${archiveFilePath(source.category, source.id, ext)}`,
+      ),
       previewStagingKey(prefix, source.id),
     ]),
     archiveKey(requestId, attempt),
@@ -64,4 +66,3 @@ export async function removeLeftovers(
   }
   return { cleaned, failed };
 }
-

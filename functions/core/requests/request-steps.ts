@@ -37,6 +37,7 @@ export async function publishExport(
     kind: 'export',
     archive,
     fileName,
+    createdAt: now,
     expiresAt: new Date(now.getTime() + deps.settings.linkTtlSeconds * 1000).toISOString(),
   });
   if (record.state !== 'READY') {

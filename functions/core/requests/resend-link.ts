@@ -1,6 +1,12 @@
 import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
 import type { SourceReader } from '../ports';
-import { type DeliverDeps, type DeliveryOutcome, deliverLink, type OpenDeliveryDeps, openDelivery } from './delivery';
+import {
+  type DeliverDeps,
+  type DeliveryOutcome,
+  deliverLink,
+  type OpenDeliveryDeps,
+  openDelivery,
+} from './delivery';
 import type { ExportRequestRecord } from './request-record';
 
 export type ResendDeps = OpenDeliveryDeps & DeliverDeps & { reader: SourceReader; dataMap: DataMap };
@@ -31,6 +37,7 @@ export async function resendLink(
       recordsByCategory: ready.recordsByCategory ?? {},
     },
     fileName: ready.archiveFileName ?? `${ready.requestId}.zip`,
+    createdAt: deps.clock.now(),
     expiresAt: ready.expiresAt,
   });
   return deliverLink(deps, request.requestId);

@@ -1,3 +1,4 @@
+import { describe } from '../errors';
 import type { Clock, ExecutionStatus, RequestRepository, WorkflowExecutions } from '../ports';
 import { executionName } from '../workflow';
 import { failRequest, type LifecycleDeps, statusChangedDetail } from './lifecycle';
@@ -35,6 +36,8 @@ export interface SupervisionReport {
   /** Out of attempts: FAILED with the reason. */
   gaveUp: string[];
   stuck: StuckRequest[];
+  /** Requests the watchdog could not look after this time (the others were): error names and ids only. */
+  errors: { requestId: string; error: string }[];
 }
 
 /**
@@ -51,15 +54,18 @@ export async function superviseRequests(
   deps: SupervisorDeps,
   options: SupervisorOptions,
 ): Promise<SupervisionReport> {
-  const report: SupervisionReport = { started: [], restarted: [], gaveUp: [], stuck: [] };
+  const report: SupervisionReport = { started: [], restarted: [], gaveUp: [], stuck: [], errors: [] };
   for (const state of workingStates) {
     for (const record of await deps.requests.listInState(state)) {
       if (record.attachedTo) continue;
       try {
         await supervise(deps, options, record, report);
       } catch (error) {
-        // Another worker moved the request meanwhile: its next run sees the new state.
-        if (!(error instanceof RequestStateConflictError)) throw error;
+        // Another worker moved the request meanwhile: its next run sees the new state. Anything
+        // else is reported, and the other requests are still looked after.
+        if (!(error instanceof RequestStateConflictError)) {
+          report.errors.push({ requestId: record.requestId, error: describe(error) });
+        }
       }
     }
   }
@@ -164,7 +170,13 @@ export async function requestsNearDueDate(
       const dueAt = Date.parse(record.dueAt);
       const undelivered = state === 'READY' && !record.deliveredAt;
       if (record.attachedTo || dueAt > horizon || (state === 'READY' && !undelivered)) continue;
-      due.push({ requestId: record.requestId, state, dueAt: record.dueAt, overdue: dueAt <= now, undelivered });
+      due.push({
+        requestId: record.requestId,
+        state,
+        dueAt: record.dueAt,
+        overdue: dueAt <= now,
+        undelivered,
+      });
     }
   }
   return due.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
@@ -182,7 +194,8 @@ export async function undeliveredLinks(
   const undelivered: string[] = [];
   for (const record of await deps.requests.listInState('READY')) {
     const readyAt = Date.parse(record.stateTimes.READY ?? record.updatedAt);
-    if (record.deliveryProblem || (!record.deliveredAt && readyAt <= limit)) undelivered.push(record.requestId);
+    if (record.deliveryProblem || (!record.deliveredAt && readyAt <= limit))
+      undelivered.push(record.requestId);
   }
   return undelivered;
 }

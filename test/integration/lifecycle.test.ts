@@ -1,0 +1,458 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ExactNumber } from '../../functions/core/values';
+import { loadItems } from '../../local/load-data';
+import { outboxMails, putExportRequested } from '../../local/portal';
+import type { FaultHandle, FaultRule } from '../../local/runtime/aws-endpoint';
+import { parseEml } from '../../local/runtime/read-outbox';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/**
+ * A lifecycle that cannot get stuck or lie: each way the deployed pipeline can fail after an
+ * earlier step succeeded is injected into the local runtime (AWS errors at the local endpoint, an
+ * execution stopped mid-way, the functions' clock moved on), and the request must end READY with
+ * one link mailed once, or FAILED with the reason, with nothing left behind.
+ */
+
+let runtime: TestRuntime;
+const faults: FaultHandle[] = [];
+const fault = (rule: FaultRule) => {
+  const handle = runtime.injectFault(rule);
+  faults.push(handle);
+  return handle;
+};
+const HOUR = 3_600_000;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ demoData: false });
+});
+function clearFaults() {
+  for (const handle of faults.splice(0)) handle.remove();
+}
+afterEach(clearFaults);
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+/** A player of our own per test: one active export per player, so tests must not share one. */
+async function newPlayer(options: { email?: string | null; stats?: number } = {}) {
+  const id = `p-${randomUUID().slice(0, 8)}`;
+  const email = options.email === undefined ? `${id}@example.org` : options.email;
+  await loadItems(runtime.admin.dynamodb, 'players', [
+    {
+      playerId: id,
+      username: `user_${id.slice(2)}`,
+      ...(email ? { email } : {}),
+      createdAt: '2024-01-01T00:00:00Z',
+    },
+  ]);
+  if (options.stats) {
+    await loadItems(
+      runtime.admin.dynamodb,
+      'game-stats',
+      Array.from({ length: options.stats }, (_, i) => ({
+        playerId: id,
+        statId: `s-${String(i).padStart(6, '0')}`,
+        points: new ExactNumber(String(i)),
+      })),
+    );
+  }
+  return { id, email };
+}
+
+async function request(playerId: string, extra: { email?: string; requestId?: string } = {}) {
+  const requestId = await putExportRequested(runtime, { playerId, ...extra });
+  await runtime.settle();
+  return requestId;
+}
+
+async function record(requestId: string) {
+  const found = await runtime.records.requests.get(requestId);
+  if (!found) throw new Error(`no record for ${requestId}`);
+  return found;
+}
+
+function executionsOf(requestId: string) {
+  return runtime.stepFunctions
+    .list()
+    .filter((e) => e.name === requestId || e.name.startsWith(`${requestId}.`));
+}
+
+async function mailsTo(address: string) {
+  return (await outboxMails(runtime.outboxDir)).map(parseEml).filter((m) => m.headers.get('to') === address);
+}
+
+async function actions(requestId: string) {
+  return (await runtime.records.requests.audit(requestId)).map((a) => a.action);
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('recorded but not started', () => {
+  it('StartExecution throttled: the request is kept RECEIVED and the watchdog starts it', async () => {
+    const player = await newPlayer();
+    fault({
+      service: 'states',
+      operation: 'StartExecution',
+      functionName: 'StartExport',
+      code: 'ThrottlingException',
+    });
+    const requestId = await request(player.id);
+    expect((await record(requestId)).state).toBe('RECEIVED');
+    expect(executionsOf(requestId)).toEqual([]);
+    // Lambda retried the event twice, then kept it in the intake's dead-letter queue.
+    const dead = await runtime.queues.messages('StartExportDeadLetters');
+    expect(
+      dead.some((m) => m.body.includes(requestId) && m.attributes.ErrorMessage?.includes('Throttling')),
+    ).toBe(true);
+
+    clearFaults();
+    await runtime.runSchedule('SweepSchedule');
+    expect((await record(requestId)).state).toBe('READY');
+    expect(executionsOf(requestId).map((e) => [e.name, e.status])).toEqual([[requestId, 'SUCCEEDED']]);
+    const audit = await runtime.records.requests.audit(requestId);
+    expect(audit.find((a) => a.action === 'started')?.detail).toMatch(/started by the watchdog/);
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+  });
+
+  it('a re-delivered event starts a request that was recorded but never started', async () => {
+    const player = await newPlayer();
+    const throttled = fault({
+      service: 'states',
+      operation: 'StartExecution',
+      functionName: 'StartExport',
+      code: 'ThrottlingException',
+    });
+    const requestId = await request(player.id);
+    expect((await record(requestId)).state).toBe('RECEIVED');
+    throttled.remove();
+    await request(player.id, { requestId });
+    expect((await record(requestId)).state).toBe('READY');
+    expect(executionsOf(requestId)).toHaveLength(1);
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+  });
+});
+
+describe('an execution lost mid-export', () => {
+  it('is restarted as the next attempt; the lost attempt leaves nothing behind and the player gets one e-mail', async () => {
+    const player = await newPlayer({ stats: 50 });
+    // Slow collectors, so the execution can be stopped while it collects.
+    fault({ service: 'dynamodb', operation: 'Query', functionName: 'CollectCategory', delayMs: 400 });
+    const requestId = await putExportRequested(runtime, { playerId: player.id });
+    await waitFor(
+      async () => (await runtime.records.requests.get(requestId))?.state === 'COLLECTING',
+      'COLLECTING',
+    );
+    const [first] = executionsOf(requestId);
+    runtime.stepFunctions.stopExecution({ executionArn: first?.executionArn as string });
+    await runtime.settle();
+    clearFaults();
+    expect(executionsOf(requestId).map((e) => e.status)).toEqual(['ABORTED']);
+    expect((await record(requestId)).state).toBe('COLLECTING');
+
+    await runtime.runSchedule('SweepSchedule');
+    const restarted = await record(requestId);
+    expect(restarted).toMatchObject({ state: 'READY', attempt: 2 });
+    expect(executionsOf(requestId).map((e) => [e.name, e.status])).toEqual([
+      [requestId, 'ABORTED'],
+      [`${requestId}.2`, 'SUCCEEDED'],
+    ]);
+    expect(await actions(requestId)).toContain('restarted');
+
+    // The next sweep removes what attempt 1 staged; only attempt 2's archive remains.
+    await runtime.runSchedule('SweepSchedule');
+    expect(await runtime.objectKeys(`staging/${requestId}/`)).toEqual([]);
+    expect(await runtime.objectKeys(`archives/${requestId}/`)).toEqual([`archives/${requestId}/2.zip`]);
+    expect((await record(requestId)).cleanedUpAt).toBeDefined();
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+  });
+
+  it('the watchdog gives up after the configured attempts and marks the request FAILED with the reason', async () => {
+    const player = await newPlayer();
+    // The collector fails for good, and the failure step cannot record it: each execution ends
+    // FAILED while the request still says COLLECTING.
+    fault({
+      service: 'dynamodb',
+      operation: 'Query',
+      functionName: 'CollectCategory',
+      code: 'InternalServerError',
+    });
+    fault({
+      service: 'dynamodb',
+      operation: 'UpdateItem',
+      functionName: 'FailExport',
+      code: 'InternalServerError',
+    });
+    const requestId = await request(player.id);
+    expect((await record(requestId)).state).toBe('COLLECTING');
+    for (let sweep = 0; sweep < 3; sweep++) await runtime.runSchedule('SweepSchedule');
+    const failed = await record(requestId);
+    expect(failed.state).toBe('FAILED');
+    expect(failed.failureReason).toMatch(
+      /^Gave up after 3 attempt\(s\): execution .*\.3 ended FAILED while the request was COLLECTING/,
+    );
+    expect(executionsOf(requestId)).toHaveLength(3);
+    expect(await mailsTo(player.email as string)).toEqual([]);
+    // Reported to the alarm's metric.
+    expect(runtime.logs.some((l) => l.text.includes('"RequestsGivenUp":1'))).toBe(true);
+  });
+});
+
+describe('delivery after READY', () => {
+  it('a throttled mail service: the link waits in the outbox and leaves once, with one grant', async () => {
+    const player = await newPlayer();
+    fault({ service: 'ses', operation: 'SendEmail', code: 'TooManyRequestsException' });
+    const requestId = await request(player.id);
+    const ready = await record(requestId);
+    expect(ready.state).toBe('READY');
+    expect(ready.deliveredAt).toBeUndefined();
+    // The export stands; the execution ends deferred, the outbox keeps the try count and error.
+    expect(executionsOf(requestId).map((e) => e.status)).toEqual(['SUCCEEDED']);
+    const waiting = await runtime.records.outbox.get(requestId);
+    expect(waiting).toMatchObject({
+      mail: 'PENDING',
+      event: 'PENDING',
+      lastError: 'TooManyRequestsException',
+    });
+    expect(waiting?.attempts).toBeGreaterThanOrEqual(4);
+    expect(await mailsTo(player.email as string)).toEqual([]);
+    expect(await actions(requestId)).toContain('delivery-retry');
+
+    clearFaults();
+    runtime.advanceClock(HOUR);
+    await runtime.runSchedule('DeliverySchedule');
+    const delivered = await runtime.records.outbox.get(requestId);
+    expect(delivered).toMatchObject({ mail: 'SENT', event: 'SENT' });
+    expect(delivered?.link).toBeUndefined();
+    expect((await record(requestId)).deliveredAt).toBeDefined();
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+    // One grant for the request, whatever the retries did.
+    expect(await runtime.records.grants.listActiveForRequest(requestId, runtime.now())).toHaveLength(1);
+    const ready2 = (await runtime.events()).filter(
+      (e) => e['detail-type'] === 'ExportReady' && e.detail.requestId === requestId,
+    );
+    expect(ready2).toHaveLength(1);
+    expect(ready2[0]?.detail.mailed).toBe(true);
+  });
+
+  it('a mail refused for good is given up at once and reported; the link still reaches the portal', async () => {
+    const player = await newPlayer();
+    fault({ service: 'ses', operation: 'SendEmail', code: 'MessageRejected' });
+    const requestId = await request(player.id);
+    const delivery = await runtime.records.outbox.get(requestId);
+    expect(delivery).toMatchObject({
+      mail: 'FAILED',
+      event: 'SENT',
+      lastError: 'MailRejectedError',
+      attempts: 1,
+    });
+    const ready = await record(requestId);
+    expect(ready.deliveryProblem).toMatch(/e-mail failed/);
+    expect(await actions(requestId)).toContain('link-undelivered');
+    const event = (await runtime.events()).find(
+      (e) => e['detail-type'] === 'ExportReady' && e.detail.requestId === requestId,
+    );
+    expect(event?.detail).toMatchObject({
+      mailed: false,
+      link: expect.stringMatching(/\/d\/[A-Za-z0-9_-]{43}$/),
+    });
+    expect(runtime.logs.some((l) => l.text.includes('"LinksUndelivered":1'))).toBe(true);
+  });
+
+  it('ExportReady refused by EventBridge: the e-mail leaves once, the event is retried until published', async () => {
+    const player = await newPlayer();
+    fault({
+      service: 'events',
+      operation: 'PutEvents',
+      functionName: 'DeliverLink',
+      code: 'InternalException',
+    });
+    const requestId = await request(player.id);
+    expect(await runtime.records.outbox.get(requestId)).toMatchObject({ mail: 'SENT', event: 'PENDING' });
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+
+    clearFaults();
+    runtime.advanceClock(HOUR);
+    await runtime.runSchedule('DeliverySchedule');
+    expect(await runtime.records.outbox.get(requestId)).toMatchObject({ mail: 'SENT', event: 'SENT' });
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+    expect(
+      (await runtime.events()).filter(
+        (e) => e['detail-type'] === 'ExportReady' && e.detail.requestId === requestId,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('a send that never answered is never repeated: it becomes UNCONFIRMED and is reported', async () => {
+    const player = await newPlayer();
+    const refused = fault({ service: 'ses', operation: 'SendEmail', code: 'TooManyRequestsException' });
+    const requestId = await request(player.id);
+    refused.remove();
+    // As a deliverer that died after claiming the send would leave it.
+    const claimed = await runtime.records.outbox.update(
+      requestId,
+      { mail: 'PENDING' },
+      { mail: 'SENDING', nextAttemptAt: new Date(runtime.now().getTime() + 10 * 60_000).toISOString() },
+    );
+    expect(claimed).toBe(true);
+    runtime.advanceClock(HOUR);
+    await runtime.runSchedule('DeliverySchedule');
+    expect(await runtime.records.outbox.get(requestId)).toMatchObject({ mail: 'UNCONFIRMED', event: 'SENT' });
+    expect(await mailsTo(player.email as string)).toEqual([]);
+    expect((await record(requestId)).deliveryProblem).toMatch(/e-mail unconfirmed/);
+    // The watchdog's report counts it for the "undelivered links" alarm.
+    await runtime.runSchedule('SweepSchedule');
+    expect(runtime.logs.some((l) => l.text.includes('"undelivered":[') && l.text.includes(requestId))).toBe(
+      true,
+    );
+  });
+});
+
+describe('failure and clean-up', () => {
+  it('a collector failing for good ends FAILED naming the source; a failed clean-up is reported and redone by the schedule', async () => {
+    const player = await newPlayer({ stats: 5 });
+    fault({
+      service: 'dynamodb',
+      operation: 'Query',
+      resource: 'table/sanctions',
+      code: 'InternalServerError',
+    });
+    fault({ service: 's3', operation: 'DeleteObjects', functionName: 'FailExport', code: 'InternalError' });
+    const requestId = await request(player.id);
+    const failed = await record(requestId);
+    expect(failed.state).toBe('FAILED');
+    expect(failed.failureReason).toMatch(
+      /SourceReadError: Reading source "sanctions" \(table sanctions\) failed: InternalServerError/,
+    );
+    // FAILED first, then the clean-up's failure; the staged files of the other sources are left.
+    const audit = await actions(requestId);
+    expect(audit.indexOf('cleanup-failed')).toBeGreaterThan(audit.lastIndexOf('state'));
+    expect((await runtime.objectKeys(`staging/${requestId}/`)).length).toBeGreaterThan(0);
+    expect(failed.cleanedUpAt).toBeUndefined();
+
+    clearFaults();
+    await runtime.runSchedule('SweepSchedule');
+    expect(await runtime.objectKeys(`staging/${requestId}/`)).toEqual([]);
+    expect((await record(requestId)).cleanedUpAt).toBeDefined();
+    expect(runtime.logs.some((l) => l.text.includes('"CleanupFailures":0'))).toBe(true);
+  });
+});
+
+describe('one export per player', () => {
+  it('five requests of one player at once start one export; the other four attach to it', async () => {
+    const player = await newPlayer();
+    const ids = await Promise.all(
+      Array.from({ length: 5 }, () => putExportRequested(runtime, { playerId: player.id })),
+    );
+    await runtime.settle();
+    const records = await Promise.all(ids.map(record));
+    const working = records.filter((r) => !r.attachedTo);
+    expect(working).toHaveLength(1);
+    const answering = working[0]?.requestId as string;
+    expect(records.filter((r) => r.attachedTo === answering)).toHaveLength(4);
+    expect(ids.flatMap(executionsOf).map((e) => e.name)).toEqual([answering]);
+    expect((await record(answering)).state).toBe('READY');
+    expect(await runtime.objectKeys(`archives/${answering}/`)).toHaveLength(1);
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+  });
+});
+
+describe('who gets the link', () => {
+  it('the address comes from the game’s identity table, not from the event (the portal is not trusted by default)', async () => {
+    const player = await newPlayer();
+    const requestId = await request(player.id, { email: 'someone-else@attacker.example' });
+    expect((await record(requestId)).contactEmail).toBeUndefined();
+    expect(await mailsTo('someone-else@attacker.example')).toEqual([]);
+    expect(await mailsTo(player.email as string)).toHaveLength(1);
+    expect(runtime.logs.some((l) => l.text.includes('"eventEmailIgnored":true'))).toBe(true);
+  });
+
+  it('a player without an address gets no e-mail; ExportReady carries the link', async () => {
+    const player = await newPlayer({ email: null });
+    const requestId = await request(player.id);
+    expect(await runtime.records.outbox.get(requestId)).toMatchObject({ mail: 'NO_ADDRESS', event: 'SENT' });
+    expect((await record(requestId)).deliveredAt).toBeDefined();
+    const event = (await runtime.events()).find(
+      (e) => e['detail-type'] === 'ExportReady' && e.detail.requestId === requestId,
+    );
+    expect(event?.detail).toMatchObject({ mailed: false });
+    expect(await actions(requestId)).toContain('link-sent');
+  });
+});
+
+describe('events refused at the edge', () => {
+  it.each([
+    ['a 540,000-character locale', { locale: `en-${'a'.repeat(540_000)}` }, 'detail.locale'],
+    ['a request from 1970', { requestedAt: '1970-01-01T00:00:00Z' }, 'detail.requestedAt'],
+    [
+      'a request from next year',
+      { requestedAt: new Date(Date.now() + 366 * 86_400_000).toISOString() },
+      'detail.requestedAt',
+    ],
+    ['a request id too long to name an execution', { requestId: 'r'.repeat(73) }, 'detail.requestId'],
+  ])('%s is dead-lettered naming the field, and nothing is recorded', async (_what, detail, field) => {
+    const player = await newPlayer();
+    const before = (await runtime.queues.messages('StartExportDeadLetters')).length;
+    const requestId = await putExportRequested(runtime, { playerId: player.id, ...detail });
+    await runtime.settle();
+    const dead = (await runtime.queues.messages('StartExportDeadLetters')).slice(before);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.attributes.ErrorMessage).toContain(
+      `InvalidEventError: Invalid ExportRequested event: ${field}:`,
+    );
+    expect(await runtime.records.requests.get(requestId)).toBeUndefined();
+  });
+});
+
+describe('a deployment that trusts its portal and names its own detail-type', () => {
+  let trusting: TestRuntime;
+  beforeAll(async () => {
+    trusting = await startTestRuntime({
+      demoData: false,
+      context: { trustPortalEmail: true, requestDetailType: 'DataExportRequested' },
+    });
+    await loadItems(trusting.admin.dynamodb, 'players', [
+      { playerId: 'p-trust', username: 'trusted', email: 'identity@example.org' },
+    ]);
+  });
+  afterAll(async () => {
+    await trusting?.stop();
+  });
+
+  it('an ExportRequested event matches no rule: nothing is invoked, nothing recorded', async () => {
+    const invocations = trusting.calls.filter((c) => c.principal.includes('StartExport')).length;
+    await trusting.putEvent({
+      source: 'game.account-portal',
+      detailType: 'ExportRequested',
+      detail: {
+        requestId: 'req-wrong-type',
+        playerId: 'p-trust',
+        locale: 'en',
+        requestedAt: trusting.now().toISOString(),
+      },
+    });
+    await trusting.settle();
+    expect(await trusting.records.requests.get('req-wrong-type')).toBeUndefined();
+    expect(trusting.calls.filter((c) => c.principal.includes('StartExport'))).toHaveLength(invocations);
+  });
+
+  it('its own detail-type is exported, and the portal’s address is used', async () => {
+    const requestId = await putExportRequested(trusting, {
+      playerId: 'p-trust',
+      email: 'portal@example.org',
+    });
+    await trusting.settle();
+    expect(await trusting.records.requests.get(requestId)).toMatchObject({
+      state: 'READY',
+      contactEmail: 'portal@example.org',
+    });
+    const mails = (await outboxMails(trusting.outboxDir)).map(parseEml);
+    expect(mails.map((m) => m.headers.get('to'))).toEqual(['portal@example.org']);
+  });
+});

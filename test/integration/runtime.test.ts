@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { loadItems } from '../../local/load-data';
+import { putExportRequested } from '../../local/portal';
+import type { Resource, StackTemplate } from '../../local/runtime/deployment';
+import { synthesizeTemplates } from '../../local/runtime/synth';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/**
+ * The local runtime runs what the templates say, so a mistake in a template fails here, before
+ * anyone deploys: each test breaks one thing in the synthesized templates (a grant, a permission,
+ * a variable) and sees the run fail where AWS would make it fail.
+ */
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+async function templates(): Promise<StackTemplate[]> {
+  return structuredClone(await synthesizeTemplates({ cacheDir: '.local/cache' }));
+}
+
+function resources(stacks: StackTemplate[], type: string): [string, Resource][] {
+  return stacks.flatMap((s) => Object.entries(s.template.Resources).filter(([, r]) => r.Type === type));
+}
+
+/** The statements of the role policy of a function (by the start of its logical id). */
+function policyOf(stacks: StackTemplate[], functionPrefix: string): Statement[] {
+  const found = resources(stacks, 'AWS::IAM::Policy').find(([id]) =>
+    id.startsWith(`${functionPrefix}RoleDefaultPolicy`),
+  );
+  if (!found) throw new Error(`no role policy for ${functionPrefix}`);
+  const document = found[1].Properties?.PolicyDocument as { Statement: Statement[] };
+  return document.Statement;
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+const PLAYER = 'p-runtime';
+
+/** A runtime with one small player: these tests are about the templates, not the data. */
+async function smallRuntime(stacks?: StackTemplate[]) {
+  const runtime = await startTestRuntime({ demoData: false, ...(stacks ? { templates: stacks } : {}) });
+  await loadItems(runtime.admin.dynamodb, 'players', [
+    { playerId: PLAYER, username: 'runtime', email: 'runtime@example.org' },
+  ]);
+  return runtime;
+}
+
+async function exportOnce(runtime: TestRuntime) {
+  const requestId = await putExportRequested(runtime, { playerId: PLAYER, requestId: `req-${randomUUID()}` });
+  await runtime.settle();
+  return { requestId, record: await runtime.records.requests.get(requestId) };
+}
+
+async function withRuntime<T>(
+  edit: (stacks: StackTemplate[]) => void,
+  run: (runtime: TestRuntime) => Promise<T>,
+) {
+  const stacks = await templates();
+  edit(stacks);
+  const runtime = await smallRuntime(stacks);
+  try {
+    return await run(runtime);
+  } finally {
+    await runtime.stop();
+  }
+}
+
+describe('IAM from the templates, checked on every call', () => {
+  it('a grant removed from a role fails the run at that call with AccessDenied, as on AWS', async () => {
+    await withRuntime(
+      (stacks) => {
+        // build-archive may no longer write archives/: everything before it still works.
+        const statements = policyOf(stacks, 'BuildArchive');
+        const write = statements.findIndex((s) => actionsOf(s).includes('s3:PutObject'));
+        expect(write).toBeGreaterThanOrEqual(0);
+        statements.splice(write, 1);
+      },
+      async (runtime) => {
+        const { requestId, record } = await exportOnce(runtime);
+        expect(record?.state).toBe('FAILED');
+        expect(record?.failureReason).toMatch(
+          /^AccessDenied: User: arn:aws:sts::000000000000:assumed-role\/.*BuildArchive.* is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::.*\/archives\/.*\/1\.zip because no identity-based policy allows the s3:PutObject action/,
+        );
+        const denied = runtime.calls.filter((c) => c.denied);
+        expect(denied.length).toBeGreaterThan(0);
+        expect(denied.every((c) => c.principal.includes('BuildArchive') && c.denied === 's3:PutObject')).toBe(
+          true,
+        );
+        // Every source was collected first: only that one call was refused.
+        expect(
+          runtime.calls.some((c) => c.principal.includes('CollectCategory') && c.operation === 'PutObject'),
+        ).toBe(true);
+        expect(await runtime.objectKeys(`archives/${requestId}/`)).toEqual([]);
+      },
+    );
+  });
+
+  it('a state machine whose role may not invoke a step fails that step', async () => {
+    await withRuntime(
+      (stacks) => {
+        const statements = policyOf(stacks, 'WorkflowStateMachine');
+        for (const statement of statements) {
+          if (!actionsOf(statement).includes('lambda:InvokeFunction')) continue;
+          const list = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+          statement.Resource = list.filter((r) => !JSON.stringify(r).includes('PublishExport'));
+        }
+      },
+      async (runtime) => {
+        const { record } = await exportOnce(runtime);
+        expect(record?.state).toBe('FAILED');
+        expect(record?.failureReason).toMatch(
+          /^Lambda\.AWSLambdaException: .*not authorized to perform: lambda:InvokeFunction on resource: .*PublishExport/,
+        );
+      },
+    );
+  });
+});
+
+describe('what reaches a function', () => {
+  it('without the rule’s permission to invoke start-export, the event lands in the rule’s dead-letter queue', async () => {
+    await withRuntime(
+      (stacks) => {
+        for (const stack of stacks) {
+          for (const [id, resource] of Object.entries(stack.template.Resources)) {
+            if (resource.Type === 'AWS::Lambda::Permission' && id.startsWith('ExportRequestedRule')) {
+              delete stack.template.Resources[id];
+            }
+          }
+        }
+      },
+      async (runtime) => {
+        const { requestId, record } = await exportOnce(runtime);
+        expect(record).toBeUndefined();
+        expect(runtime.calls.some((c) => c.principal.includes('StartExport'))).toBe(false);
+        const dead = await runtime.queues.messages('StartExportDeadLetters');
+        expect(dead).toHaveLength(1);
+        expect(dead[0]?.body).toContain(requestId);
+        expect(dead[0]?.attributes).toMatchObject({ ERROR_CODE: 'NO_PERMISSIONS' });
+      },
+    );
+  });
+
+  it('a variable missing from a function’s environment fails that function, naming it', async () => {
+    await withRuntime(
+      (stacks) => {
+        const found = resources(stacks, 'AWS::Lambda::Function').find(([id]) =>
+          id.startsWith('PublishExportFunction'),
+        );
+        if (!found) throw new Error('no publish-export function');
+        const environment = found[1].Properties?.Environment as { Variables: Record<string, unknown> };
+        const variables = environment.Variables;
+        delete variables.GATEWAY_BASE_URL;
+      },
+      async (runtime) => {
+        const { record } = await exportOnce(runtime);
+        expect(record?.state).toBe('FAILED');
+        expect(record?.failureReason).toMatch(
+          /^ConfigError: Environment variable GATEWAY_BASE_URL is not set/,
+        );
+      },
+    );
+  });
+
+  it('an event from another source, or of another type, never starts anything', async () => {
+    const runtime = await smallRuntime();
+    try {
+      for (const [source, detailType] of [
+        ['game.other-service', 'ExportRequested'],
+        ['game.account-portal', 'ExportReady'],
+      ] as const) {
+        await runtime.putEvent({
+          source,
+          detailType,
+          detail: {
+            requestId: `req-${source}`,
+            playerId: PLAYER,
+            locale: 'en',
+            requestedAt: runtime.now().toISOString(),
+          },
+        });
+      }
+      await runtime.settle();
+      expect(runtime.calls.filter((c) => c.principal.includes('StartExport'))).toEqual([]);
+      expect(runtime.stepFunctions.list()).toEqual([]);
+      expect(await runtime.queues.messages('StartExportDeadLetters')).toEqual([]);
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
