@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * What operators set for a deployment: the `context` of cdk.json, overridable per run with
+ * What operators set for a deployment: keys of the `context` of cdk.json, or per run with
  * `npx cdk deploy -c key=value`. Values from `-c` arrive as strings, so numbers and booleans are
  * coerced. Validated once, before any construct is built: a bad value fails synth naming the key
  * and the fix, not a half-built stack. The data map (config/data-map.json) is the other half of

@@ -102,7 +102,7 @@ export interface RequestRepository {
     playerId: string,
     requestId: string,
     replacing?: string,
-  ): Promise<{ claimed: true } | { claimed: false; heldBy: string }>;
+  ): Promise<{ claimed: true } | { claimed: false; heldBy: string; claimedAt: string }>;
   /** Requests in a state, oldest update first (watchdog, expiry sweep, clean-up). */
   listInState(state: RequestState): Promise<ExportRequestRecord[]>;
 }

@@ -87,7 +87,7 @@ export const handler = middy<unknown, StartExportResult>()
         await resendLink(resend(), { ready: accepted.answeredBy, request: record });
         break;
       case 'attached':
-        result.answeredBy = accepted.answeredBy.requestId;
+        result.answeredBy = accepted.answeredBy;
         break;
     }
     logger.info('export request', {

@@ -271,8 +271,20 @@ describe('request records: restart', () => {
     );
   });
 
+  it('restarts a RECEIVED request in place as the next attempt (its execution never got past planning)', async () => {
+    const record = await createIn('RECEIVED');
+    const restarted = await requests().restart(
+      record.requestId,
+      'RECEIVED',
+      1,
+      '2025-03-10T14:00:00.000Z',
+      'lost',
+    );
+    expect(restarted).toMatchObject({ state: 'RECEIVED', attempt: 2 });
+  });
+
   it('never restarts a request that is not working', async () => {
-    for (const state of ['RECEIVED', 'READY', 'EXPIRED', 'FAILED'] as const) {
+    for (const state of ['READY', 'EXPIRED', 'FAILED'] as const) {
       const record = await createIn(state);
       await expect(
         requests().restart(record.requestId, state, 1, '2025-03-10T14:00:00.000Z', 'test'),
@@ -347,12 +359,16 @@ describe('player claims', () => {
     const holder = winners[0] as string;
     for (const [i, outcome] of outcomes.entries()) {
       if (ids[i] === holder) continue;
-      expect(outcome).toEqual({ claimed: false, heldBy: holder });
+      expect(outcome).toEqual({ claimed: false, heldBy: holder, claimedAt: expect.any(String) });
     }
     // The holder may claim again (a retried intake); the others are still refused.
     expect(await requests().claimPlayer(playerId, holder)).toEqual({ claimed: true });
     for (const id of ids.filter((id) => id !== holder)) {
-      expect(await requests().claimPlayer(playerId, id)).toEqual({ claimed: false, heldBy: holder });
+      expect(await requests().claimPlayer(playerId, id)).toEqual({
+        claimed: false,
+        heldBy: holder,
+        claimedAt: expect.any(String),
+      });
     }
     // Another player's claim is separate.
     expect(await requests().claimPlayer(unique('p'), ids.find((id) => id !== holder) as string)).toEqual({
@@ -365,18 +381,31 @@ describe('player claims', () => {
     const [first, second, third] = [unique('req'), unique('req'), unique('req')];
     expect(await requests().claimPlayer(playerId, first)).toEqual({ claimed: true });
     // Naming a request that does not hold the claim takes nothing over.
-    expect(await requests().claimPlayer(playerId, second, third)).toEqual({ claimed: false, heldBy: first });
+    expect(await requests().claimPlayer(playerId, second, third)).toEqual({
+      claimed: false,
+      heldBy: first,
+      claimedAt: expect.any(String),
+    });
     expect(await requests().claimPlayer(playerId, second, first)).toEqual({ claimed: true });
     // The replaced holder is now refused like anyone else, and cannot take it back by naming itself.
-    expect(await requests().claimPlayer(playerId, first)).toEqual({ claimed: false, heldBy: second });
-    expect(await requests().claimPlayer(playerId, first, first)).toEqual({ claimed: false, heldBy: second });
+    expect(await requests().claimPlayer(playerId, first)).toEqual({
+      claimed: false,
+      heldBy: second,
+      claimedAt: expect.any(String),
+    });
+    expect(await requests().claimPlayer(playerId, first, first)).toEqual({
+      claimed: false,
+      heldBy: second,
+      claimedAt: expect.any(String),
+    });
     // Of several requests replacing the same finished holder at once, one wins.
     const racers = Array.from({ length: 5 }, () => unique('req'));
     const outcomes = await Promise.all(racers.map((id) => requests().claimPlayer(playerId, id, second)));
     const winners = racers.filter((_id, i) => outcomes[i]?.claimed);
     expect(winners).toHaveLength(1);
     for (const [i, outcome] of outcomes.entries()) {
-      if (racers[i] !== winners[0]) expect(outcome).toEqual({ claimed: false, heldBy: winners[0] });
+      if (racers[i] !== winners[0])
+        expect(outcome).toEqual({ claimed: false, heldBy: winners[0], claimedAt: expect.any(String) });
     }
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import raw from '../../config/privacy-notice.json';
-import type { Art15Facts } from '../../functions/core/archive/manifest';
 import { type DataMap, parseDataMap } from '../../functions/core/data-map/data-map';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import { defaultPrivacyNotice } from '../../functions/core/data-map/default-privacy-notice';
+import type { Art15Facts } from '../../functions/core/data-map/privacy-notice';
 import {
   factsFor,
   isPortable,

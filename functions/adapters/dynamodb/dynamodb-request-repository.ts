@@ -208,7 +208,7 @@ export class DynamoDbRequestRepository implements RequestRepository {
     playerId: string,
     requestId: string,
     replacing?: string,
-  ): Promise<{ claimed: true } | { claimed: false; heldBy: string }> {
+  ): Promise<{ claimed: true } | { claimed: false; heldBy: string; claimedAt: string }> {
     const key = { pk: s(playerKey(playerId)), sk: s(CLAIM_SK) };
     try {
       await this.client.send(
@@ -232,8 +232,9 @@ export class DynamoDbRequestRepository implements RequestRepository {
       new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
     const heldBy = held.Item?.requestId?.S;
+    const claimedAt = held.Item?.claimedAt?.S ?? new Date(0).toISOString();
     // Released between our write and our read: the caller tries again and will get it.
-    return heldBy ? { claimed: false, heldBy } : { claimed: false, heldBy: replacing ?? '' };
+    return { claimed: false, heldBy: heldBy ?? replacing ?? '', claimedAt };
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

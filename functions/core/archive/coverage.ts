@@ -1,7 +1,6 @@
 import type { CategorySpec } from '../data-map/data-map';
-import { isPortable } from '../data-map/privacy-notice';
+import { type Art15Facts, isPortable } from '../data-map/privacy-notice';
 import type { CollectResult } from '../workflow-types';
-import type { Art15Facts } from './manifest';
 
 export type CategoryStatus = 'exported' | 'none held' | 'not retained';
 

@@ -1,6 +1,6 @@
 import { omittedFields, pseudonymisedFields } from '../collect/field-rules';
 import type { DataMap } from '../data-map/data-map';
-import { factsFor, type PrivacyNotice } from '../data-map/privacy-notice';
+import { type Art15Facts, factsFor, type PrivacyNotice } from '../data-map/privacy-notice';
 import type { CollectResult, ExportPlan } from '../workflow-types';
 import { type CategoryCoverage, categoryCoverage } from './coverage';
 import { FORMAT_VERSION } from './layout';
@@ -27,27 +27,6 @@ export interface GeneratedFile {
   bytes: number;
   sha256: string;
   mediaType: string;
-}
-
-/** The six lawful bases of GDPR Art. 6(1). */
-export type LegalBasisArticle = '6(1)(a)' | '6(1)(b)' | '6(1)(c)' | '6(1)(d)' | '6(1)(e)' | '6(1)(f)';
-
-/** The facts GDPR Art. 15(1) and 13/14 require with a copy, per category, as ops write them in config/. */
-export interface Art15Facts {
-  purposes: { text: string; dpv?: string }[];
-  /** e.g. { article: '6(1)(b)', text: 'performance of the contract', dpv: 'dpv:Contract' } */
-  legalBasis: { article: LegalBasisArticle; text: string; dpv?: string };
-  recipients: { name: string; role: string; country?: string; dpv?: string }[];
-  /** period as an ISO 8601 duration where there is one, e.g. 'P3Y' */
-  retention: { rule: string; period?: string; dpv?: string };
-  source: { kind: 'the player' | 'observed' | 'derived' | 'third party'; text?: string; dpv?: string };
-  automatedDecision: null | {
-    logic: string;
-    significance: string;
-    consequences: string;
-    humanReview: string;
-  };
-  thirdCountryTransfers: { country: string; safeguard: string }[];
 }
 
 export interface Manifest {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Art15Facts } from '../archive/manifest';
 import type { DataMap } from './data-map';
 
 /**
@@ -8,6 +7,27 @@ import type { DataMap } from './data-map';
  * beside the copy. Ops write it with the privacy team; it is validated against the data map so
  * that no category can ship without its facts.
  */
+
+/** The six lawful bases of GDPR Art. 6(1). */
+export type LegalBasisArticle = '6(1)(a)' | '6(1)(b)' | '6(1)(c)' | '6(1)(d)' | '6(1)(e)' | '6(1)(f)';
+
+/** The facts GDPR Art. 15(1) and 13/14 require with a copy, per category, as ops write them in config/. */
+export interface Art15Facts {
+  purposes: { text: string; dpv?: string }[];
+  /** e.g. { article: '6(1)(b)', text: 'performance of the contract', dpv: 'dpv:Contract' } */
+  legalBasis: { article: LegalBasisArticle; text: string; dpv?: string };
+  recipients: { name: string; role: string; country?: string; dpv?: string }[];
+  /** period as an ISO 8601 duration where there is one, e.g. 'P3Y' */
+  retention: { rule: string; period?: string; dpv?: string };
+  source: { kind: 'the player' | 'observed' | 'derived' | 'third party'; text?: string; dpv?: string };
+  automatedDecision: null | {
+    logic: string;
+    significance: string;
+    consequences: string;
+    humanReview: string;
+  };
+  thirdCountryTransfers: { country: string; safeguard: string }[];
+}
 
 // W3C Data Privacy Vocabulary terms are written as CURIEs ("dpv:Contract").
 const dpv = z.string().regex(/^dpv(-[a-z]+)?:[A-Z][A-Za-z0-9]*$/, 'a DPV term such as "dpv:Contract"');
@@ -93,7 +113,7 @@ const noticeSchema = z
 
 export type PrivacyNotice = z.infer<typeof noticeSchema>;
 
-// Compile-time check that the schema yields exactly the manifest's Art15Facts, both ways.
+// Compile-time check that the schema yields exactly Art15Facts (what the manifest ships), both ways.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const factsMatchManifest: Same<z.infer<typeof factsSchema>, Art15Facts> = true;
 void factsMatchManifest;

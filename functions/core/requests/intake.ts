@@ -168,11 +168,18 @@ export interface IntakeOptions {
 export type IntakeOutcome =
   | { outcome: 'started'; record: ExportRequestRecord }
   | { outcome: 'duplicate'; record: ExportRequestRecord }
-  | { outcome: 'attached'; record: ExportRequestRecord; answeredBy: ExportRequestRecord }
+  | { outcome: 'attached'; record: ExportRequestRecord; answeredBy: string }
   | { outcome: 'resend'; record: ExportRequestRecord; answeredBy: ExportRequestRecord };
 
 /** Rounds of "the holder was finished, take over" before giving up (each needs another writer's race). */
 const MAX_CLAIM_ROUNDS = 5;
+
+/**
+ * A claim whose request has no record yet is that request being recorded right now (claim first,
+ * record second): for this long it counts as under way. Past it, the claimer died between the two
+ * writes and its event's redelivery finds the claim its own; another request may take it over.
+ */
+const CLAIM_GRACE_MS = 5 * 60 * 1000;
 
 /**
  * Accepts one request: records it (idempotently: the request id is the key, the conditional create
@@ -204,12 +211,13 @@ export async function acceptExportRequest(
       return record(deps, { outcome: 'started', record: newRecord(detail, now, options) });
     }
     const holder = await requests.get(claim.heldBy);
-    if (holder && workingStates.includes(holder.state)) {
-      const attached = { ...newRecord(detail, now, options), attachedTo: holder.requestId };
+    const beingRecorded = !holder && now.getTime() - Date.parse(claim.claimedAt) < CLAIM_GRACE_MS;
+    if (beingRecorded || (holder && workingStates.includes(holder.state))) {
+      const attached = { ...newRecord(detail, now, options), attachedTo: claim.heldBy };
       return record(
         deps,
-        { outcome: 'attached', record: attached, answeredBy: holder },
-        `answered by ${holder.requestId} (${holder.state})`,
+        { outcome: 'attached', record: attached, answeredBy: claim.heldBy },
+        `answered by ${claim.heldBy} (${holder?.state ?? 'RECEIVED'})`,
       );
     }
     if (holder?.state === 'READY' && readyWithin(holder, now, options.resendCooldownMs)) {
