@@ -6,13 +6,13 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Authorizer } from './authorizer';
 import type { BucketResource, TableResource } from './deployment';
 import { dynamodbAuthorizations } from './dynamodb-calls';
 import type { LocalEmail } from './email';
 import { LocalEventBus, type PutEventsEntry } from './event-bus';
 import type { AuthorizationRequest } from './iam-policy';
+import { closeServer, listenOnLoopback } from './loopback';
 import { deleteObjectsKeys, s3Call } from './s3-calls';
 import { errorResponse, type Protocol, ServiceError, statusOf } from './service-errors';
 import type { LocalStepFunctions } from './step-functions';
@@ -107,17 +107,11 @@ export class AwsEndpoint {
       });
     });
     this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server);
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   injectFault(rule: FaultRule): FaultHandle {

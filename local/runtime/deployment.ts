@@ -484,8 +484,13 @@ class Resolver {
         return this.physicalName(located, 'StateMachineName').slice(0, 80);
       case 'AWS::StepFunctions::StateMachine.Arn':
         return this.ref(located);
-      case 'AWS::Events::Rule.Arn':
-        return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${this.ref(located)}`;
+      case 'AWS::Events::Rule.Arn': {
+        // A rule on a custom bus is named under its bus: rule/<bus>/<rule>.
+        const bus = located.resource.Properties?.EventBusName;
+        const busName = bus === undefined ? 'default' : String(this.resolve(located.stack, bus));
+        const name = busName.slice(busName.lastIndexOf('/') + 1);
+        return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${name === 'default' ? '' : `${name}/`}${this.ref(located)}`;
+      }
       case 'AWS::KMS::Key.Arn':
         return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${this.ref(located)}`;
       case 'AWS::KMS::Key.KeyId':

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type HttpApiResource, type HttpRoute, LOCAL_ACCOUNT } from './deployment';
 import type { InvokeResult } from './lambda-host';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface HttpApiTargets {
   invoke(functionArn: string, event: unknown): Promise<InvokeResult>;
@@ -43,20 +43,11 @@ export class LocalHttpApi {
     });
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, '127.0.0.1', () => resolve());
-    });
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server, port);
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -66,15 +66,16 @@ export function s3Call(
     return call('Bucket', [on('s3:*', bucketArn)]);
   }
   if (query.has('tagging')) {
-    return call(method === 'GET' ? 'GetObjectTagging' : 'PutObjectTagging', [
-      on(method === 'GET' ? 's3:GetObjectTagging' : 's3:PutObjectTagging'),
-    ]);
+    const action = { GET: 'GetObjectTagging', DELETE: 'DeleteObjectTagging' }[method] ?? 'PutObjectTagging';
+    return call(action, [on(`s3:${action}`)]);
   }
+  // Reading a given version is its own action (s3:GetObjectVersion), as AWS checks it.
+  const version = query.has('versionId') ? 'Version' : '';
   if (method === 'GET' && query.has('uploadId'))
     return call('ListParts', [on('s3:ListMultipartUploadParts')]);
-  if (method === 'GET') return call('GetObject', [on('s3:GetObject'), ...kms(['kms:Decrypt'])]);
+  if (method === 'GET') return call('GetObject', [on(`s3:GetObject${version}`), ...kms(['kms:Decrypt'])]);
   // HeadObject needs s3:GetObject; it reads no encrypted bytes, so no key permission.
-  if (method === 'HEAD') return call('HeadObject', [on('s3:GetObject')]);
+  if (method === 'HEAD') return call('HeadObject', [on(`s3:GetObject${version}`)]);
   if (method === 'DELETE' && query.has('uploadId'))
     return call('AbortMultipartUpload', [on('s3:AbortMultipartUpload')]);
   if (method === 'DELETE') return call('DeleteObject', [on('s3:DeleteObject')]);
@@ -96,13 +97,13 @@ export function s3Call(
 /** The keys a DeleteObjects body names (`<Object><Key>…</Key></Object>`, XML-escaped). */
 export function deleteObjectsKeys(body: string): string[] {
   return [...body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map(([, key = '']) =>
-    key
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&quot;/g, '"')
-      .replace(/&apos;/g, "'")
-      .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
-      .replace(/&#([0-9]+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-      .replace(/&amp;/g, '&'),
+    // One pass, so a decoded "&" never starts another entity (&#38;amp; is the text "&amp;").
+    key.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-f]+|#[0-9]+);/gi, (_m, entity: string) => {
+      const named: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+      if (entity.startsWith('#x') || entity.startsWith('#X'))
+        return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
+      if (entity.startsWith('#')) return String.fromCodePoint(Number(entity.slice(1)));
+      return named[entity.toLowerCase()] ?? `&${entity};`;
+    }),
   );
 }

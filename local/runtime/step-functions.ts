@@ -298,6 +298,7 @@ export function concurrencyByFunction(definition: Record<string, unknown>): Map<
       }
       const nested = state.ItemProcessor ?? state.Iterator;
       if (nested) visit(nested.States, parallel * (state.MaxConcurrency || 1));
+      for (const branch of state.Branches ?? []) visit(branch.States, parallel);
     }
   };
   visit(definition.States as States, 1);

@@ -353,7 +353,13 @@ describe('one export per player', () => {
     await runtime.settle();
     const records = await Promise.all(ids.map(record));
     const working = records.filter((r) => !r.attachedTo);
-    expect(working).toHaveLength(1);
+    const seen = await Promise.all(
+      records.map(
+        async (r) =>
+          `${r.requestId} ${r.state} ${r.failureReason ?? ''} ${(await actions(r.requestId)).join(',')}`,
+      ),
+    );
+    expect(working, seen.join('\n')).toHaveLength(1);
     const answering = working[0]?.requestId as string;
     expect(records.filter((r) => r.attachedTo === answering)).toHaveLength(4);
     expect(ids.flatMap(executionsOf).map((e) => e.name)).toEqual([answering]);
