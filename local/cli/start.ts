@@ -4,7 +4,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { durationSeconds } from '../../config/deploy';
+import { durationSeconds, readDeployConfig } from '../../config/deploy';
 import { DEMO_PLAYER_ID } from '../demo-data/generate';
 import { loadDataDirectory } from '../load-data';
 import { loadDemoData } from '../load-demo';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const playerId = values.player ?? DEMO_PLAYER_ID;
-  const linkSeconds = durationSeconds(values['link-ttl'] ?? '7d') ?? 604_800;
+  const { linkTtlSeconds: linkSeconds } = readDeployConfig((key) => context[key]);
 
   say(
     'Synthesizing the CDK app and starting its local runtime (dynalite, s3rver, the template’s functions)…',

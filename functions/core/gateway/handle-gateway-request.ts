@@ -50,8 +50,8 @@ export interface GatewayDeps extends PageOptions {
   log?: GatewayLog;
   /** How the limiter's delay is waited; tests may pass a fake. */
   sleep?: (ms: number) => Promise<void>;
-  /** Life of the presigned S3 URL; capped at 300 s (default 120 s). */
-  presignSeconds?: number;
+  /** Life of the presigned S3 URL (the stack sets it); capped at MAX_PRESIGN_SECONDS. */
+  presignSeconds: number;
 }
 
 /** The longest a presigned URL may live: it is used at once by the browser that was redirected. */
@@ -142,7 +142,7 @@ async function download(deps: GatewayDeps, grant: DownloadGrant, now: Date, log:
   }
   // Signed before counting, so a signing failure does not cost the player a download; the URL is
   // disclosed only once the count succeeded.
-  const seconds = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(deps.presignSeconds ?? 120)));
+  const seconds = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(deps.presignSeconds)));
   const url = await deps.presigner.presignDownload(grant.archiveKey, grant.fileName, seconds);
 
   const outcome = await deps.grants.consume(grant.tokenHash, now);
