@@ -29,5 +29,12 @@ export async function downloadAsPlayer(link: string, out: string): Promise<{ fil
     Readable.fromWeb(file.body as import('node:stream/web').ReadableStream),
     createWriteStream(out),
   );
-  return { fileName: /filename="([^"]+)"/.exec(disposition)?.[1] };
+  return { fileName: fileNameOf(disposition) };
+}
+
+/** RFC 6266: `filename*` (RFC 5987, the exact UTF-8 name) wins over the ASCII `filename`. */
+export function fileNameOf(disposition: string): string | undefined {
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  if (extended) return decodeURIComponent(extended);
+  return /filename="([^"]+)"/.exec(disposition)?.[1];
 }

@@ -1,17 +1,22 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
 import { collectSource } from '../core/collect/collect-source';
 import { collectTaskSchema } from '../core/workflow-schemas';
 import { engineDepsFromEnv, once } from '../runtime/composition';
 import { logger } from '../runtime/logger';
+import { metricsNamespace } from '../runtime/metrics';
 import { validateInput } from '../runtime/validate-input';
 
+const metrics = new Metrics(metricsNamespace);
 const deps = once(() => engineDepsFromEnv(process.env));
 
 /** Map item of CollectSources: one source of the data map, streamed into staged JSON and CSV. */
 export const handler = middy<z.infer<typeof collectTaskSchema>>()
   .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
   .use(validateInput(collectTaskSchema))
   .handler(async (task) => {
     const result = await collectSource(deps(), task);
@@ -21,5 +26,10 @@ export const handler = middy<z.infer<typeof collectTaskSchema>>()
       sourceId: task.sourceId,
       records: result.records,
     });
+    if (result.mismatches) {
+      // Field paths, types and counts only: the values are the player's.
+      logger.warn('data map mismatch', { sourceId: task.sourceId, mismatches: result.mismatches });
+      metrics.addMetric('DataMapMismatches', MetricUnit.Count, result.mismatches.length);
+    }
     return result;
   });

@@ -1,3 +1,5 @@
+import type { FieldMismatch } from './collect/type-observer';
+
 /**
  * What the workflow's steps hand each other. On AWS these travel as Step Functions state (keep
  * them small: no records, only keys, counts and checksums); locally they are plain objects.
@@ -61,6 +63,8 @@ export interface CollectResult {
    */
   droppedByRetention?: number;
   files: StagedFile[];
+  /** Where the records hold other types than the data map declares (reported to operators). */
+  mismatches?: FieldMismatch[];
   /** Staged first rows and totals for the offline viewer (index.html); deleted with the staged files. */
   previewKey?: string;
 }

@@ -111,6 +111,11 @@ export class ExportAlarms extends Construct {
       'deliver-link gave up on a link (a refusal retrying cannot fix, or too many failed tries).',
     );
     alarm(
+      'DataMapMismatches',
+      sweepMetric('DataMapMismatches', 'Sum'),
+      'A game store holds values of another type than the data map declares (manifest.json notesForOperators names source, field and types): fix the map or the store. Exports still complete and describe what they hold.',
+    );
+    alarm(
       'CleanupFailures',
       sweepMetric('CleanupFailures'),
       'Objects of finished requests could not be deleted: personal data may remain in the exports bucket past its purpose.',

@@ -1,15 +1,18 @@
-import { ExactNumber, type StoreRecord } from '../../functions/core/values';
+import { ExactNumber, isPlainObject, type StoreRecord } from '../../functions/core/values';
 import type { DemoContext } from './context';
 import { isMoreDemoTable, MORE_DEMO_TABLES, moreTableItems } from './more-tables';
+import { identiconPng } from './thumbnails';
 
 /**
- * Demo data for the game's tables (the first four here, the later ones in more-tables.ts): six players from six countries who post in the same
- * forum threads and play against each other. Everything is fixed text or comes from a seeded PRNG,
- * so a seed always gives the same items, and tests can name exact values.
+ * Demo data for the game's tables (the first four here, the later ones in more-tables.ts): ten
+ * players from nine countries who post in the same forum threads and play against each other.
+ * Everything is fixed text or comes from a seeded PRNG, so a seed always gives the same items, and
+ * tests can name exact values.
  *
  * Numbers are written in the canonical form DynamoDB (and dynalite) store them: no trailing zeros
  * in a fraction ('49' rather than '49.00'). What is generated here is then exactly what a read from
- * the store returns, so the files and an export can be compared text for text.
+ * the store returns, so the files and an export can be compared text for text. Sets and binary
+ * are written as a read returns them too (lists, base64 text); stored-items.ts names those attributes.
  */
 
 export interface DemoDataOptions {
@@ -234,10 +237,10 @@ function sortedTimes(rng: Rng, count: number, from: number, to: number): number[
 }
 
 // ---------------------------------------------------------------------------------------------
-// The six players
+// The players
 
 type Lang = 'nb' | 'de' | 'fr' | 'da' | 'th' | 'en';
-type Currency = 'NOK' | 'EUR' | 'DKK' | 'THB' | 'GBP';
+type Currency = 'NOK' | 'EUR' | 'DKK' | 'THB' | 'GBP' | 'AED' | 'JPY';
 type SocialProvider = 'google' | 'discord' | 'steam' | 'apple' | 'facebook' | 'line';
 
 interface Persona {
@@ -250,7 +253,8 @@ interface Persona {
   title: string;
   fullName: string;
   birthDate: string;
-  address: { line1: string; line2?: string; city: string; postalCode: string };
+  /** Without postalCode where the country has none (the United Arab Emirates). */
+  address: { line1: string; line2?: string; city: string; postalCode?: string };
   phone: string;
   profileDescription: string;
   secretQuestion: string;
@@ -442,6 +446,127 @@ const PERSONAS: readonly Persona[] = [
     ],
     devices: ['Windows 11 PC', 'PlayStation 5', 'iPad Air'],
   },
+  // Usernames in other scripts: they name the archive's folder, its viewer and the e-mail, so the
+  // demo shows Thai, Arabic (right to left), Japanese and an emoji-only name (a ZWJ sequence).
+  {
+    playerId: 'p-1007',
+    lang: 'th',
+    country: 'TH',
+    currency: 'THB',
+    username: 'นักรบแสงเหนือ',
+    email: 'malee.srisuk@example.co.th',
+    title: 'คุณ',
+    fullName: 'มาลี ศรีสุข',
+    birthDate: '2001-11-08',
+    address: {
+      line1: '45 ถนนนิมมานเหมินท์',
+      line2: 'ตำบลสุเทพ อำเภอเมืองเชียงใหม่',
+      city: 'เชียงใหม่',
+      postalCode: '50200',
+    },
+    phone: '+66 89 012 3456',
+    profileDescription: 'สายซัพพอร์ต ชอบเล่นเป็นหมอประจำทีม เล่นทุกคืนหลังเลิกเรียน 🌸🛡️',
+    secretQuestion: 'โรงเรียนประถมของคุณชื่ออะไร',
+    secretAnswer: 'โรงเรียนบ้านสันป่าตอง',
+    createdAt: '2021-08-19T11:02:37.000Z',
+    lastLoginAt: '2025-05-30T14:20:11.000Z',
+    newsletterEmail: false,
+    offersSms: false,
+    socialProviders: ['line'],
+    payments: [
+      ['promptpay', 'Omise'],
+      ['truemoney', 'Omise'],
+    ],
+    devices: ['Android (Samsung Galaxy S23)', 'iPad Air'],
+  },
+  {
+    playerId: 'p-1008',
+    lang: 'en',
+    country: 'AE',
+    currency: 'AED',
+    username: 'فارس_الشمال',
+    email: 'faris.almansoori@example.ae',
+    title: 'السيد',
+    fullName: 'فارس المنصوري',
+    birthDate: '1993-01-27',
+    address: { line1: 'فيلا 12، شارع 7', line2: 'البرشاء 2', city: 'دبي' },
+    phone: '+971 50 123 4567',
+    profileDescription: 'أحب الخرائط الاستراتيجية والمعارك الليلية. أبحث عن عشيرة نشطة في المساء 🌙⚔️',
+    secretQuestion: 'ما اسم مدينتك المفضلة؟',
+    secretAnswer: 'العين',
+    createdAt: '2020-10-04T16:48:22.000Z',
+    lastLoginAt: '2025-05-31T18:05:40.000Z',
+    newsletterEmail: true,
+    offersSms: false,
+    socialProviders: ['apple'],
+    payments: [
+      ['card', 'Checkout.com'],
+      ['apple_pay', 'Checkout.com'],
+    ],
+    devices: ['iPhone 15', 'PlayStation 5'],
+  },
+  {
+    playerId: 'p-1009',
+    lang: 'en',
+    country: 'JP',
+    currency: 'JPY',
+    username: '星空ハルカ',
+    email: 'haruka.yamada@example.jp',
+    title: 'Ms',
+    fullName: '山田 遥',
+    birthDate: '1997-07-07',
+    address: {
+      line1: '神南1-2-3',
+      line2: 'サンシャイン神南 405号室',
+      city: '東京都渋谷区',
+      postalCode: '150-0041',
+    },
+    phone: '+81 90-1234-5678',
+    profileDescription: '夜はたいていランク戦。戦略マップが大好きです 🌸🎮 EN/日本語 OK',
+    secretQuestion: '初めて飼ったペットの名前は？',
+    secretAnswer: 'モモ',
+    createdAt: '2021-03-14T09:30:05.000Z',
+    lastLoginAt: '2025-05-31T12:44:18.000Z',
+    newsletterEmail: false,
+    offersSms: true,
+    socialProviders: ['line', 'google'],
+    payments: [
+      ['card', 'Stripe'],
+      ['paypay', 'PayPay'],
+      ['konbini', 'Stripe'],
+    ],
+    devices: ['Nintendo Switch', 'Windows 11 PC'],
+  },
+  {
+    playerId: 'p-1010',
+    lang: 'de',
+    country: 'AT',
+    currency: 'EUR',
+    // 🧙‍♀️🐉✨: woman mage (a ZWJ sequence of four code points), dragon, sparkles. No letter at all,
+    // so the archive folder falls back to "player-data-export-…".
+    username: '\u{1F9D9}\u200D\u2640\uFE0F\u{1F409}\u2728',
+    email: 'lena.gruber@example.at',
+    title: 'Frau',
+    fullName: 'Lena Gruber',
+    birthDate: '2000-02-29',
+    address: { line1: 'Mariahilfer Straße 88', line2: 'Top 14', city: 'Wien', postalCode: '1070' },
+    phone: '+43 664 1234567',
+    profileDescription:
+      'Nur Emojis im Namen, weil Worte überbewertet sind. Heilerin im Clan \u{1F9D9}\u200D\u2640\uFE0F',
+    secretQuestion: 'Wie hieß Ihre erste Schule?',
+    secretAnswer: 'Volksschule Neubau',
+    createdAt: '2022-12-24T20:00:13.000Z',
+    lastLoginAt: '2025-05-29T22:17:56.000Z',
+    newsletterEmail: true,
+    offersSms: false,
+    socialProviders: ['discord'],
+    payments: [
+      ['card', 'Adyen'],
+      ['eps', 'Adyen'],
+      ['paypal', 'PayPal'],
+    ],
+    devices: ['Windows 11 PC', 'Steam Deck'],
+  },
 ];
 
 /** The ids of the demo's players, the demo player first. */
@@ -455,15 +580,16 @@ function othersOf(playerId: string): string[] {
 // players
 
 function* playerItems(seed: number): Generator<StoreRecord> {
+  const seasonThreeOwners = buyersOf('season-pass-3', seed);
   for (const p of PERSONAS) {
     const rng = rngFor(seed, 'players', p.playerId);
     const mailingAddress: StoreRecord = { line1: p.address.line1 };
     if (p.address.line2 !== undefined) mailingAddress.line2 = p.address.line2;
     mailingAddress.city = p.address.city;
-    mailingAddress.postalCode = p.address.postalCode;
+    if (p.address.postalCode !== undefined) mailingAddress.postalCode = p.address.postalCode;
     mailingAddress.country = p.country;
     const created = Date.parse(p.createdAt);
-    yield {
+    const player: StoreRecord = {
       playerId: p.playerId,
       username: p.username,
       email: p.email,
@@ -488,7 +614,94 @@ function* playerItems(seed: number): Generator<StoreRecord> {
         linkedAt: iso(created + rng.int(0, 400) * 86_400_000 + rng.int(0, 86_399) * 1000),
       })),
     };
+    yield Object.assign(player, gameProfile(seed, p, seasonThreeOwners.has(p.playerId)));
   }
+}
+
+const BADGES = [
+  'founder',
+  'beta-tester',
+  'aurora-hunter',
+  'clan-captain',
+  'tournament-finalist',
+  'helpful-healer',
+  'bug-hunter',
+  'shieldbreaker',
+];
+const EARLIER_SEASONS: readonly (readonly [season: number, startedAt: number])[] = [
+  [1, Date.UTC(2023, 2, 1)],
+  [2, Date.UTC(2024, 2, 1)],
+];
+const CLAN_TAGS = ['FJU', 'RHN', 'TGR', 'SKY', 'DRG'];
+
+/**
+ * What the game keeps beside the account: badges (a string set), season passes (a number set),
+ * the avatar (binary), the clan (NULL once left) and the settings (maps in maps). The demo player
+ * has every one of them, so `npm start` shows each DynamoDB type in an export. A stream of its own,
+ * so the account fields above stay as they were.
+ */
+function gameProfile(seed: number, p: Persona, ownsSeasonThree: boolean): StoreRecord {
+  const rng = rngFor(seed, 'players', p.playerId, 'game-profile');
+  const isDemo = p.playerId === DEMO_PLAYER_ID;
+  const profile: StoreRecord = {};
+  // DynamoDB has no empty set: a player without badges has no attribute at all.
+  const badges = rng.sample(BADGES, isDemo ? rng.int(2, 4) : rng.int(0, 4)).sort();
+  if (badges.length > 0) profile.badges = badges;
+  const joined = Date.parse(p.createdAt);
+  const seasons = EARLIER_SEASONS.filter(([, start]) => joined < start && (isDemo || rng.chance(0.5))).map(
+    ([season]) => season,
+  );
+  if (ownsSeasonThree) seasons.push(3);
+  if (seasons.length > 0) profile.seasonPasses = seasons.map(int);
+  if (isDemo || rng.chance(0.8)) profile.avatarThumbnail = identiconPng(rng).toString('base64');
+  profile.clanTag = isDemo ? 'FJU' : rng.chance(0.3) ? null : rng.pick(CLAN_TAGS);
+  profile.settings = gameSettings(rng, isDemo);
+  return profile;
+}
+
+function gameSettings(rng: Rng, isDemo: boolean): StoreRecord {
+  return {
+    graphics: {
+      quality: rng.pick(['low', 'medium', 'high', 'ultra']),
+      fpsLimit: int(rng.pick([30, 60, 120, 144])),
+      colourBlindMode: rng.pick(['off', 'off', 'off', 'deuteranopia', 'protanopia', 'tritanopia']),
+    },
+    audio: {
+      masterVolume: volume(rng.int(0, 10)),
+      musicVolume: volume(rng.int(0, 10)),
+      // null: the player never chose one, so the system default is used.
+      voiceChatDevice:
+        isDemo || rng.chance(0.5)
+          ? null
+          : rng.pick(['USB headset', 'Bluetooth earbuds', 'Built-in microphone']),
+    },
+    controls: {
+      invertY: rng.chance(0.2),
+      keybinds: {
+        attack: 'Mouse1',
+        block: 'Mouse2',
+        dodge: rng.pick(['Space', 'Shift']),
+        map: rng.pick(['M', 'Tab']),
+      },
+    },
+  };
+}
+
+/** Tenths from 0 to 1 in canonical form: '0', '0.1', …, '1'. */
+function volume(tenths: number): ExactNumber {
+  return new ExactNumber(tenths === 10 ? '1' : tenths === 0 ? '0' : `0.${tenths}`);
+}
+
+/** Players with a completed purchase of `sku`, so the players table agrees with the purchases. */
+function buyersOf(sku: string, seed: number): Set<string> {
+  const buyers = new Set<string>();
+  for (const purchase of purchaseItems(seed)) {
+    const lines = Array.isArray(purchase.items) ? purchase.items : [];
+    if (purchase.status === 'completed' && lines.some((line) => isPlainObject(line) && line.sku === sku)) {
+      buyers.add(String(purchase.playerId));
+    }
+  }
+  return buyers;
 }
 
 /** Shaped like a real argon2id PHC string so a leak of it into an export is easy to spot. */
@@ -525,6 +738,7 @@ interface CatalogEntry {
   sku: string;
   maxQuantity: number;
   names: Record<Lang, string>;
+  /** Hundredths of the currency. The yen has no smaller unit, so its prices are whole hundreds. */
   cents: Record<Currency, number>;
 }
 
@@ -540,7 +754,7 @@ const CATALOG: readonly CatalogEntry[] = [
       th: 'เหรียญทอง ×500',
       en: 'Gold coins ×500',
     },
-    cents: { NOK: 4900, EUR: 499, DKK: 3700, THB: 17900, GBP: 449 },
+    cents: { NOK: 4900, EUR: 499, DKK: 3700, THB: 17900, GBP: 449, AED: 1899, JPY: 60000 },
   },
   {
     sku: 'gold-1200',
@@ -553,7 +767,7 @@ const CATALOG: readonly CatalogEntry[] = [
       th: 'เหรียญทอง ×1200',
       en: 'Gold coins ×1200',
     },
-    cents: { NOK: 9900, EUR: 999, DKK: 7450, THB: 35900, GBP: 899 },
+    cents: { NOK: 9900, EUR: 999, DKK: 7450, THB: 35900, GBP: 899, AED: 3699, JPY: 120000 },
   },
   {
     sku: 'skin-longship-aurora',
@@ -566,7 +780,7 @@ const CATALOG: readonly CatalogEntry[] = [
       th: 'สกินเรือไวกิ้ง "แสงเหนือ"',
       en: 'Longship skin "Aurora"',
     },
-    cents: { NOK: 14900, EUR: 1499, DKK: 11200, THB: 54900, GBP: 1299 },
+    cents: { NOK: 14900, EUR: 1499, DKK: 11200, THB: 54900, GBP: 1299, AED: 5499, JPY: 180000 },
   },
   {
     sku: 'season-pass-3',
@@ -579,7 +793,7 @@ const CATALOG: readonly CatalogEntry[] = [
       th: 'ซีซันพาส 3: แร็กนาร็อก',
       en: 'Season Pass 3: Ragnarök',
     },
-    cents: { NOK: 10900, EUR: 999, DKK: 7900, THB: 37900, GBP: 999 },
+    cents: { NOK: 10900, EUR: 999, DKK: 7900, THB: 37900, GBP: 999, AED: 3699, JPY: 120000 },
   },
   {
     sku: 'shield-dragon',
@@ -592,7 +806,7 @@ const CATALOG: readonly CatalogEntry[] = [
       th: 'โล่มังกร',
       en: 'Dragon shield',
     },
-    cents: { NOK: 2950, EUR: 295, DKK: 2200, THB: 9900, GBP: 249 },
+    cents: { NOK: 2950, EUR: 295, DKK: 2200, THB: 9900, GBP: 249, AED: 999, JPY: 37000 },
   },
   {
     sku: 'emote-pack-cheers',
@@ -605,7 +819,7 @@ const CATALOG: readonly CatalogEntry[] = [
       th: 'แพ็กอีโมต "ไชโย!" 🍻',
       en: 'Emote pack "Cheers!" 🍻',
     },
-    cents: { NOK: 1900, EUR: 199, DKK: 1500, THB: 6900, GBP: 179 },
+    cents: { NOK: 1900, EUR: 199, DKK: 1500, THB: 6900, GBP: 179, AED: 699, JPY: 25000 },
   },
   {
     sku: 'xp-boost-24h',
@@ -618,7 +832,7 @@ const CATALOG: readonly CatalogEntry[] = [
       th: 'บูสต์ XP 24 ชม.',
       en: 'XP boost 24 h',
     },
-    cents: { NOK: 1000, EUR: 99, DKK: 750, THB: 3500, GBP: 89 },
+    cents: { NOK: 1000, EUR: 99, DKK: 750, THB: 3500, GBP: 89, AED: 349, JPY: 12000 },
   },
 ];
 

@@ -1,6 +1,7 @@
 import { ExactNumber, isPlainObject, type StoreRecord } from '../../functions/core/values';
 import { at, DAY_MS, DEMO_AGENT_IDS, type DemoContext, type DemoPersona, type DemoRng, iso } from './context';
 import { APPEAL_STATEMENT, CONSENT_WORDING, SURVEY } from './phrases';
+import { identiconPng } from './thumbnails';
 
 // ---------------------------------------------------------------------------------------------
 // consents: a history, not a state. The last event of each purpose matches the flags on the
@@ -267,7 +268,19 @@ export function* contestEntryItems(ctx: DemoContext): Generator<StoreRecord> {
         base.placing = new ExactNumber(String(placing));
         if (placing <= 3) base.prize = rng.pick(PRIZES);
       }
+      if (kind === 'contest') base.screenshotThumbnails = screenshotThumbnails(ctx, p.playerId);
       yield base;
     }
   }
+}
+
+/** 1 to 3 different pictures, base64 as an export shows them (stored as a binary set). */
+function screenshotThumbnails(ctx: DemoContext, playerId: string): string[] {
+  // A stream of its own: the entries drawn from the table's stream stay as they were.
+  const rng = ctx.rngFor(ctx.seed, 'contest-entries', playerId, 'screenshots');
+  const wanted = rng.int(1, 3);
+  const pictures = new Set<string>();
+  // A set's values are distinct; two equal 8×8 patterns are unlikely, and simply drawn again.
+  while (pictures.size < wanted) pictures.add(identiconPng(rng).toString('base64'));
+  return [...pictures];
 }

@@ -2,15 +2,18 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { toJsonText } from '../../functions/core/collect/json-text';
 import type { StoreRecord } from '../../functions/core/values';
 import { DEMO_TABLES, type DemoDataOptions, demoTableItems } from './generate';
+import { demoJsonLine } from './stored-items';
 
 // One write() per line costs more than turning the item into JSON; batching lines keeps a
 // million-item table I/O-bound without holding more than one chunk in memory.
 const CHUNK_CHARS = 64 * 1024;
 
-/** Writes `<dir>/<table>.jsonl` for every demo table and returns the item count per table. */
+/**
+ * Writes `<dir>/<table>.jsonl` for every demo table and returns the item count per table. Items
+ * holding a set or binary are DynamoDB JSON lines (plain JSON has no such types); `--data` reads both.
+ */
 export async function writeDemoJsonl(
   dir: string,
   options: DemoDataOptions = {},
@@ -18,7 +21,11 @@ export async function writeDemoJsonl(
   await makeDirectory(dir);
   const counts: Record<string, number> = {};
   for (const table of DEMO_TABLES) {
-    counts[table] = await writeJsonLines(join(dir, `${table}.jsonl`), demoTableItems(table, options));
+    counts[table] = await writeJsonLines(
+      join(dir, `${table}.jsonl`),
+      demoTableItems(table, options),
+      demoJsonLine(table),
+    );
   }
   return counts;
 }
@@ -47,7 +54,11 @@ function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
-async function writeJsonLines(path: string, items: Iterable<StoreRecord>): Promise<number> {
+async function writeJsonLines(
+  path: string,
+  items: Iterable<StoreRecord>,
+  lineOf: (item: StoreRecord) => string,
+): Promise<number> {
   const out = createWriteStream(path, { encoding: 'utf8' });
   // Without a listener an 'error' (disk full, no permission) would crash the process instead of
   // rejecting; the error itself is read back from out.errored below.
@@ -56,7 +67,7 @@ async function writeJsonLines(path: string, items: Iterable<StoreRecord>): Promi
   let chunk = '';
   try {
     for (const item of items) {
-      chunk += `${toJsonText(item)}\n`;
+      chunk += `${lineOf(item)}\n`;
       count++;
       if (chunk.length >= CHUNK_CHARS) {
         const more = out.write(chunk);

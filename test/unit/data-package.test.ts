@@ -144,11 +144,31 @@ describe('tableSchema', () => {
     expect(check.rows[1]?.[0]).toBe("'-1");
   });
 
-  it('reports a cell that does not fit its column type', () => {
+  it('the checker refuses a cell that does not fit its column type', () => {
+    const schema = tableSchema(fields);
+    const columns = csvColumns(fields);
+    const header = csvHeader(columns);
+    const forged = header
+      .replace(/\r\n$/, '')
+      .split(',')
+      .map((name) => (name === 'score' ? '12a' : name === 'createdAt' ? 'yesterday' : ''));
+    expect(checkCsv(`${header}${forged.join(',')}\r\n`, schema.fields).errors).toHaveLength(2);
+  });
+
+  it('keeps a value of another type than its column’s in additionalFields, so the CSV stays true to its schema', () => {
     const schema = tableSchema(fields);
     const columns = csvColumns(fields);
     const row = csvRow({ score: '12a', createdAt: 'yesterday' }, columns, fields);
-    expect(checkCsv(csvHeader(columns) + row, schema.fields).errors).toHaveLength(2);
+    const check = checkCsv(csvHeader(columns) + row, schema.fields);
+    expect(check.errors).toEqual([]);
+    const names = schema.fields.map((f) => f.name);
+    const cells = check.rows[0] ?? [];
+    expect(cells[names.indexOf('score')]).toBe('');
+    expect(cells[names.indexOf('createdAt')]).toBe('');
+    expect(JSON.parse(cells[names.indexOf('additionalFields')] ?? '{}')).toEqual({
+      score: '12a',
+      createdAt: 'yesterday',
+    });
   });
 });
 

@@ -1,8 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, inflateSync } from 'node:zlib';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import dataMap from '../../config/data-map.json';
+import { rootFolderName } from '../../functions/core/archive/layout';
 import { toJsonText } from '../../functions/core/collect/json-text';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../../functions/core/values';
 import {
@@ -17,7 +20,9 @@ import {
   demoTableItems,
   IsoClock,
 } from '../../local/demo-data/generate';
+import { DEMO_STORED_TYPES, demoStoredItems } from '../../local/demo-data/stored-items';
 import { writeDemoJsonl } from '../../local/demo-data/write-jsonl';
+import { type AttributeItem, parseDataLine } from '../../local/load-data';
 
 // Small enough to keep the suite fast, large enough that every stat kind occurs many times.
 const SMALL: DemoDataOptions = { statsForHeavyPlayer: 400 };
@@ -54,6 +59,48 @@ function cents(amount: string): bigint {
   return BigInt(match[1] ?? '0') * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
 }
 
+/** Binary as base64 text, so items compare by value whatever buffer class holds the bytes. */
+function comparable(value: unknown): unknown {
+  if (value instanceof Uint8Array) return `base64:${Buffer.from(value).toString('base64')}`;
+  if (Array.isArray(value)) return value.map(comparable);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, comparable(v)]));
+  }
+  return value;
+}
+
+/** Width, height and raw pixel bytes of a PNG, checking its signature and every chunk's CRC. */
+function readPng(bytes: Uint8Array | undefined): { width: number; height: number; pixels: Buffer } {
+  const png = Buffer.from(bytes ?? []);
+  expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  const chunks = new Map<string, Buffer>();
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at);
+    const typed = png.subarray(at + 4, at + 8 + length);
+    expect(png.readUInt32BE(at + 8 + length), 'chunk CRC').toBe(crc32(typed));
+    chunks.set(typed.subarray(0, 4).toString('ascii'), typed.subarray(4));
+    at += 12 + length;
+  }
+  const header = chunks.get('IHDR') ?? Buffer.alloc(13);
+  expect([...header.subarray(8)]).toEqual([8, 2, 0, 0, 0]);
+  expect(chunks.has('IEND')).toBe(true);
+  return {
+    width: header.readUInt32BE(0),
+    height: header.readUInt32BE(4),
+    pixels: inflateSync(chunks.get('IDAT') ?? Buffer.alloc(0)),
+  };
+}
+
+/** Calls `visit` with every set in an item, however deep. */
+function everySet(value: AttributeValue, visit: (tag: string, set: unknown[]) => void): void {
+  for (const tag of ['SS', 'NS', 'BS'] as const) {
+    const set = value[tag];
+    if (set !== undefined) visit(tag, set);
+  }
+  for (const v of value.L ?? []) everySet(v, visit);
+  for (const v of Object.values(value.M ?? {})) everySet(v, visit);
+}
+
 function everyValue(value: Value, visit: (value: Value) => void): void {
   visit(value);
   if (Array.isArray(value)) for (const item of value) everyValue(item, visit);
@@ -70,6 +117,8 @@ interface FieldSpec {
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 // Fields the generator adds beyond the data map (exported under the map's default rule).
 const EXTRA_FIELDS = new Set(['accuracy']);
+// The only places the demo stores NULL: a clan left, a microphone never chosen.
+const NULLABLE = new Set(['players.clanTag', 'players.settings.audio.voiceChatDevice']);
 
 /** Checks a record against the data map: known field names and values of the declared type. */
 function checkAgainstMap(record: StoreRecord, fields: FieldSpec[], where: string): void {
@@ -91,6 +140,10 @@ function checkValue(
   itemType: string | undefined,
   where: string,
 ) {
+  if (value === null) {
+    expect(NULLABLE.has(where), `${where} is null`).toBe(true);
+    return;
+  }
   switch (type) {
     case 'string':
       expect(typeof value, where).toBe('string');
@@ -200,6 +253,107 @@ describe('demo data', () => {
     }
   });
 
+  it('has players whose usernames are in Thai, Arabic, Japanese, and emoji alone', () => {
+    const usernames = Object.fromEntries(items('players').map((p) => [p.playerId, text(p, 'username')]));
+    expect(usernames['p-1007']).toMatch(/^[\p{Script=Thai}_]+$/u);
+    expect(usernames['p-1008']).toMatch(/^[\p{Script=Arabic}_]+$/u);
+    expect(usernames['p-1009']).toMatch(/^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+$/u);
+    // No letter or digit at all (the archive folder falls back to "player-…"), and a ZWJ sequence.
+    expect(usernames['p-1010']).toMatch(/^(?:\p{Extended_Pictographic}|\u200D|\uFE0F)+$/u);
+    expect(usernames['p-1010']).toContain('\u{1F9D9}\u200D\u2640\uFE0F');
+  });
+
+  it('gives the players with non-Latin usernames the same kinds of records as the others', () => {
+    const owned: [DemoTable, string][] = [
+      ['players', 'playerId'],
+      ['purchases', 'playerId'],
+      ['forum-posts', 'authorId'],
+      ['game-stats', 'playerId'],
+      ['consents', 'playerId'],
+      ['support-tickets', 'playerId'],
+      ['private-messages', 'senderId'],
+      ['private-messages', 'recipientId'],
+      ['sessions', 'playerId'],
+      ['linked-accounts', 'playerId'],
+      ['contest-entries', 'playerId'],
+      ['chat-logs', 'playerId'],
+    ];
+    const newcomers = ['p-1007', 'p-1008', 'p-1009', 'p-1010'];
+    expect(DEMO_PLAYER_IDS).toEqual(expect.arrayContaining(newcomers));
+    expect(DEMO_PLAYER_IDS).toHaveLength(10);
+    for (const [table, owner] of owned) {
+      const held = items(table);
+      for (const id of newcomers) {
+        expect(
+          held.some((item) => item[owner] === id),
+          `${table} (${owner}) of ${id}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('stores a string set, a number set, binary, a binary set, NULL and maps in maps as DynamoDB types', () => {
+    const record = items('players').find((p) => p.playerId === DEMO_PLAYER_ID) as StoreRecord;
+    const player = [...demoStoredItems('players', SMALL)].find((p) => p.playerId?.S === DEMO_PLAYER_ID);
+    expect(stringList(record, 'badges').length).toBeGreaterThan(0);
+    expect(player?.badges).toEqual({ SS: record.badges });
+    expect(player?.seasonPasses).toEqual({ NS: (record.seasonPasses as ExactNumber[]).map((n) => n.text) });
+    expect(player?.seasonPasses?.NS?.length).toBeGreaterThan(0);
+    const avatar = readPng(player?.avatarThumbnail?.B);
+    expect(avatar).toMatchObject({ width: 8, height: 8 });
+    expect(avatar.pixels).toHaveLength(8 * (1 + 8 * 3));
+    expect(Buffer.from(player?.avatarThumbnail?.B ?? []).toString('base64')).toBe(record.avatarThumbnail);
+    expect(player?.clanTag).toEqual({ S: 'FJU' });
+    expect(player?.settings?.M?.audio?.M?.voiceChatDevice).toEqual({ NULL: true });
+    expect(player?.settings?.M?.controls?.M?.keybinds?.M?.attack).toEqual({ S: 'Mouse1' });
+    expect(player?.settings?.M?.graphics?.M?.fpsLimit?.N).toMatch(/^\d+$/);
+
+    const entry = [...demoStoredItems('contest-entries', SMALL)].find(
+      (e) => e.playerId?.S === DEMO_PLAYER_ID && e.kind?.S === 'contest',
+    );
+    const screenshots = entry?.screenshotThumbnails?.BS ?? [];
+    expect(screenshots.length).toBeGreaterThan(0);
+    for (const picture of screenshots) expect(readPng(picture)).toMatchObject({ width: 8, height: 8 });
+    // A player who has left their clan: NULL at the top level too.
+    expect([...demoStoredItems('players', SMALL)].some((p) => p.clanTag?.NULL === true)).toBe(true);
+
+    // Only sets DynamoDB accepts: never empty, values distinct.
+    let sets = 0;
+    for (const table of DEMO_TABLES) {
+      for (const item of demoStoredItems(table, SMALL) as Iterable<AttributeItem>) {
+        everySet({ M: item }, (tag, set) => {
+          sets++;
+          const keys = set.map((v) =>
+            v instanceof Uint8Array ? Buffer.from(v).toString('base64') : String(v),
+          );
+          expect(keys.length, tag).toBeGreaterThan(0);
+          expect(new Set(keys).size, tag).toBe(keys.length);
+        });
+      }
+    }
+    expect(sets).toBeGreaterThan(DEMO_PLAYER_IDS.length);
+  });
+
+  it('names each archive folder after the username, in its own script', () => {
+    const at = new Date('2025-06-01T12:00:00Z');
+    const folders = Object.fromEntries(
+      items('players').map((p) => [p.playerId, rootFolderName(text(p, 'username'), at)]),
+    );
+    expect(folders['p-1007']).toBe('นักรบแสงเหนือ-data-export-2025-06-01');
+    expect(folders['p-1008']).toBe('فارس_الشمال-data-export-2025-06-01');
+    expect(folders['p-1009']).toBe('星空ハルカ-data-export-2025-06-01');
+  });
+
+  // rootFolderName keeps marks (\p{M}) so that Thai tone marks stay with their letters; the emoji
+  // presentation selector U+FE0F is a mark too, and with its emoji gone it must not be kept alone
+  // (the folder once began with that invisible character).
+  it('names the folder of an emoji-only username "player-data-export-…", as documented', () => {
+    const emoji = items('players').find((p) => p.playerId === 'p-1010') as StoreRecord;
+    expect(rootFolderName(text(emoji, 'username'), new Date('2025-06-01T12:00:00Z'))).toBe(
+      'player-data-export-2025-06-01',
+    );
+  });
+
   it('builds statIds from kind, recordedAt and a unique id, with the fields of each kind', () => {
     const stats = items('game-stats');
     const seen = new Set<string>();
@@ -256,6 +410,10 @@ describe('demo data', () => {
       'p-1004': 'DKK',
       'p-1005': 'THB',
       'p-1006': 'GBP',
+      'p-1007': 'THB',
+      'p-1008': 'AED',
+      'p-1009': 'JPY',
+      'p-1010': 'EUR',
     };
     for (const id of DEMO_PLAYER_IDS) {
       const own = purchases.filter((p) => p.playerId === id);
@@ -273,6 +431,8 @@ describe('demo data', () => {
       }
       expect(cents(exact(purchase, 'amount'))).toBe(sum);
       expect(purchase.currency).toBe(currencies[text(purchase, 'playerId')]);
+      // The yen has no smaller unit.
+      if (purchase.currency === 'JPY') expect(exact(purchase, 'amount')).toMatch(/^\d+$/);
       expect(['completed', 'refunded', 'chargeback']).toContain(purchase.status);
     }
   });
@@ -313,12 +473,15 @@ describe('demo data', () => {
     }
   });
 
-  it('writes multilingual text: Nordic, German, French letters, Thai script and emoji', () => {
+  it('writes multilingual text: Nordic, German, French letters, Thai, Arabic and Japanese script, emoji', () => {
     const all = DEMO_TABLES.map((table) =>
       items(table, { statsForHeavyPlayer: 50 }).map(toJsonText).join('\n'),
     ).join('\n');
     for (const letters of ['æ', 'ø', 'å', 'ä', 'ö', 'ü', 'ß', 'é', 'è', 'ç']) expect(all).toContain(letters);
     expect(all).toMatch(/\p{Script=Thai}/u);
+    expect(all).toMatch(/\p{Script=Arabic}/u);
+    expect(all).toMatch(/\p{Script=Han}/u);
+    expect(all).toMatch(/\p{Script=Katakana}/u);
     expect(all).toMatch(/\p{Extended_Pictographic}/u);
     const postsText = items('forum-posts')
       .map((p) => text(p, 'body'))
@@ -352,16 +515,35 @@ describe('demo data', () => {
     for (const ms of instants) expect(clock.format(ms), String(ms)).toBe(new Date(ms).toISOString());
   });
 
-  it('writes one JSON line per item and returns the counts', async () => {
+  it('writes one JSON line per item, DynamoDB JSON where it holds a set or binary, and returns the counts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'demo-data-'));
+    const options = { statsForHeavyPlayer: 3000 };
     try {
-      const counts = await writeDemoJsonl(dir, { statsForHeavyPlayer: 3000 });
+      const counts = await writeDemoJsonl(dir, options);
+      let typedLines = 0;
       for (const table of DEMO_TABLES) {
         const lines = (await readFile(join(dir, `${table}.jsonl`), 'utf8')).split('\n');
         expect(lines.pop()).toBe('');
         expect(lines).toHaveLength(counts[table] ?? -1);
-        expect(lines).toEqual(items(table, { statsForHeavyPlayer: 3000 }).map(toJsonText));
+        const records = items(table, options);
+        const stored = [...demoStoredItems(table, options)];
+        for (const [i, line] of lines.entries()) {
+          const record = records[i] as StoreRecord;
+          const typed = Object.keys(record).some((name) => DEMO_STORED_TYPES[table]?.[name] !== undefined);
+          // Plain JSON where it can say everything; the loader reads both back as the store's items.
+          if (typed) expect(line.startsWith('{"Item":{'), `${table} line ${i + 1}`).toBe(true);
+          else expect(line, `${table} line ${i + 1}`).toBe(toJsonText(record));
+          expect(comparable(parseDataLine(line)), `${table} line ${i + 1}`).toEqual(
+            comparable(stored[i] ?? {}),
+          );
+          if (typed) typedLines++;
+        }
       }
+      expect(typedLines).toBe(
+        items('players').filter((p) => p.badges || p.seasonPasses || p.avatarThumbnail).length +
+          items('contest-entries').filter((e) => e.screenshotThumbnails).length,
+      );
+      expect(typedLines).toBeGreaterThan(0);
       expect(Object.keys(counts)).toEqual([...DEMO_TABLES]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -173,7 +173,11 @@ describe('sourceJsonSchema', () => {
 describe('jsonSchemaFiles', () => {
   it('writes schemas/<sourceId>.schema.json for every source of the default data map, each valid', () => {
     const ids = defaultDataMap.sources.map((s) => s.id);
-    const files = jsonSchemaFiles(defaultDataMap, ids, { requesterId: 'p-1001' });
+    const files = jsonSchemaFiles(
+      defaultDataMap,
+      ids.map((sourceId) => ({ sourceId })),
+      { requesterId: 'p-1001' },
+    );
     expect(files.map((f) => f.path)).toEqual(ids.map(schemaFilePath));
     const ajv = strictAjv();
     for (const f of files) {
@@ -183,6 +187,6 @@ describe('jsonSchemaFiles', () => {
   });
 
   it('refuses a source the data map does not have', () => {
-    expect(() => jsonSchemaFiles(defaultDataMap, ['nope'])).toThrow(/nope/);
+    expect(() => jsonSchemaFiles(defaultDataMap, [{ sourceId: 'nope' }])).toThrow(/nope/);
   });
 });

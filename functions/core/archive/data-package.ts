@@ -30,6 +30,11 @@ export type TableFieldType =
 export interface TableField {
   name: string;
   type: TableFieldType;
+  /**
+   * "any" for dates and date-times: the values are the store's own RFC 3339 text (fractional
+   * seconds, offsets), which Table Schema's default format (YYYY-MM-DDThh:mm:ssZ only) refuses.
+   */
+  format?: 'any';
   description?: string;
 }
 
@@ -189,7 +194,8 @@ export function tableSchema(fields: FieldSpec[]): TableSchema {
       {
         name: ADDITIONAL_FIELDS_COLUMN,
         type: 'object',
-        description: 'Fields of the record that the data map does not declare, as a JSON object.',
+        description:
+          'Fields of the record that the data map does not declare, and values that do not fit their column’s type, as a JSON object in the record’s own shape.',
       },
     ],
     missingValues: [''],
@@ -211,15 +217,21 @@ function tableField(column: CsvColumn, fields: FieldSpec[]): TableField {
         : type === 'object'
           ? 'An object, as JSON text.'
           : undefined);
-  return { name: column.name, type, ...(description ? { description } : {}) };
+  return {
+    name: column.name,
+    type,
+    ...(type === 'datetime' || type === 'date' ? { format: 'any' as const } : {}),
+    ...(description ? { description } : {}),
+  };
 }
 
 /**
- * Table Schema types match the data map's, except that a pseudonym replaces a date or datetime
- * with text. Table Schema `array` and `object` cells are JSON text, which is what csv.ts writes.
+ * Table Schema types match the data map's, except that a pseudonym replaces any scalar (an id kept
+ * as a number too) with text. Table Schema `array` and `object` cells are JSON text, which is what
+ * csv.ts writes; a value of another type than its column's is moved to additionalFields by csv.ts.
  */
 function tableType(type: CsvColumn['type'], pseudonymised: boolean): TableFieldType {
-  if (pseudonymised && (type === 'date' || type === 'datetime')) return 'string';
+  if (pseudonymised && type !== 'object' && type !== 'array') return 'string';
   return type;
 }
 

@@ -35,10 +35,6 @@ export async function generatedFiles(input: GeneratedFilesInput): Promise<Genera
     { path: 'README.txt', content: Buffer.from(readmeText(input.plan, input.results), 'utf8') },
     // Standard descriptions (DESIGN.md §5): Frictionless datapackage.json and a JSON Schema per source.
     dataPackageFile(dataMap, plan, results),
-    ...jsonSchemaFiles(
-      dataMap,
-      results.map((r) => r.sourceId),
-      { requesterId: plan.playerId },
-    ),
+    ...jsonSchemaFiles(dataMap, results, { requesterId: plan.playerId }),
   ];
 }

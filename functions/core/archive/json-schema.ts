@@ -1,3 +1,5 @@
+import type { ValueKind } from '../collect/type-fit';
+import type { FieldMismatch } from '../collect/type-observer';
 import {
   type DataMap,
   type FieldSpec,
@@ -16,7 +18,10 @@ import {
  *   - fields the map does not declare are exported as they are, hence additionalProperties: true;
  *   - omitted fields (secrets) are `false`: their presence would be a leak, and fails validation;
  *   - pseudonymised strings hold "player-…" or the requester's own id (the pseudonymiser keeps it),
- *     or "agent-…" for support agents' ids (never kept).
+ *     or "agent-…" for support agents' ids (never kept);
+ *   - where this export holds values of another type than the map declares (a store is not bound
+ *     by the map), the schema of that export says so: the field takes the declared type or what
+ *     was seen, and the manifest's notes for operators name the mismatch (type-observer.ts).
  */
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
@@ -48,6 +53,8 @@ export interface JsonSchema {
 export interface JsonSchemaOptions {
   /** The requesting player's id: the one value a pseudonymised field may hold besides a pseudonym. */
   requesterId?: string;
+  /** Where this export's records hold other types than declared (CollectResult.mismatches). */
+  mismatches?: readonly FieldMismatch[];
 }
 
 /** Path of a source's schema inside the archive, below the root folder (DESIGN.md §5). */
@@ -79,7 +86,7 @@ export function sourceJsonSchema(
       records: {
         type: 'array',
         items: {
-          ...objectSchema(source.fields, undefined, options),
+          ...objectSchema(source.fields, undefined, options, ''),
           description: 'One record. Fields not declared in the data map are exported as they are stored.',
         },
       },
@@ -92,13 +99,14 @@ function objectSchema(
   fields: FieldSpec[],
   pseudonym: PseudonymKind | undefined,
   options: JsonSchemaOptions,
+  prefix: string,
 ): JsonSchema {
   const properties: Record<string, JsonSchema | false> = {};
   for (const field of fields) {
     // Inside a pseudonymised value the writer replaces every string and applies no nested rule
     // (field-rules.ts), so nested omissions are not enforced there.
     if (field.rule === 'omit' && !pseudonym) properties[field.name] = false;
-    else properties[field.name] = fieldSchema(field, pseudonym, options);
+    else properties[field.name] = fieldSchema(field, pseudonym, options, `${prefix}${field.name}`);
   }
   return { type: 'object', properties, additionalProperties: true };
 }
@@ -107,37 +115,71 @@ function fieldSchema(
   field: FieldSpec,
   outer: PseudonymKind | undefined,
   options: JsonSchemaOptions,
+  path: string,
 ): JsonSchema {
   const pseudonym = outer ?? (field.rule === 'pseudonymise' ? (field.pseudonym ?? 'player') : undefined);
   let schema: JsonSchema;
   if (field.type === 'object') {
-    schema = field.fields ? objectSchema(field.fields, pseudonym, options) : { type: 'object' };
+    schema = field.fields ? objectSchema(field.fields, pseudonym, options, `${path}.`) : { type: 'object' };
   } else if (field.type === 'array') {
     const items = field.items;
     const itemSchema =
       items?.type === 'object'
         ? items.fields
-          ? objectSchema(items.fields, pseudonym, options)
+          ? objectSchema(items.fields, pseudonym, options, `${path}[].`)
           : { type: 'object' as const }
         : items
           ? scalarSchema(items.type, pseudonym, options)
           : undefined;
-    schema = { type: 'array', ...(itemSchema ? { items: nullable(itemSchema) } : {}) };
+    schema = {
+      type: 'array',
+      ...(itemSchema ? { items: widened(nullable(itemSchema), `${path}[]`, options) } : {}),
+    };
   } else {
     schema = scalarSchema(field.type, pseudonym, options);
   }
   const description = field.description ?? schema.description;
-  return { ...nullable(schema), ...(description ? { description } : {}) };
+  return widened({ ...nullable(schema), ...(description ? { description } : {}) }, path, options);
 }
 
-/** A scalar's JSON form. Datetimes and dates are strings in the store, so a pseudonym replaces them too. */
+/** JSON types of the kinds the observer reports. */
+const jsonTypeOf: Record<ValueKind, JsonType> = {
+  string: 'string',
+  integer: 'integer',
+  decimal: 'number',
+  boolean: 'boolean',
+  object: 'object',
+  array: 'array',
+  'text that is not a date-time': 'string',
+  'text that is not a date': 'string',
+};
+
+/**
+ * The schema of a path where this export holds other types than declared: the declared schema or
+ * any value of the types seen (an honest description of these files; the notes name the cause).
+ */
+function widened(schema: JsonSchema, path: string, options: JsonSchemaOptions): JsonSchema {
+  const mismatch = options.mismatches?.find((m) => m.path === path);
+  if (!mismatch) return schema;
+  const types = [...new Set(mismatch.seen.map((kind) => jsonTypeOf[kind]))];
+  const note = `The data map declares ${mismatch.declared} here; this export also holds ${mismatch.seen.join(', ')} (${mismatch.records} record(s)): see notesForOperators in manifest.json.`;
+  const { description, ...declared } = schema;
+  return {
+    description: description ? `${description} ${note}` : note,
+    anyOf: [declared, { type: types.length === 1 ? (types[0] as JsonType) : types }],
+  };
+}
+
+/**
+ * A scalar's JSON form. A pseudonym replaces any scalar id (text, a date, or an id kept as a
+ * number: the writer turns every one into a pseudonym string).
+ */
 function scalarSchema(
   type: ScalarType,
   pseudonym: PseudonymKind | undefined,
   options: JsonSchemaOptions,
 ): JsonSchema {
-  const isText = type === 'string' || type === 'datetime' || type === 'date';
-  if (pseudonym && isText) return pseudonymSchema(pseudonym, options);
+  if (pseudonym && type !== 'boolean') return pseudonymSchema(pseudonym, options);
   switch (type) {
     case 'datetime':
       return { type: 'string', format: 'date-time' };
@@ -178,11 +220,14 @@ function nullable(schema: JsonSchema): JsonSchema {
 /** One schema file per source in the archive, as pretty UTF-8 JSON. */
 export function jsonSchemaFiles(
   dataMap: DataMap,
-  sourceIds: string[],
-  options: JsonSchemaOptions = {},
+  sources: readonly { sourceId: string; mismatches?: readonly FieldMismatch[] }[],
+  options: Omit<JsonSchemaOptions, 'mismatches'> = {},
 ): { path: string; content: Buffer }[] {
-  return sourceIds.map((id) => {
-    const schema = sourceJsonSchema(sourceById(dataMap, id), dataMap, options);
+  return sources.map(({ sourceId: id, mismatches }) => {
+    const schema = sourceJsonSchema(sourceById(dataMap, id), dataMap, {
+      ...options,
+      ...(mismatches?.length ? { mismatches } : {}),
+    });
     return { path: schemaFilePath(id), content: Buffer.from(`${JSON.stringify(schema, null, 2)}\n`, 'utf8') };
   });
 }

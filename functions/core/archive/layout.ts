@@ -16,6 +16,9 @@ export function rootFolderName(username: string, generatedAt: Date): string {
   const cleaned = username
     .normalize('NFC')
     .replace(/[^\p{L}\p{M}\p{N}_-]+/gu, '-')
+    // A mark with no letter before it (an emoji's variation selector once the emoji is gone) is
+    // nothing to read on its own.
+    .replace(/(^|[-_])\p{M}+/gu, '$1')
     .replace(/-{2,}/g, '-');
   // Cut by code points, never inside a surrogate pair, then trim the separators the cut may leave.
   const safe = Array.from(cleaned.replace(/^[-_]+/, ''))

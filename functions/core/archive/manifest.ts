@@ -1,4 +1,5 @@
 import { omittedFields, pseudonymisedFields } from '../collect/field-rules';
+import type { FieldMismatch } from '../collect/type-observer';
 import type { DataMap } from '../data-map/data-map';
 import { type Art15Facts, factsFor, type PrivacyNotice } from '../data-map/privacy-notice';
 import type { CollectResult, ExportPlan } from '../workflow-types';
@@ -55,6 +56,12 @@ export interface Manifest {
   }[];
   categories: CategoryCoverage[];
   notes: string[];
+  /**
+   * For the game's operators, not about the player: where the stores hold values of other types
+   * than the data map declares (the map or the store needs fixing). The schemas of this archive
+   * describe what it holds; CSV cells of another type are in additionalFields.
+   */
+  notesForOperators: { dataMapMismatches: (FieldMismatch & { source: string })[] };
 }
 
 const mediaTypes: Record<string, string> = {
@@ -135,5 +142,10 @@ export function buildManifest(
       'Only records that belong to you are included; posts by other players that quote or mention you are theirs.',
       'Numbers are exact: JSON keeps every digit as stored; CSV text cells that a spreadsheet could run as a formula start with an apostrophe.',
     ],
+    notesForOperators: {
+      dataMapMismatches: results.flatMap((r) =>
+        (r.mismatches ?? []).map((m) => ({ source: r.sourceId, ...m })),
+      ),
+    },
   };
 }

@@ -10,6 +10,7 @@ import { PreviewCollector } from './preview';
 import { Pseudonymiser } from './pseudonymiser';
 import { retentionFilter } from './retention';
 import { StagedWriter } from './staged-writer';
+import { TypeObserver } from './type-observer';
 
 export interface CollectDeps {
   reader: SourceReader;
@@ -31,6 +32,7 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
   const csv = new StagedWriter(deps.store, `${task.stagingPrefix}${csvPath}`, 'text/csv; charset=utf-8');
   // First rows and totals for the offline viewer, gathered in this same pass.
   const preview = new PreviewCollector(source);
+  const types = new TypeObserver(source.fields);
 
   const expired = retentionFilter(source, task.generatedAt);
   let records = 0;
@@ -48,6 +50,7 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
           continue;
         }
         const record = applyFieldRules(item, source.fields, pseudonyms);
+        types.observe(record);
         const text = toJsonText(record);
         await json.write(`${records === 0 ? '\n' : ',\n'}${text}`);
         preview.add(record, text);
@@ -74,12 +77,14 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
       },
     ];
     const previewKey = await preview.save(deps.store, task.stagingPrefix, records);
+    const mismatches = types.mismatches();
     return {
       sourceId: source.id,
       category: source.category,
       records,
       droppedByRetention,
       files,
+      ...(mismatches.length > 0 ? { mismatches } : {}),
       previewKey,
     };
   } catch (error) {

@@ -2,13 +2,16 @@ import { ADDITIONAL_FIELDS, type FieldSpec } from '../data-map/data-map';
 import { fieldsByName } from '../data-map/fields-by-name';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
 import { toJsonText } from './json-text';
+import { misfit } from './type-fit';
 
 /**
  * CSV per RFC 4180 (CRLF line ends, fields with quotes, commas or line breaks quoted, quotes
  * doubled), UTF-8. Columns come from the data map so the header is known before the first record
  * and no category has to be held in memory to discover them: objects are flattened to dotted
  * columns, lists are written as JSON text in one cell, and fields the map does not declare go
- * into the last column as a JSON object, so the CSV loses nothing the JSON has.
+ * into the last column as a JSON object, so the CSV loses nothing the JSON has. A value that does
+ * not fit its column's declared type (text in an integer column, 0.3 where the map says integer)
+ * goes there too, under its own path: every column holds only what its Table Schema type says.
  */
 
 export const ADDITIONAL_FIELDS_COLUMN = ADDITIONAL_FIELDS;
@@ -17,6 +20,8 @@ export interface CsvColumn {
   name: string;
   path: string[];
   type: FieldSpec['type'];
+  /** The declared field the column holds: a value that does not fit it goes to additionalFields. */
+  spec: FieldSpec;
 }
 
 export function csvColumns(fields: FieldSpec[], prefix: string[] = []): CsvColumn[] {
@@ -25,7 +30,7 @@ export function csvColumns(fields: FieldSpec[], prefix: string[] = []): CsvColum
     const path = [...prefix, field.name];
     if (field.type === 'object' && field.fields && field.rule !== 'pseudonymise')
       return csvColumns(field.fields, path);
-    return [{ name: path.join('.'), path, type: field.type }];
+    return [{ name: path.join('.'), path, type: field.type, spec: field }];
   });
 }
 
@@ -34,10 +39,41 @@ export function csvHeader(columns: CsvColumn[]): string {
 }
 
 export function csvRow(record: StoreRecord, columns: CsvColumn[], fields: FieldSpec[]): string {
-  const cells = columns.map((column) => cellText(valueAt(record, column.path)));
-  const extra = notInColumns(record, fields);
+  const misfits: [string[], Value][] = [];
+  const cells = columns.map((column) => {
+    const value = valueAt(record, column.path);
+    if (value === undefined || !misfit(value, column.spec)) return cellText(value);
+    misfits.push([column.path, value]);
+    return '';
+  });
+  const extra = withValuesAt(notInColumns(record, fields), misfits);
   cells.push(extra ? toJsonText(extra) : '');
   return csvLine(cells);
+}
+
+/** Adds each value at its path (in the record's own shape) to what no column holds. */
+function withValuesAt(rest: StoreRecord | undefined, values: [string[], Value][]): StoreRecord | undefined {
+  if (values.length === 0) return rest;
+  const out: StoreRecord = rest ? structuredCopy(rest) : {};
+  for (const [path, value] of values) {
+    let level: StoreRecord = out;
+    for (const segment of path.slice(0, -1)) {
+      const next = level[segment];
+      if (!isPlainObject(next)) level[segment] = {};
+      level = level[segment] as StoreRecord;
+    }
+    level[path.at(-1) as string] = value;
+  }
+  return out;
+}
+
+function structuredCopy(record: StoreRecord): StoreRecord {
+  return Object.fromEntries(
+    Object.entries(record).map(([name, value]) => [
+      name,
+      isPlainObject(value) ? structuredCopy(value) : value,
+    ]),
+  );
 }
 
 /**
