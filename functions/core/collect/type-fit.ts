@@ -18,8 +18,12 @@ export type ValueKind =
   | 'text that is not a date-time'
   | 'text that is not a date';
 
-/** RFC 3339 date-time (what JSON Schema's "date-time" format and the Table Schema datetime take). */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+/**
+ * RFC 3339 date-time as every reader of the archive takes it: JSON Schema's "date-time" format and
+ * Table Schema datetime readers. RFC 3339 lets "t" and "z" be lower case, but spreadsheet and Table
+ * Schema readers do not all follow, so a lower-case one counts as text that is not a date-time.
+ */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INTEGER = /^-?\d+$/;
 
@@ -92,7 +96,7 @@ export function isDateTime(text: string): boolean {
   if (!validDay(Number(year), Number(month), Number(day))) return false;
   // No leap second (:60): RFC 3339 has it, but Table Schema readers (moment, dateutil) refuse it.
   if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return false;
-  if (zone && zone.toUpperCase() !== 'Z' && (Number(zoneHour) > 23 || Number(zoneMinute) > 59)) return false;
+  if (zone !== 'Z' && (Number(zoneHour) > 23 || Number(zoneMinute) > 59)) return false;
   return true;
 }
 
