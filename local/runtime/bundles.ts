@@ -6,6 +6,12 @@ import type { FunctionResource } from './deployment';
 import { repoRoot, sourcesHash } from './synth';
 
 /**
+ * Everything a bundle is made of, by which cached bundles are keyed: the code, the configuration it
+ * embeds (the data map and the privacy notice), and the dependencies.
+ */
+export const BUNDLE_SOURCES = ['functions', 'config', 'package-lock.json'] as const;
+
+/**
  * Bundles each function's source module (its template metadata names it) with the options the CDK
  * deploys it with (lib/constructs/export-function.ts), so what runs locally is what is deployed,
  * a bundling problem (an ESM/CommonJS mix-up, a missing dependency) shows up here, and an

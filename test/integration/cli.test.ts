@@ -11,6 +11,7 @@ import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../../
 import { DEMO_PLAYER_ID, demoTableItems } from '../../local/demo-data/generate';
 import { DEMO_STORED_TYPES } from '../../local/demo-data/stored-items';
 import { storableNumber } from '../../local/load-data';
+import { BUNDLE_SOURCES } from '../../local/runtime/bundles';
 import { readZip } from '../support/read-zip';
 
 let dir: string;
@@ -237,9 +238,7 @@ describe('npm run export', { timeout: 300_000 }, () => {
       logLevel: 'silent',
     });
     const bundled = Object.keys(metafile.inputs).filter((file) => !file.includes('node_modules/'));
-    // What local/runtime/bundles.ts hashes for the name of its cache folder.
-    const hashed = ['functions/', 'package-lock.json'];
-    expect(bundled.filter((file) => !hashed.some((prefix) => file.startsWith(prefix)))).toEqual([]);
+    expect(bundled.filter((file) => !BUNDLE_SOURCES.some((source) => file.startsWith(source)))).toEqual([]);
   });
 });
 
