@@ -158,7 +158,11 @@ export class PipelineStack extends Stack {
       .addEnvironment('PIPELINE_TABLE', pipelineTable.tableName)
       // Read-only, exactly the tables and indexes of the data map.
       .allowQuery(sourceArns)
-      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { write: [STAGING_PREFIX] });
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { write: [STAGING_PREFIX] })
+      .bindMacKey(
+        Key.fromKeyArn(this, 'PseudonymKey', Fn.importValue(stackExports.pseudonymKeyArn)),
+        'PSEUDONYM_KEY_ARN',
+      );
 
     const buildFn = make('build-archive', 'Workflow step BuildArchive: staged files → one ZIP64 archive', {
       // 1,769 MB is one full vCPU: deflate is CPU-bound.

@@ -7,7 +7,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../config/deploy';
@@ -29,6 +29,7 @@ export const stackExports = {
   exportsBucketArn: 'PlayerDataExport-ExportsBucketArn',
   exportsBucketName: 'PlayerDataExport-ExportsBucketName',
   dataKeyArn: 'PlayerDataExport-DataKeyArn',
+  pseudonymKeyArn: 'PlayerDataExport-PseudonymKeyArn',
 } as const;
 
 /**
@@ -38,6 +39,7 @@ export const stackExports = {
  */
 export class StatefulStack extends Stack {
   readonly dataKey: Key;
+  readonly pseudonymKey: Key;
   readonly pipelineTable: ITable;
   readonly exportsBucket: IBucket;
   /** The demo game's tables by name; empty unless demoMode. */
@@ -51,6 +53,16 @@ export class StatefulStack extends Stack {
       description: 'player-data-export: encrypts players’ archives and the requests table',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // The secret behind other players' pseudonyms: collectors derive each export's HMAC key from
+    // it with kms:GenerateMac, so no key travels through (and stays in) the workflow's history.
+    // Nothing is encrypted with it: losing it changes no archive, so it goes with the stack.
+    this.pseudonymKey = new Key(this, 'PseudonymKey', {
+      description: 'player-data-export: derives the per-export key that pseudonymises other players',
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.exportsBucket = new ExportsBucket(this, 'Exports', {
@@ -79,6 +91,10 @@ export class StatefulStack extends Stack {
       exportName: stackExports.exportsBucketName,
     });
     new CfnOutput(this, 'DataKeyArn', { value: this.dataKey.keyArn, exportName: stackExports.dataKeyArn });
+    new CfnOutput(this, 'PseudonymKeyArn', {
+      value: this.pseudonymKey.keyArn,
+      exportName: stackExports.pseudonymKeyArn,
+    });
     new CfnOutput(this, 'PipelineTableName', { value: pipelineTable.tableName });
 
     const created = new Map<string, ITable>();

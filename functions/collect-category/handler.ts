@@ -5,13 +5,13 @@ import middy from '@middy/core';
 import type { z } from 'zod';
 import { collectSource } from '../core/collect/collect-source';
 import { collectTaskSchema } from '../core/workflow-schemas';
-import { engineDepsFromEnv, once } from '../runtime/composition';
+import { collectDepsFromEnv, once } from '../runtime/composition';
 import { logger } from '../runtime/logger';
 import { metricsNamespace } from '../runtime/metrics';
 import { validateInput } from '../runtime/validate-input';
 
 const metrics = new Metrics(metricsNamespace);
-const deps = once(() => engineDepsFromEnv(process.env));
+const deps = once(() => collectDepsFromEnv(process.env));
 
 /** Map item of CollectSources: one source of the data map, streamed into staged JSON and CSV. */
 export const handler = middy<z.infer<typeof collectTaskSchema>>()

@@ -34,13 +34,17 @@ export interface ObjectStore {
   delete(keys: string[]): Promise<void>;
 }
 
-export interface Clock {
-  now(): Date;
+/**
+ * The key that pseudonymises other players' ids in one export attempt. Derived where it is used
+ * (the same for every source of the attempt, unlinkable across requests), so it never travels in
+ * workflow state, where execution history would keep it for 90 days.
+ */
+export interface PseudonymKeys {
+  keyFor(requestId: string, attempt: number): Promise<Uint8Array>;
 }
 
-export interface Ids {
-  /** A random, URL-safe id. */
-  random(bytes?: number): string;
+export interface Clock {
+  now(): Date;
 }
 
 // ── Request lifecycle ───────────────────────────────────────────────────────────────────────

@@ -21,7 +21,6 @@ export const collectTaskSchema = z.object({
   playerId,
   attempt,
   sourceId: z.string().min(1),
-  pseudonymSalt: z.string().min(16),
   generatedAt: z.iso.datetime(),
   stagingPrefix: z.string().startsWith('staging/'),
 });

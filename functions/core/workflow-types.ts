@@ -22,8 +22,6 @@ export interface CollectTask {
   playerId: string;
   attempt: number;
   sourceId: string;
-  /** Key of the HMAC that pseudonymises other players; random per request, the same for every source. */
-  pseudonymSalt: string;
   generatedAt: string;
   /** Where this attempt's staged files go; ends with '/'. */
   stagingPrefix: string;

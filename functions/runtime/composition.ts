@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -8,6 +9,7 @@ import { DynamoDbGrantRepository } from '../adapters/dynamodb/dynamodb-grant-rep
 import { DynamoDbRequestRepository } from '../adapters/dynamodb/dynamodb-request-repository';
 import { DynamoDbSourceReader } from '../adapters/dynamodb/dynamodb-source-reader';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
+import { KmsPseudonymKeys } from '../adapters/kms/kms-pseudonym-keys';
 import { S3ObjectStore } from '../adapters/s3/s3-object-store';
 import { S3Presigner } from '../adapters/s3/s3-presigner';
 import { SesMailer } from '../adapters/ses/ses-mailer';
@@ -26,8 +28,9 @@ import {
   readLinkSettings,
   readMailConfig,
   readPipelineTable,
+  readPseudonymKeyId,
 } from './config';
-import { randomIds, systemClock } from './system';
+import { systemClock } from './system';
 
 /**
  * The one composition root: every function's dependencies, built from the environment the
@@ -50,6 +53,7 @@ const s3Client = /* @__PURE__ */ once(
 const eventsClient = /* @__PURE__ */ once(() => new EventBridgeClient({}));
 const sesClient = /* @__PURE__ */ once(() => new SESv2Client({}));
 const sfnClient = /* @__PURE__ */ once(() => new SFNClient({}));
+const kmsClient = /* @__PURE__ */ once(() => new KMSClient({}));
 
 export function requestsFromEnv(env: Env) {
   return new DynamoDbRequestRepository(dynamodbClient(), readPipelineTable(env), systemClock);
@@ -74,7 +78,14 @@ export function engineDepsFromEnv(env: Env) {
     store: storeFromEnv(env),
     dataMap: defaultDataMap,
     clock: systemClock,
-    ids: randomIds,
+  };
+}
+
+/** collect-category: the engine, and the key that pseudonymises other players. */
+export function collectDepsFromEnv(env: Env) {
+  return {
+    ...engineDepsFromEnv(env),
+    pseudonymKeys: new KmsPseudonymKeys(kmsClient(), readPseudonymKeyId(env)),
   };
 }
 

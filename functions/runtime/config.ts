@@ -16,6 +16,11 @@ export function readPipelineTable(env: Env): string {
   return required(env, 'PIPELINE_TABLE');
 }
 
+/** The KMS HMAC key each export's pseudonym key is derived with (collect-category). */
+export function readPseudonymKeyId(env: Env): string {
+  return required(env, 'PSEUDONYM_KEY_ARN');
+}
+
 export function readExportsBucket(env: Env): string {
   return required(env, 'EXPORTS_BUCKET');
 }

@@ -262,6 +262,15 @@ export class ExportFunction extends Construct {
     return this;
   }
 
+  /** Sets `envName` to an HMAC key's ARN and allows GenerateMac with it, nothing else. */
+  bindMacKey(key: IKey, envName: string): this {
+    this.addEnvironment(envName, key.keyArn);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kms:GenerateMac'], resources: [key.keyArn] }),
+    );
+    return this;
+  }
+
   /** ARN of a DynamoDB table given by name or ARN, in this stack's account and region. */
   static tableArn(scope: Construct, nameOrArn: string): string {
     if (nameOrArn.startsWith('arn:')) return nameOrArn;

@@ -95,7 +95,7 @@ export class ExportWorkflow extends Construct {
       timeout: props.timeout ?? Duration.hours(24),
       tracingEnabled: true,
       // ALL events for the audit of each step, but without execution data: inputs and outputs hold
-      // pseudonym salts and record counts of a player.
+      // a player's id, username and record counts.
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
     Validations.of(this.stateMachine.role).acknowledge({

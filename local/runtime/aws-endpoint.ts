@@ -12,6 +12,7 @@ import { dynamodbAuthorizations } from './dynamodb-calls';
 import type { LocalEmail } from './email';
 import { LocalEventBus, type PutEventsEntry } from './event-bus';
 import type { AuthorizationRequest } from './iam-policy';
+import type { LocalKms } from './kms';
 import { closeServer, listenOnLoopback } from './loopback';
 import { deleteObjectsKeys, s3Call } from './s3-calls';
 import { errorResponse, type Protocol, ServiceError, statusOf } from './service-errors';
@@ -22,7 +23,7 @@ export type Principal =
   | { kind: 'role'; roleArn: string; sessionName: string; functionName: string }
   | { kind: 'admin' };
 
-export type Service = 'dynamodb' | 's3' | 'events' | 'states' | 'ses';
+export type Service = 'dynamodb' | 's3' | 'events' | 'states' | 'ses' | 'kms';
 
 /** One call the endpoint saw: who, what, on what, and whether IAM let it through. */
 export interface CallRecord {
@@ -72,6 +73,7 @@ export interface EndpointOptions {
   eventBus: () => LocalEventBus;
   stepFunctions: () => LocalStepFunctions;
   email: () => LocalEmail;
+  kms: LocalKms;
   /** The runtime's clock (see LocalRuntime.advanceClock): presigned URLs expire by it. */
   now: () => Date;
 }
@@ -85,7 +87,7 @@ export const ADMIN_ACCESS_KEY = 'S3RVER';
  * check (actions, resource ARNs, condition keys, KMS), refuses it with AccessDenied in the
  * service's own error format if the role's policies in the template do not allow it, applies any
  * injected fault, and then serves it: DynamoDB and S3 by forwarding to dynalite and s3rver,
- * EventBridge, Step Functions and SES by the runtime's own emulations.
+ * EventBridge, Step Functions, SES and KMS's GenerateMac by the runtime's own emulations.
  */
 export class AwsEndpoint {
   private server?: Server;
@@ -134,9 +136,11 @@ export class AwsEndpoint {
         ? 'events'
         : target.startsWith('AWSStepFunctions.')
           ? 'states'
-          : url.pathname.startsWith('/v2/email/')
-            ? 'ses'
-            : 's3';
+          : target.startsWith('TrentService.')
+            ? 'kms'
+            : url.pathname.startsWith('/v2/email/')
+              ? 'ses'
+              : 's3';
     const protocol: Protocol = service === 's3' ? 's3' : service === 'ses' ? 'rest-json' : 'json';
     const requestId = randomUUID();
     const fail = (error: ServiceError) => {
@@ -260,6 +264,8 @@ export class AwsEndpoint {
             resource: String(body.stateMachineArn ?? body.executionArn ?? '*'),
           },
         ];
+      case 'kms':
+        return [{ action: `kms:${operation}`, resource: this.options.kms.keyArn(body.KeyId) }];
       case 'ses':
         return operation === 'SendEmail'
           ? this.options.email().authorizations(body)
@@ -286,8 +292,12 @@ export class AwsEndpoint {
         return this.options.stepFunctions().describeExecution(body);
       case 'states.StopExecution':
         return this.options.stepFunctions().stopExecution(body);
+      case 'states.GetExecutionHistory':
+        return this.options.stepFunctions().getExecutionHistory(body);
       case 'ses.SendEmail':
         return this.options.email().send(body);
+      case 'kms.GenerateMac':
+        return this.options.kms.generateMac(body);
       default:
         if (service === 'dynamodb') {
           await forward(this.options.stores.dynamodb, req, res, raw);

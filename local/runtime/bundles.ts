@@ -24,11 +24,9 @@ export async function bundleFunctions(
 ): Promise<Map<string, string>> {
   const entries = [...new Set(functions.map((fn) => fn.entry))].sort();
   const options = { ...bundling, entries, node: process.versions.node };
-  // Everything a bundle is made of: the code, the configuration it embeds (data map, privacy
-  // notice), and the dependencies.
   const outdir = join(
     cacheDir,
-    `bundles-${await sourcesHash(options, ['functions', 'config', 'package-lock.json'])}`,
+    `bundles-${await sourcesHash(options, BUNDLE_SOURCES)}`,
   );
   const outputs = new Map(entries.map((entry) => [entry, join(outdir, `${entry.replace(/\.ts$/, '')}.mjs`)]));
   const complete = await stat(outdir).then(

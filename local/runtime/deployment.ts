@@ -45,6 +45,15 @@ export interface BucketResource {
   kmsKeyArn?: string;
 }
 
+export interface KeyResource {
+  id: string;
+  arn: string;
+  /** SYMMETRIC_DEFAULT, HMAC_256, … */
+  keySpec: string;
+  /** ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, … */
+  keyUsage: string;
+}
+
 export interface FunctionResource {
   logicalId: string;
   name: string;
@@ -122,6 +131,7 @@ export interface InvokePermission {
 export interface Deployment {
   tables: TableResource[];
   buckets: BucketResource[];
+  keys: KeyResource[];
   functions: FunctionResource[];
   roles: Map<string, RoleResource>;
   stateMachines: StateMachineResource[];
@@ -211,6 +221,15 @@ class Resolver {
     return {
       tables: of('AWS::DynamoDB::Table').map((t) => this.table(t)),
       buckets: of('AWS::S3::Bucket').map((b) => this.bucket(b)),
+      keys: of('AWS::KMS::Key').map((k) => {
+        const props = this.props(k);
+        return {
+          id: this.ref(k),
+          arn: this.attribute(k, 'Arn'),
+          keySpec: String(props.KeySpec ?? 'SYMMETRIC_DEFAULT'),
+          keyUsage: String(props.KeyUsage ?? 'ENCRYPT_DECRYPT'),
+        };
+      }),
       functions: of('AWS::Lambda::Function').map((f) => this.lambda(f)),
       roles,
       stateMachines: of('AWS::StepFunctions::StateMachine').map((m) => this.stateMachine(m)),

@@ -17,6 +17,7 @@ import { bundleFunctions } from './bundles';
 import {
   type Deployment,
   type FunctionResource,
+  LOCAL_ACCOUNT,
   LOCAL_REGION,
   type RuleResource,
   readDeployment,
@@ -25,6 +26,7 @@ import {
 import { LocalEmail } from './email';
 import { type BusEvent, LocalEventBus } from './event-bus';
 import { LocalHttpApi } from './http-api';
+import { LocalKms } from './kms';
 import { type InvokeResult, LambdaHost, type LogLine } from './lambda-host';
 import { LocalQueues } from './queues';
 import { concurrencyByFunction, LocalStepFunctions } from './step-functions';
@@ -101,7 +103,7 @@ export interface LocalRuntime {
  * role's policies. Only the AWS services themselves are replaced (dynalite, s3rver, and the
  * runtime's EventBridge, Step Functions, SES and SQS). What it does not emulate: AWS service limits
  * beyond the few named here (payload sizes, timeouts, throttling of the HTTP API), KMS
- * cryptography (key permissions are checked, nothing is encrypted), request signatures, resource
+ * encryption (key permissions are checked, nothing is encrypted; MACs are computed), request signatures, resource
  * policies other than Lambda's, and CloudWatch (logs are files, metrics and alarms are not run).
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -180,6 +182,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     eventBus: () => bus as LocalEventBus,
     stepFunctions: () => stepFunctions as LocalStepFunctions,
     email: () => email,
+    kms: new LocalKms(deployment.keys, join(workDir, 'kms'), LOCAL_REGION, LOCAL_ACCOUNT),
     now,
   });
   const endpointUrl = await endpoint.start();

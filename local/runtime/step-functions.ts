@@ -38,6 +38,28 @@ export interface StepFunctionsOptions {
   now: () => Date;
 }
 
+/**
+ * One event of an execution's history, as GetExecutionHistory answers it: what each state was
+ * given and gave back is what Step Functions keeps (90 days) for anyone allowed to read it.
+ */
+export interface HistoryEvent {
+  id: number;
+  timestamp: number;
+  type: string;
+  executionStartedEventDetails?: { input: string };
+  executionSucceededEventDetails?: { output: string };
+  executionFailedEventDetails?: { error: string; cause: string };
+  stateEnteredEventDetails?: { name: string; input: string };
+  stateExitedEventDetails?: { name: string; output: string };
+  mapIterationStartedEventDetails?: { name: string; index: number };
+}
+
+/** The interpreter's event log entries (the package does not export their type). */
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** Executions whose history is kept in memory (the oldest are dropped first). */
+const HISTORIES_KEPT = 500;
+
 /** Step Functions' limit on a state's input or output. */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 /** Step Functions' rule for names: 1–80 characters, no whitespace, brackets, wildcards or control characters. */
@@ -65,6 +87,7 @@ function validName(name: string): boolean {
 export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  private readonly histories = new Map<string, HistoryEvent[]>();
 
   constructor(
     private readonly machines: readonly StateMachineResource[],
@@ -153,6 +176,14 @@ export class LocalStepFunctions {
     return { stopDate: this.options.now().getTime() / 1000 };
   }
 
+  /** GetExecutionHistory, of executions this runtime ran (earlier runs' histories are not kept). */
+  getExecutionHistory(request: { executionArn?: string }) {
+    const record = this.executions.get(request.executionArn ?? '');
+    if (!record)
+      throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+    return { events: this.histories.get(record.executionArn) ?? [] };
+  }
+
   /** Every execution of this and earlier runs, oldest first. */
   list(): ExecutionRecord[] {
     return [...this.executions.values()].sort((a, b) => a.startDate.localeCompare(b.startDate));
@@ -199,6 +230,7 @@ export class LocalStepFunctions {
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
     });
+    void this.record(record.executionArn, execution.eventLogs);
     const done = execution.result.then(
       (output) => this.finish(record, { status: 'SUCCEEDED', output: JSON.stringify(output) }),
       (error: unknown) => this.finish(record, failure(error)),
@@ -207,6 +239,61 @@ export class LocalStepFunctions {
       abort: execution.abort,
       done: done.finally(() => this.running.delete(record.executionArn)),
     });
+  }
+
+  /** Keeps the interpreter's event log as Step Functions' history events. */
+  private async record(executionArn: string, logs: AsyncGenerator<EventLog>): Promise<void> {
+    const events: HistoryEvent[] = [];
+    this.histories.set(executionArn, events);
+    if (this.histories.size > HISTORIES_KEPT) {
+      this.histories.delete(this.histories.keys().next().value as string);
+    }
+    const text = (value: unknown) => JSON.stringify(value ?? null);
+    for await (const log of logs) {
+      const base = { id: events.length + 1, timestamp: log.timestamp / 1000 };
+      switch (log.type) {
+        case 'ExecutionStarted':
+          events.push({ ...base, type: log.type, executionStartedEventDetails: { input: text(log.input) } });
+          break;
+        case 'ExecutionSucceeded':
+          events.push({
+            ...base,
+            type: log.type,
+            executionSucceededEventDetails: { output: text(log.output) },
+          });
+          break;
+        case 'ExecutionFailed':
+          events.push({
+            ...base,
+            type: log.type,
+            executionFailedEventDetails: { error: log.Error, cause: text(log.Cause) },
+          });
+          break;
+        case 'StateEntered':
+          events.push({
+            ...base,
+            type: `${log.state.type}StateEntered`,
+            stateEnteredEventDetails: { name: log.state.name, input: text(log.state.input) },
+          });
+          break;
+        case 'StateExited':
+          events.push({
+            ...base,
+            type: `${log.state.type}StateExited`,
+            stateExitedEventDetails: { name: log.state.name, output: text(log.state.output) },
+          });
+          break;
+        case 'MapIterationStarted':
+          events.push({
+            ...base,
+            type: log.type,
+            mapIterationStartedEventDetails: { name: log.parentState.name, index: log.index },
+          });
+          break;
+        default:
+          events.push({ ...base, type: log.type });
+      }
+    }
   }
 
   private async invokeTask(

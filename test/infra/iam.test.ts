@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import {
   actionsOf,
+  flatten,
   importedTableArn,
   resourcesOf,
   type Statement,
@@ -45,6 +46,33 @@ describe('Collectors (collect-category)', () => {
     const s3 = s3Statements(statements);
     expect(s3.flatMap(actionsOf).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
     expect(s3.flatMap(resourcesOf)).toEqual([`${BUCKET}/staging/*`]);
+  });
+});
+
+describe('Pseudonym key', () => {
+  const PSEUDONYM_KEY = '${import:PlayerDataExport-PseudonymKeyArn}';
+  const macStatements = (fn: string) =>
+    statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:GenerateMac')));
+
+  it('only the collectors derive keys with it, by GenerateMac alone', () => {
+    const collector = macStatements('CollectCategory');
+    expect(collector.flatMap(actionsOf)).toEqual(['kms:GenerateMac']);
+    expect(collector.flatMap(resourcesOf)).toEqual([PSEUDONYM_KEY]);
+    const functions = Object.keys(pipeline.findResources('AWS::IAM::Role'))
+      .filter((id) => /Role[0-9A-F]{8}$/.test(id) && !id.startsWith('CollectCategory'))
+      .map((id) => id.slice(0, id.indexOf('Role')));
+    expect(functions.length).toBeGreaterThan(5);
+    for (const fn of new Set(functions)) {
+      if (fn === 'Workflow' || fn.startsWith('DownloadApi')) continue;
+      expect(macStatements(fn), fn).toEqual([]);
+    }
+  });
+
+  it('the collectors are told the key by the stateful stack’s export', () => {
+    const collector = Object.values(pipeline.findResources('AWS::Lambda::Function')).find((f) =>
+      String(f.Properties.Description).startsWith('Workflow map step'),
+    );
+    expect(flatten(collector?.Properties.Environment.Variables.PSEUDONYM_KEY_ARN)).toBe(PSEUDONYM_KEY);
   });
 });
 

@@ -18,6 +18,17 @@ function exportsBucket() {
   return entries[0] as [string, { Properties: Record<string, unknown>; DeletionPolicy?: string }];
 }
 
+describe('Pseudonym key', () => {
+  it('is an HMAC key for GenerateMac, exported for the pipeline', () => {
+    const keys = stateful.findResources('AWS::KMS::Key', { Properties: { KeyUsage: 'GENERATE_VERIFY_MAC' } });
+    const [id, key] = Object.entries(keys)[0] ?? [];
+    expect(Object.keys(keys)).toHaveLength(1);
+    expect(key?.Properties.KeySpec).toBe('HMAC_256');
+    const output = Object.values(stateful.findOutputs('*')).find((o) => flatten(o.Value) === `\${${id}.Arn}`);
+    expect(output?.Export?.Name).toBe('PlayerDataExport-PseudonymKeyArn');
+  });
+});
+
 describe('Exports bucket', () => {
   it('encrypts with SSE-KMS under a customer-managed key that rotates', () => {
     const [, bucket] = exportsBucket();

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pseudonymiser, pseudonymKeyMessage } from '../../functions/core/collect/pseudonymiser';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
+import { executionName } from '../../functions/core/workflow';
 import {
   DEMO_BIG_SCORE,
   DEMO_PLAYER_ID,
@@ -10,7 +14,8 @@ import {
 } from '../../local/demo-data/generate';
 import { loadItems } from '../../local/load-data';
 import { RequestFailedError, requestExport } from '../../local/portal';
-import type { CallRecord } from '../../local/runtime/aws-endpoint';
+import { ADMIN_ACCESS_KEY, type CallRecord } from '../../local/runtime/aws-endpoint';
+import { LOCAL_REGION } from '../../local/runtime/deployment';
 import { exportAndOpen, type OpenedArchive } from '../support/export-archive';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -151,6 +156,68 @@ describe('export of the demo player', () => {
     // Six demo players: whatever the number of mentions, at most five distinct pseudonyms.
     expect(pseudonyms.size).toBeLessThanOrEqual(others.length);
     for (const pseudonym of pseudonyms) expect(pseudonym).toMatch(/^player-[A-Za-z0-9_-]{12}$/);
+  });
+
+  it('derives pseudonyms from the KMS key inside the collectors: no key or salt in the workflow history', async () => {
+    const { requestId, attempt } = result.answering;
+    const admin = {
+      region: LOCAL_REGION,
+      endpoint: runtime.endpoint,
+      credentials: { accessKeyId: ADMIN_ACCESS_KEY, secretAccessKey: ADMIN_ACCESS_KEY },
+    };
+    const { Mac } = await new KMSClient(admin).send(
+      new GenerateMacCommand({
+        KeyId: runtime.outputs.PseudonymKeyArn,
+        MacAlgorithm: 'HMAC_SHA_256',
+        Message: Buffer.from(pseudonymKeyMessage(requestId, attempt)),
+      }),
+    );
+    const key = Buffer.from(Mac as Uint8Array);
+    // The archive's pseudonyms are HMACs under that derived key…
+    const opponents = [...demoTableItems('game-stats')]
+      .filter((s) => s.playerId === DEMO_PLAYER_ID)
+      .flatMap((s) => (s.opponentIds as string[] | undefined) ?? []);
+    const exported = JSON.parse(
+      result.files.get('game-statistics/game-stats.json')?.toString('utf8') ?? '{}',
+    ).records.flatMap((s: { opponentIds?: string[] }) => s.opponentIds ?? []);
+    const pseudonyms = new Pseudonymiser(key, DEMO_PLAYER_ID);
+    expect(opponents.length).toBeGreaterThan(0);
+    expect(new Set(exported)).toEqual(new Set(opponents.map((id) => pseudonyms.pseudonym(id))));
+
+    // …which no state's input or output holds, in any encoding, nor anything named like a secret.
+    const execution = runtime.stepFunctions.list().find((e) => e.name === executionName(requestId, attempt));
+    const { events = [] } = await new SFNClient(admin).send(
+      new GetExecutionHistoryCommand({ executionArn: execution?.executionArn }),
+    );
+    const payloads = events.flatMap((e) => [
+      e.executionStartedEventDetails?.input,
+      e.executionSucceededEventDetails?.output,
+      e.stateEnteredEventDetails?.input,
+      e.stateExitedEventDetails?.output,
+    ]);
+    const history = payloads.filter((p): p is string => p !== undefined);
+    expect(history.some((p) => p.includes('"tasks"'))).toBe(true);
+    const text = history.join('\n');
+    for (const encoding of ['base64', 'base64url', 'hex'] as const) {
+      expect(text).not.toContain(key.toString(encoding).slice(0, 16));
+    }
+    const names = new Set<string>();
+    const visit = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(visit);
+      else if (value && typeof value === 'object') {
+        for (const [name, nested] of Object.entries(value)) {
+          names.add(name);
+          visit(nested);
+        }
+      }
+    };
+    for (const payload of history) visit(JSON.parse(payload));
+    expect(names.has('sourceId')).toBe(true);
+    // S3 object keys are the only "…Key" the workflow may carry.
+    const secretLike = [...names].filter(
+      (n) => /salt|secret|hmac|mac$|key$/i.test(n) && !/^(staging|preview|archive)Key$/.test(n),
+    );
+    expect(secretLike).toEqual([]);
   });
 
   it('holds only the requesting player own records', () => {

@@ -10,17 +10,17 @@ import { type FieldSpec, parseDataMap, sourceById } from '../../functions/core/d
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
 
-const SALT = 'salt-0123456789abcdef';
-const OTHER_SALT = 'salt-fedcba9876543210';
+const KEY = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+const OTHER_KEY = Buffer.from('fedcba9876543210fedcba9876543210', 'hex');
 const ME = 'player-me-0001';
 
 const fieldsOf = (id: string): FieldSpec[] => sourceById(defaultDataMap, id).fields;
 
 describe('Pseudonymiser', () => {
-  it('is stable for one salt, differs across salts, never the real id', () => {
-    const a = new Pseudonymiser(SALT, ME);
-    const b = new Pseudonymiser(SALT, ME);
-    const c = new Pseudonymiser(OTHER_SALT, ME);
+  it('is stable for one key, differs across keys, never the real id', () => {
+    const a = new Pseudonymiser(KEY, ME);
+    const b = new Pseudonymiser(KEY, ME);
+    const c = new Pseudonymiser(OTHER_KEY, ME);
     const p = a.pseudonym('opponent-42');
     expect(p).toMatch(/^player-[A-Za-z0-9_-]{12}$/);
     expect(a.pseudonym('opponent-42')).toBe(p);
@@ -31,22 +31,22 @@ describe('Pseudonymiser', () => {
   });
 
   it("keeps the requester's own id", () => {
-    expect(new Pseudonymiser(SALT, ME).pseudonym(ME)).toBe(ME);
+    expect(new Pseudonymiser(KEY, ME).pseudonym(ME)).toBe(ME);
   });
 
-  it('gives support agents letter-only "agent-" pseudonyms, stable per salt', () => {
-    const a = new Pseudonymiser(SALT, ME);
+  it('gives support agents letter-only "agent-" pseudonyms, stable per key', () => {
+    const a = new Pseudonymiser(KEY, ME);
     const agent = a.pseudonym('agent-17', 'agent');
     expect(agent).toMatch(/^agent-[a-z]{12}$/);
     expect(a.pseudonym('agent-17', 'agent')).toBe(agent);
-    expect(new Pseudonymiser(OTHER_SALT, ME).pseudonym('agent-17', 'agent')).not.toBe(agent);
+    expect(new Pseudonymiser(OTHER_KEY, ME).pseudonym('agent-17', 'agent')).not.toBe(agent);
     expect(a.pseudonym('bob', 'player')).toBe(a.pseudonym('bob'));
   });
 
-  it('rejects a salt shorter than 16 characters', () => {
-    expect(() => new Pseudonymiser('short', ME)).toThrow(/salt/);
-    expect(() => new Pseudonymiser('x'.repeat(15), ME)).toThrow();
-    expect(() => new Pseudonymiser('x'.repeat(16), ME)).not.toThrow();
+  it('rejects a key shorter than 16 bytes', () => {
+    expect(() => new Pseudonymiser(Buffer.from('short'), ME)).toThrow(/key/);
+    expect(() => new Pseudonymiser(Buffer.alloc(15, 7), ME)).toThrow();
+    expect(() => new Pseudonymiser(Buffer.alloc(16, 7), ME)).not.toThrow();
   });
 });
 
@@ -62,7 +62,7 @@ describe('applyFieldRules with the shipped data map', () => {
       mailingAddress: { line1: 'Storgata 1', city: 'Oslo' },
     };
     // Act
-    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(SALT, ME));
+    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(KEY, ME));
     // Assess
     expect(out).toEqual({
       playerId: ME,
@@ -73,7 +73,7 @@ describe('applyFieldRules with the shipped data map', () => {
   });
 
   it('pseudonymises mentions and quotedAuthorId, keeping the requester', () => {
-    const pseudonyms = new Pseudonymiser(SALT, ME);
+    const pseudonyms = new Pseudonymiser(KEY, ME);
     const out = applyFieldRules(
       {
         postId: 'post-1',
@@ -96,8 +96,8 @@ describe('applyFieldRules with the shipped data map', () => {
     expect(bob).not.toBe('bob');
   });
 
-  it('pseudonymises opponentIds the same way across sources of one archive, differently with another salt', () => {
-    const one = new Pseudonymiser(SALT, ME);
+  it('pseudonymises opponentIds the same way across sources of one archive, differently with another key', () => {
+    const one = new Pseudonymiser(KEY, ME);
     const stats = applyFieldRules(
       { playerId: ME, opponentIds: ['bob', 'dave'] },
       fieldsOf('game-stats'),
@@ -111,7 +111,7 @@ describe('applyFieldRules with the shipped data map', () => {
     const other = applyFieldRules(
       { opponentIds: ['bob'] },
       fieldsOf('game-stats'),
-      new Pseudonymiser(OTHER_SALT, ME),
+      new Pseudonymiser(OTHER_KEY, ME),
     );
     expect((other.opponentIds as string[])[0]).not.toBe(post.quotedAuthorId);
   });
@@ -120,7 +120,7 @@ describe('applyFieldRules with the shipped data map', () => {
     const out = applyFieldRules(
       { opponentIds: [ExactNumber.of('1234567')] },
       fieldsOf('game-stats'),
-      new Pseudonymiser(SALT, ME),
+      new Pseudonymiser(KEY, ME),
     );
     expect(JSON.stringify(out)).not.toContain('1234567');
   });
@@ -128,14 +128,14 @@ describe('applyFieldRules with the shipped data map', () => {
   it('exports undeclared fields unchanged, exact numbers included', () => {
     const big = new ExactNumber('123456789012345678901234567890.5');
     const record: StoreRecord = { playerId: ME, newField: { deep: [big, 'x'] }, flag: true, nothing: null };
-    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(SALT, ME));
+    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(KEY, ME));
     expect(out).toEqual(record);
     expect((out.newField as { deep: ExactNumber[] }).deep[0]).toBe(big);
   });
 
   it('keeps an undeclared field named __proto__', () => {
     const record = JSON.parse('{"__proto__":{"x":"1"},"a":"b"}') as StoreRecord;
-    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(SALT, ME));
+    const out = applyFieldRules(record, fieldsOf('players'), new Pseudonymiser(KEY, ME));
     expect(Object.keys(out)).toEqual(['__proto__', 'a']);
   });
 });
@@ -179,7 +179,7 @@ describe('applyFieldRules with nested rules', () => {
   ];
 
   it('applies omit and pseudonymise inside objects and arrays of objects', () => {
-    const p = new Pseudonymiser(SALT, ME);
+    const p = new Pseudonymiser(KEY, ME);
     const out = applyFieldRules(
       {
         profile: {
@@ -212,7 +212,7 @@ describe('applyFieldRules with nested rules', () => {
   });
 
   it('leaves a value of the wrong shape as it is', () => {
-    const out = applyFieldRules({ profile: 'text', matches: { a: 'b' } }, spec, new Pseudonymiser(SALT, ME));
+    const out = applyFieldRules({ profile: 'text', matches: { a: 'b' } }, spec, new Pseudonymiser(KEY, ME));
     expect(out).toEqual({ profile: 'text', matches: { a: 'b' } });
   });
 

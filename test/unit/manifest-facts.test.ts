@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { retentionFilter } from '../../functions/core/collect/retention';
 import { DataMapError, parseDataMap, type SourceSpec } from '../../functions/core/data-map/data-map';
 import { defaultPrivacyNotice } from '../../functions/core/data-map/default-privacy-notice';
 import type { PrivacyNotice } from '../../functions/core/data-map/privacy-notice';
-import type { ObjectStore, SourceReader } from '../../functions/core/ports';
+import type { ObjectStore, PseudonymKeys, SourceReader } from '../../functions/core/ports';
 import type { StoreRecord } from '../../functions/core/values';
 import type { CollectResult, CollectTask, ExportPlan } from '../../functions/core/workflow-types';
 
@@ -171,6 +172,11 @@ class MemoryStore implements ObjectStore {
   }
 }
 
+/** A fixed key per request and attempt, as the KMS adapter derives one. */
+const pseudonymKeys: PseudonymKeys = {
+  keyFor: async (requestId, attempt) => createHash('sha256').update(`${requestId}/${attempt}`).digest(),
+};
+
 function readerOf(items: StoreRecord[]): SourceReader {
   return {
     async *pages() {
@@ -186,7 +192,6 @@ const task = (sourceId: string): CollectTask => ({
   playerId: 'p-1',
   attempt: 1,
   sourceId,
-  pseudonymSalt: 'a-salt-of-at-least-16-characters',
   generatedAt: GENERATED_AT,
   stagingPrefix: 'staging/req-1/',
 });
@@ -195,7 +200,10 @@ describe('Method: collectSource with retention', () => {
   it('exports items inside the window and only counts the ones past it', async () => {
     const store = new MemoryStore();
     const items = [40, 31, 29, 2, 45].map((d, i) => ({ sessionId: `s-${i}`, loggedInAt: daysAgo(d) }));
-    const result = await collectSource({ reader: readerOf(items), store, dataMap }, task('sessions'));
+    const result = await collectSource(
+      { reader: readerOf(items), store, dataMap, pseudonymKeys },
+      task('sessions'),
+    );
     expect(result).toMatchObject({ records: 2, droppedByRetention: 3 });
     const json = JSON.parse(
       store.objects.get('staging/req-1/sessions-and-devices/sessions.json')?.toString() ?? '',
@@ -206,7 +214,10 @@ describe('Method: collectSource with retention', () => {
   it('drops nothing where the map states no retention', async () => {
     const store = new MemoryStore();
     const items = [{ body: 'old', createdAt: '2001-01-01T00:00:00.000Z' }];
-    const result = await collectSource({ reader: readerOf(items), store, dataMap }, task('forum-posts'));
+    const result = await collectSource(
+      { reader: readerOf(items), store, dataMap, pseudonymKeys },
+      task('forum-posts'),
+    );
     expect(result).toMatchObject({ records: 1, droppedByRetention: 0 });
   });
 
@@ -216,7 +227,7 @@ describe('Method: collectSource with retention', () => {
       { ticketId: 't1', assignedAgentId: 'agent-17', reportedPlayerId: 'p-2' },
       { ticketId: 't2', assignedAgentId: 'agent-17', reportedPlayerId: 'p-2' },
     ];
-    await collectSource({ reader: readerOf(items), store, dataMap }, task('support-tickets'));
+    await collectSource({ reader: readerOf(items), store, dataMap, pseudonymKeys }, task('support-tickets'));
     const text = store.objects.get('staging/req-1/support/support-tickets.json')?.toString() ?? '';
     const records = JSON.parse(text).records as { assignedAgentId: string; reportedPlayerId: string }[];
     expect(text).not.toContain('agent-17');
@@ -227,9 +238,9 @@ describe('Method: collectSource with retention', () => {
 });
 
 describe('Pseudonymiser: agent flavour', () => {
-  it('is stable per salt, different across salts, and never starts with a digit', () => {
-    const a = new Pseudonymiser('s'.repeat(16), 'p-1');
-    const b = new Pseudonymiser('t'.repeat(16), 'p-1');
+  it('is stable per key, different across keys, and never starts with a digit', () => {
+    const a = new Pseudonymiser(Buffer.alloc(32, 's'), 'p-1');
+    const b = new Pseudonymiser(Buffer.alloc(32, 't'), 'p-1');
     expect(a.pseudonym('agent-4', 'agent')).toBe(a.pseudonym('agent-4', 'agent'));
     expect(b.pseudonym('agent-4', 'agent')).not.toBe(a.pseudonym('agent-4', 'agent'));
     for (let n = 0; n < 200; n++) expect(a.pseudonym(`agent-${n}`, 'agent')).toMatch(/^agent-[a-z]{12}$/);

@@ -1,7 +1,7 @@
 import { omittedFields, pseudonymisedFields } from '../collect/field-rules';
 import type { FieldMismatch } from '../collect/type-observer';
 import type { DataMap } from '../data-map/data-map';
-import { type Art15Facts, factsFor, type PrivacyNotice } from '../data-map/privacy-notice';
+import { factsFor, type PrivacyNotice } from '../data-map/privacy-notice';
 import type { CollectResult, ExportPlan } from '../workflow-types';
 import { type CategoryCoverage, categoryCoverage } from './coverage';
 import { FORMAT_VERSION } from './layout';

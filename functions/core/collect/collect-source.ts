@@ -1,7 +1,7 @@
 import { archiveFilePath } from '../archive/layout';
 import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
 import { SourceReadError } from '../errors';
-import type { ObjectStore, SourceReader } from '../ports';
+import type { ObjectStore, PseudonymKeys, SourceReader } from '../ports';
 import type { CollectResult, CollectTask, StagedFile } from '../workflow-types';
 import { csvColumns, csvHeader, csvRow } from './csv';
 import { applyFieldRules } from './field-rules';
@@ -16,6 +16,7 @@ export interface CollectDeps {
   reader: SourceReader;
   store: ObjectStore;
   dataMap: DataMap;
+  pseudonymKeys: PseudonymKeys;
 }
 
 /**
@@ -24,7 +25,10 @@ export interface CollectDeps {
  */
 export async function collectSource(deps: CollectDeps, task: CollectTask): Promise<CollectResult> {
   const source = sourceById(deps.dataMap, task.sourceId);
-  const pseudonyms = new Pseudonymiser(task.pseudonymSalt, task.playerId);
+  const pseudonyms = new Pseudonymiser(
+    await deps.pseudonymKeys.keyFor(task.requestId, task.attempt),
+    task.playerId,
+  );
   const columns = csvColumns(source.fields);
   const jsonPath = archiveFilePath(source.category, source.id, 'json');
   const csvPath = archiveFilePath(source.category, source.id, 'csv');

@@ -2,19 +2,32 @@ import { createHmac } from 'node:crypto';
 import type { PseudonymKind } from '../data-map/data-map';
 
 /**
+ * What the per-export pseudonym key is derived from (by a MAC under a secret the functions never
+ * hold, see PseudonymKeys): one key per request and attempt, the same for every source of it.
+ */
+export function pseudonymKeyMessage(requestId: string, attempt: number): string {
+  return `player-data-export/pseudonyms/v1/${requestId}/${attempt}`;
+}
+
+/** Fewer bytes than this cannot be a MAC or a random key: refuse rather than pseudonymise weakly. */
+export const MIN_PSEUDONYM_KEY_BYTES = 16;
+
+/**
  * Replaces other players' ids with pseudonyms that are stable within one archive (the same
- * opponent is the same "player-…" in every file) but unlinkable across archives: the HMAC key is a
- * random salt made for each request and never stored with the archive. The requesting player's
- * own id is theirs to see and stays as it is. Support agents get their own "agent-…" pseudonyms
- * from the same HMAC: staff ids are not the player's data, yet the player can follow one agent
- * through a ticket.
+ * opponent is the same "player-…" in every file) but unlinkable across archives: the HMAC key is
+ * derived for each request and attempt, never written to workflow state or to the archive. The
+ * requesting player's own id is theirs to see and stays as it is. Support agents get their own
+ * "agent-…" pseudonyms from the same HMAC: staff ids are not the player's data, yet the player can
+ * follow one agent through a ticket.
  */
 export class Pseudonymiser {
   constructor(
-    private readonly salt: string,
+    private readonly key: Uint8Array,
     private readonly requesterId: string,
   ) {
-    if (salt.length < 16) throw new Error('The pseudonym salt must be at least 16 characters of randomness');
+    if (key.byteLength < MIN_PSEUDONYM_KEY_BYTES) {
+      throw new Error(`The pseudonym key must be at least ${MIN_PSEUDONYM_KEY_BYTES} bytes`);
+    }
   }
 
   pseudonym(id: string, kind: PseudonymKind = 'player'): string {
@@ -24,7 +37,7 @@ export class Pseudonymiser {
   }
 
   private digest(id: string): Buffer {
-    return createHmac('sha256', this.salt).update(id, 'utf8').digest();
+    return createHmac('sha256', this.key).update(id, 'utf8').digest();
   }
 }
 

@@ -1,14 +1,13 @@
 import { archiveKey, rootFolderName, stagingPrefix } from '../archive/layout';
 import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
 import { PlayerNotFoundError, SourceReadError } from '../errors';
-import type { Clock, Ids, SourceReader } from '../ports';
+import type { Clock, SourceReader } from '../ports';
 import type { ExportPlan, WorkflowInput } from '../workflow-types';
 
 export interface PlanDeps {
   reader: SourceReader;
   dataMap: DataMap;
   clock: Clock;
-  ids: Ids;
 }
 
 /**
@@ -26,7 +25,6 @@ export async function planExport(deps: PlanDeps, request: WorkflowInput): Promis
   const generatedAt = deps.clock.now();
   const rootFolder = rootFolderName(username, generatedAt);
   const prefix = stagingPrefix(request.requestId, request.attempt);
-  const pseudonymSalt = deps.ids.random(32);
   return {
     requestId: request.requestId,
     playerId: request.playerId,
@@ -42,7 +40,6 @@ export async function planExport(deps: PlanDeps, request: WorkflowInput): Promis
       playerId: request.playerId,
       attempt: request.attempt,
       sourceId: source.id,
-      pseudonymSalt,
       generatedAt: generatedAt.toISOString(),
       stagingPrefix: prefix,
     })),
