@@ -277,7 +277,10 @@ export class PipelineStack extends Stack {
     )
       .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
       .bindEventBus(bus, config.pipelineEventSource)
-      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [STAGING_PREFIX, ARCHIVES_PREFIX] })
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', {
+        delete: [STAGING_PREFIX, ARCHIVES_PREFIX],
+        list: [STAGING_PREFIX, ARCHIVES_PREFIX],
+      })
       .addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn)
       .addEnvironment('STUCK_AFTER_HOURS', String(config.stuckAfterHours))
       .addEnvironment('MAX_EXPORT_ATTEMPTS', String(config.maxExportAttempts))

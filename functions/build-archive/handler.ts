@@ -30,5 +30,17 @@ export const handler = middy<z.infer<typeof buildArchiveInputSchema>>()
       bytes: archive.bytes,
       files: archive.files,
     });
+    if (archive.stagingDeleteFailed) {
+      logger.warn('staged copies not deleted', {
+        requestId: archive.requestId,
+        error: archive.stagingDeleteFailed,
+      });
+      await lifecycle.requests.appendAudit({
+        requestId: archive.requestId,
+        at: lifecycle.clock.now().toISOString(),
+        action: 'cleanup-failed',
+        detail: `attempt ${input.plan.attempt}, staged copies: ${archive.stagingDeleteFailed}; the schedule's clean-up retries`,
+      });
+    }
     return archive;
   });

@@ -31,6 +31,8 @@ export interface ObjectStore {
   put(key: string, body: Readable, options?: PutOptions): Promise<void>;
   get(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;
+  /** Keys only (no content): what checking that a delete took needs, and no more. */
+  keysUnder(prefix: string): Promise<string[]>;
   delete(keys: string[]): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ type RecordPatch = Partial<
     | 'deliveredAt'
     | 'deliveryProblem'
     | 'cleanedUpAt'
+    | 'deletionFailedAt'
   >
 >;
 

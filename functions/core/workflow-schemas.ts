@@ -65,6 +65,7 @@ export const archiveResultSchema = z.object({
   sha256: z.string(),
   files: z.number().int(),
   recordsByCategory: z.record(z.string(), z.number().int()),
+  stagingDeleteFailed: z.string().optional(),
 });
 
 export const publishInputSchema = z.object({

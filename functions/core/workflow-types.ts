@@ -79,6 +79,8 @@ export interface ArchiveResult {
   sha256: string;
   files: number;
   recordsByCategory: Record<string, number>;
+  /** Why the staged copies could not be deleted, when they could not (the schedule's clean-up retries). */
+  stagingDeleteFailed?: string;
 }
 
 export interface PublishResult {

@@ -56,7 +56,12 @@ export const handler = middy()
       supervised.started.length + supervised.restarted.length,
     );
     metrics.addMetric('RequestsGivenUp', MetricUnit.Count, supervised.gaveUp.length);
-    metrics.addMetric('CleanupFailures', MetricUnit.Count, leftovers.failed.length);
+    // Requests whose personal data could not be deleted this run (archive at expiry, or leftovers).
+    metrics.addMetric(
+      'DeletionFailures',
+      MetricUnit.Count,
+      swept.deleteFailed.length + leftovers.failed.length,
+    );
     metrics.addMetric('RequestsNearDueDate', MetricUnit.Count, dueSoon.length);
     metrics.addMetric('UndeliveredLinks', MetricUnit.Count, undelivered.length);
     const summary = {
@@ -66,6 +71,7 @@ export const handler = middy()
       gaveUp: supervised.gaveUp,
       stuck: supervised.stuck.map((s) => s.requestId),
       cleaned: leftovers.cleaned.length,
+      expiryDeleteFailed: swept.deleteFailed,
       cleanupFailed: leftovers.failed,
       watchdogErrors: supervised.errors,
       dueSoon: dueSoon.map((d) => d.requestId),

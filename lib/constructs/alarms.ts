@@ -116,9 +116,9 @@ export class ExportAlarms extends Construct {
       'A game store holds values of another type than the data map declares (manifest.json notesForOperators names source, field and types): fix the map or the store. Exports still complete and describe what they hold.',
     );
     alarm(
-      'CleanupFailures',
-      sweepMetric('CleanupFailures'),
-      'Objects of finished requests could not be deleted: personal data may remain in the exports bucket past its purpose.',
+      'DeletionFailures',
+      sweepMetric('DeletionFailures'),
+      'Archives or leftover objects of finished requests could not be deleted (or were still there after the delete): personal data remains in the exports bucket past its purpose. The requests carry deletionFailedAt and a delete-failed audit entry with the error; the sweep retries every run.',
     );
     alarm(
       'GatewayServerErrors',

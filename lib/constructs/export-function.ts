@@ -84,6 +84,8 @@ export interface BucketBinding {
   /** Prefixes written with PutObject (multipart included) and AbortMultipartUpload. */
   readonly write?: readonly string[];
   readonly delete?: readonly string[];
+  /** Prefixes listed with ListObjectsV2, e.g. to confirm a delete left nothing behind. */
+  readonly list?: readonly string[];
 }
 
 /**
@@ -209,6 +211,17 @@ export class ExportFunction extends Construct {
     grant(['s3:GetObject'], objects(binding.read));
     grant(['s3:PutObject', 's3:AbortMultipartUpload'], objects(binding.write));
     grant(['s3:DeleteObject'], objects(binding.delete));
+    const listed = binding.list ?? [];
+    if (listed.length > 0) {
+      // ListBucket is a bucket action: the s3:prefix condition is what keeps it to these folders.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': listed.map((prefix) => `${prefix}*`) } },
+        }),
+      );
+    }
     this.acknowledgePrefixes(bucket, binding);
     if (bucket.encryptionKey) this.allowKey(bucket.encryptionKey, (binding.write ?? []).length > 0);
     return this;

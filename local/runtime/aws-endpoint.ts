@@ -54,6 +54,13 @@ export interface FaultRule {
   message?: string;
   /** Instead of (or before) an error: hold the call this long, like a slow network or store. */
   delayMs?: number;
+  /**
+   * DeleteObjects only, applied key by key (`resource` then matches each object): "error" answers
+   * 200 with `code` (default InternalError) for each matching key in `Errors`, as S3 reports keys
+   * it could not delete; "ignored" answers them as deleted and leaves them in place (a delete that
+   * did not take). `after` and `times` count keys.
+   */
+  perKey?: 'error' | 'ignored';
 }
 
 export interface FaultHandle {
@@ -188,13 +195,15 @@ export class AwsEndpoint {
     service: Service,
     operation: string,
     authorizations: AuthorizationRequest[],
+    resources: string[] = [],
+    faultApplies: (fault: FaultRule) => boolean = () => true,
   ): Promise<ServiceError | undefined> {
     const record: CallRecord = {
       at: new Date().toISOString(),
       principal: principal.kind === 'admin' ? 'admin' : principal.functionName,
       service,
       operation,
-      resources: [...new Set(authorizations.map((a) => a.resource))],
+      resources: [...new Set([...authorizations.map((a) => a.resource), ...resources])],
     };
     this.calls.push(record);
     if (this.calls.length > 20_000) this.calls.splice(0, 10_000);
@@ -211,7 +220,7 @@ export class AwsEndpoint {
         return new ServiceError(code, decision.message, service === 's3' || service === 'ses' ? 403 : 400);
       }
     }
-    const fault = this.matchFault(principal, service, operation, record.resources);
+    const fault = this.matchFault(principal, service, operation, record.resources, faultApplies);
     if (!fault) return undefined;
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (!fault.code) return undefined;
@@ -223,9 +232,15 @@ export class AwsEndpoint {
     );
   }
 
-  private matchFault(principal: Principal, service: Service, operation: string, resources: string[]) {
+  private matchFault(
+    principal: Principal,
+    service: Service,
+    operation: string,
+    resources: string[],
+    applies: (fault: FaultRule) => boolean = (fault) => !fault.perKey,
+  ) {
     for (const fault of this.faults) {
-      if (fault.service !== service) continue;
+      if (fault.service !== service || !applies(fault)) continue;
       if (fault.operation && fault.operation !== operation) continue;
       if (
         fault.functionName &&
@@ -322,19 +337,12 @@ export class AwsEndpoint {
       req.resume();
       return fail(new ServiceError('AccessDenied', 'Request has expired', 403));
     }
-    let body: Buffer | undefined;
-    let authorizations = call.authorizations;
-    if (call.needsBody) {
-      body = await readBody(req);
-      // DeleteObjects is allowed key by key: each needs s3:DeleteObject on that object.
-      authorizations = deleteObjectsKeys(body.toString('utf8')).map((key) => ({
-        action: 's3:DeleteObject',
-        resource: `arn:aws:s3:::${call.bucket}/${key}`,
-      }));
+    if (call.operation === 'DeleteObjects') {
+      return this.deleteObjects(req, res, url, principal, call.bucket, await readBody(req), fail);
     }
-    const refused = await this.refuse(principal, 's3', call.operation, authorizations);
+    const refused = await this.refuse(principal, 's3', call.operation, call.authorizations);
     if (refused) {
-      if (!body) req.resume();
+      req.resume();
       return fail(refused);
     }
     // s3rver knows one key id; the signature is never checked (see reference/local-aws-notes.md).
@@ -347,7 +355,87 @@ export class AwsEndpoint {
         `Credential=${ADMIN_ACCESS_KEY}/`,
       );
     }
-    await forward(this.options.stores.s3, req, res, body, path, headers);
+    await forward(this.options.stores.s3, req, res, undefined, path, headers);
+  }
+
+  /**
+   * DeleteObjects as S3 answers it: each key is authorized on its own (s3:DeleteObject on that
+   * object) and a key that may not be deleted, or fails, comes back in `Errors` of a 200 answer,
+   * while the others are deleted. (s3rver deletes all it is given and never reports per key.)
+   */
+  private async deleteObjects(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    principal: Principal,
+    bucket: string,
+    body: Buffer,
+    fail: (error: ServiceError) => void,
+  ): Promise<void> {
+    const text = body.toString('utf8');
+    const keys = deleteObjectsKeys(text);
+    const arnOf = (key: string) => `arn:aws:s3:::${bucket}/${key}`;
+    // Faults without perKey (and injected delays) apply to the whole call, as before.
+    const refused = await this.refuse(
+      principal,
+      's3',
+      'DeleteObjects',
+      [],
+      keys.map(arnOf),
+      (fault) => !fault.perKey,
+    );
+    if (refused) return fail(refused);
+    const errors: { key: string; code: string; message: string }[] = [];
+    const deleted: string[] = [];
+    const forwarded: string[] = [];
+    for (const key of keys) {
+      if (principal.kind === 'role') {
+        const decision = this.options.authorizer.check(principal.roleArn, principal.sessionName, [
+          { action: 's3:DeleteObject', resource: arnOf(key) },
+        ]);
+        if (!decision.allowed) {
+          errors.push({ key, code: 'AccessDenied', message: 'Access Denied' });
+          continue;
+        }
+      }
+      const fault = this.matchFault(principal, 's3', 'DeleteObjects', [arnOf(key)], (f) => Boolean(f.perKey));
+      if (fault?.perKey === 'error') {
+        const code = fault.code ?? 'InternalError';
+        errors.push({ key, code, message: fault.message ?? `Injected fault: ${code}` });
+        continue;
+      }
+      deleted.push(key);
+      if (fault?.perKey !== 'ignored') forwarded.push(key);
+    }
+    const record = this.calls.at(-1);
+    if (record && errors.length > 0) record.fault = errors.map((e) => e.code).join(',');
+    if (forwarded.length > 0) {
+      const forwardBody = Buffer.from(
+        `<Delete><Quiet>true</Quiet>${forwarded.map((k) => `<Object><Key>${xmlText(k)}</Key></Object>`).join('')}</Delete>`,
+      );
+      const answer = await sendTo(
+        this.options.stores.s3,
+        url.pathname + url.search,
+        forwardBody,
+        req.headers,
+      );
+      if (answer.status !== 200) {
+        return fail(new ServiceError('InternalError', `The store answered ${answer.status}`, 500));
+      }
+    }
+    const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(text);
+    const result =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      (quiet ? '' : deleted.map((k) => `<Deleted><Key>${xmlText(k)}</Key></Deleted>`).join('')) +
+      errors
+        .map(
+          (e) =>
+            `<Error><Key>${xmlText(e.key)}</Key><Code>${xmlText(e.code)}</Code><Message>${xmlText(e.message)}</Message></Error>`,
+        )
+        .join('') +
+      '</DeleteResult>';
+    res.writeHead(200, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
+    res.end(result);
   }
 
   private principalOf(req: IncomingMessage, url: URL): Principal | undefined {
@@ -382,6 +470,54 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
+  });
+}
+
+function xmlText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * A rewritten DeleteObjects to s3rver, signed as the admin (it checks no signature), answered in
+ * full: only the status matters to the caller.
+ */
+function sendTo(
+  store: string,
+  path: string,
+  body: Buffer,
+  original: IncomingMessage['headers'],
+): Promise<{ status: number }> {
+  const target = new URL(store);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(original)) {
+    // The body changed: its length and checksums no longer apply.
+    if (
+      typeof value !== 'string' ||
+      /^(content-length|content-md5|x-amz-checksum-|x-amz-sdk-checksum)/.test(name)
+    )
+      continue;
+    headers[name] =
+      name === 'authorization'
+        ? value.replace(/Credential=[^/]+\//, `Credential=${ADMIN_ACCESS_KEY}/`)
+        : value;
+  }
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: 'POST',
+        path,
+        headers: { ...headers, host: target.host, 'content-length': String(body.length) },
+      },
+      (answer) => {
+        answer.resume();
+        answer.once('end', () => resolve({ status: answer.statusCode ?? 500 }));
+        answer.once('error', reject);
+      },
+    );
+    outgoing.once('error', reject);
+    outgoing.end(body);
   });
 }
 

@@ -24,10 +24,7 @@ export async function bundleFunctions(
 ): Promise<Map<string, string>> {
   const entries = [...new Set(functions.map((fn) => fn.entry))].sort();
   const options = { ...bundling, entries, node: process.versions.node };
-  const outdir = join(
-    cacheDir,
-    `bundles-${await sourcesHash(options, BUNDLE_SOURCES)}`,
-  );
+  const outdir = join(cacheDir, `bundles-${await sourcesHash(options, BUNDLE_SOURCES)}`);
   const outputs = new Map(entries.map((entry) => [entry, join(outdir, `${entry.replace(/\.ts$/, '')}.mjs`)]));
   const complete = await stat(outdir).then(
     () => true,

@@ -5,9 +5,8 @@ export interface S3Call {
   operation: string;
   bucket: string;
   key?: string;
+  /** Empty for DeleteObjects: it names its keys in the body, and each key is authorized on its own. */
   authorizations: AuthorizationRequest[];
-  /** DeleteObjects names its keys in the body: it must be read before it can be authorized. */
-  needsBody: boolean;
 }
 
 /**
@@ -40,12 +39,11 @@ export function s3Call(
           context: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
         }))
       : [];
-  const call = (operation: string, authorizations: AuthorizationRequest[], needsBody = false): S3Call => ({
+  const call = (operation: string, authorizations: AuthorizationRequest[]): S3Call => ({
     operation,
     bucket,
     ...(key !== undefined ? { key } : {}),
     authorizations,
-    needsBody,
   });
   const on = (action: string, resource = objectArn, context?: AuthorizationRequest['context']) => ({
     action,
@@ -54,7 +52,7 @@ export function s3Call(
   });
 
   if (key === undefined) {
-    if (method === 'POST' && query.has('delete')) return call('DeleteObjects', [], true);
+    if (method === 'POST' && query.has('delete')) return call('DeleteObjects', []);
     if (method === 'GET' || method === 'HEAD') {
       const prefix = query.get('prefix') ?? '';
       return call(query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', [

@@ -55,7 +55,7 @@ describe('Alarms', () => {
       'RequestsGivenUp',
       'UndeliveredLinks',
       'LinksUndelivered',
-      'CleanupFailures',
+      'DeletionFailures',
       'StuckRequests',
     ]) {
       expect(named(metric), metric).toHaveLength(1);

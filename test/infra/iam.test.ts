@@ -50,9 +50,11 @@ describe('Collectors (collect-category)', () => {
 });
 
 describe('Pseudonym key', () => {
-  const PSEUDONYM_KEY = '${import:PlayerDataExport-PseudonymKeyArn}';
+  const PSEUDONYM_KEY = `\${import:PlayerDataExport-PseudonymKeyArn}`;
   const macStatements = (fn: string) =>
-    statementsOfFunction(pipeline, fn).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:GenerateMac')));
+    statementsOfFunction(pipeline, fn).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('kms:GenerateMac')),
+    );
 
   it('only the collectors derive keys with it, by GenerateMac alone', () => {
     const collector = macStatements('CollectCategory');
@@ -133,6 +135,32 @@ describe('Download gateway', () => {
     }
     // The table itself, not its indexes.
     expect(dynamo.flatMap(resourcesOf).every((r) => !r.includes('/index/'))).toBe(true);
+  });
+});
+
+describe('Expiry sweep (expire-exports)', () => {
+  const s3 = s3Statements(statementsOfFunction(pipeline, 'ExpireExports'));
+
+  it('deletes staging/ and archives/ objects and lists only those folders to confirm they are gone', () => {
+    const list = s3.filter((s) => actionsOf(s).includes('s3:ListBucket'));
+    expect(list).toHaveLength(1);
+    expect(actionsOf(list[0] as Statement)).toEqual(['s3:ListBucket']);
+    expect(resourcesOf(list[0] as Statement)).toEqual([BUCKET]);
+    expect((list[0] as Statement).Condition).toEqual({
+      StringLike: { 's3:prefix': ['staging/*', 'archives/*'] },
+    });
+    const deletes = s3.filter((s) => actionsOf(s).includes('s3:DeleteObject'));
+    expect(deletes.flatMap(resourcesOf).sort()).toEqual([`${BUCKET}/archives/*`, `${BUCKET}/staging/*`]);
+  });
+
+  it('is the only function that may list the bucket', () => {
+    const functions = Object.keys(pipeline.findResources('AWS::Lambda::Function'))
+      .map((id) => id.replace(/Function[0-9A-F]{8}$/, ''))
+      .filter((id) => !id.startsWith('AWS'));
+    const listers = functions.filter((fn) =>
+      statementsOfFunction(pipeline, fn).some((s) => actionsOf(s).includes('s3:ListBucket')),
+    );
+    expect(listers).toEqual(['ExpireExports']);
   });
 });
 

@@ -340,7 +340,108 @@ describe('failure and clean-up', () => {
     await runtime.runSchedule('SweepSchedule');
     expect(await runtime.objectKeys(`staging/${requestId}/`)).toEqual([]);
     expect((await record(requestId)).cleanedUpAt).toBeDefined();
-    expect(runtime.logs.some((l) => l.text.includes('"CleanupFailures":0'))).toBe(true);
+    expect(runtime.logs.some((l) => l.text.includes('"DeletionFailures":0'))).toBe(true);
+  });
+});
+
+describe('deletion that reports', () => {
+  const DAY = 24 * HOUR;
+  /** The last sweep's summary line and its DeletionFailures metric. */
+  function lastSweep() {
+    const lines = runtime.logs.filter((l) => l.functionName.includes('ExpireExports'));
+    const summary = lines.findLast((l) => l.text.includes('"sweep done"'))?.text ?? '';
+    const metric = lines.findLast((l) => l.text.includes('"DeletionFailures"'))?.text ?? '';
+    return { summary, failures: Number(/"DeletionFailures":(\d+)/.exec(metric)?.[1]) };
+  }
+
+  it('an archive S3 refuses to delete at expiry keeps its request READY, is put on the request once, reported, and deleted on a later run', async () => {
+    const player = await newPlayer();
+    const requestId = await request(player.id);
+    expect((await record(requestId)).state).toBe('READY');
+    const archive = `archives/${requestId}/`;
+    // S3 answers 200 and lists the key in Errors: the call "succeeded".
+    const refused = fault({
+      service: 's3',
+      operation: 'DeleteObjects',
+      functionName: 'ExpireExports',
+      resource: archive,
+      perKey: 'error',
+      code: 'AccessDenied',
+    });
+    runtime.advanceClock(8 * DAY);
+    await runtime.runSchedule('SweepSchedule');
+    expect(refused.hits).toBe(2); // the adapter's retry of the failed key, then reported
+    const kept = await record(requestId);
+    expect(kept.state).toBe('READY');
+    expect(kept.deletionFailedAt).toBeDefined();
+    expect(await runtime.objectKeys(archive)).toHaveLength(1);
+    const entry = (await runtime.records.requests.audit(requestId)).find((a) => a.action === 'delete-failed');
+    expect(entry?.detail).toMatch(
+      /archive at expiry: DeleteFailedError: 1 object\(s\) could not be deleted \(AccessDenied\)/,
+    );
+    expect(lastSweep().summary).toContain(requestId);
+    expect(lastSweep().failures).toBeGreaterThanOrEqual(1);
+
+    // Still failing: retried, but not put on the trail again.
+    await runtime.runSchedule('SweepSchedule');
+    expect((await actions(requestId)).filter((a) => a === 'delete-failed')).toHaveLength(1);
+
+    clearFaults();
+    await runtime.runSchedule('SweepSchedule');
+    expect((await record(requestId)).state).toBe('EXPIRED');
+    expect(await runtime.objectKeys(archive)).toEqual([]);
+    const summary = JSON.parse(lastSweep().summary);
+    expect(summary.expired).toContain(requestId);
+    expect(summary.expiryDeleteFailed).toEqual([]);
+  });
+
+  it('a delete that answers done but leaves the archive is caught by the check that follows', async () => {
+    const player = await newPlayer();
+    const requestId = await request(player.id);
+    const archive = `archives/${requestId}/`;
+    fault({
+      service: 's3',
+      operation: 'DeleteObjects',
+      functionName: 'ExpireExports',
+      resource: archive,
+      perKey: 'ignored',
+    });
+    runtime.advanceClock(8 * DAY);
+    await runtime.runSchedule('SweepSchedule');
+    expect((await record(requestId)).state).toBe('READY');
+    expect(await runtime.objectKeys(archive)).toHaveLength(1);
+    const entry = (await runtime.records.requests.audit(requestId)).find((a) => a.action === 'delete-failed');
+    expect(entry?.detail).toMatch(/StillPresent/);
+    clearFaults();
+    await runtime.runSchedule('SweepSchedule');
+    expect((await record(requestId)).state).toBe('EXPIRED');
+    expect(await runtime.objectKeys(archive)).toEqual([]);
+  });
+
+  it('a staged copy S3 will not delete after packaging does not fail the export: READY, reported, removed by the schedule', async () => {
+    const player = await newPlayer({ stats: 3 });
+    fault({
+      service: 's3',
+      operation: 'DeleteObjects',
+      functionName: 'BuildArchive',
+      resource: 'game-stats.json',
+      perKey: 'error',
+      code: 'InternalError',
+    });
+    const requestId = await request(player.id);
+    expect((await record(requestId)).state).toBe('READY');
+    const entry = (await runtime.records.requests.audit(requestId)).find(
+      (a) => a.action === 'cleanup-failed',
+    );
+    // Exactly the refused keys stay (the staged data and its schema), and the trail counts them.
+    const left = await runtime.objectKeys(`staging/${requestId}/`);
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.every((k) => k.includes('game-stats.json'))).toBe(true);
+    expect(entry?.detail).toContain(`staged copies: DeleteFailedError: ${left.length} object(s)`);
+    clearFaults();
+    await runtime.runSchedule('SweepSchedule');
+    expect(await runtime.objectKeys(`staging/${requestId}/`)).toEqual([]);
+    expect((await record(requestId)).cleanedUpAt).toBeDefined();
   });
 });
 

@@ -167,6 +167,9 @@ class MemoryStore implements ObjectStore {
   async exists(key: string): Promise<boolean> {
     return this.objects.has(key);
   }
+  async keysUnder(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
+  }
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) this.objects.delete(key);
   }

@@ -32,7 +32,6 @@ describe('s3Call: object reads', () => {
       bucket: 'exports',
       key: 'archives/r1.zip',
       authorizations: [{ action: 's3:GetObject', resource: OBJECT }, DECRYPT],
-      needsBody: false,
     });
   });
 
@@ -49,7 +48,6 @@ describe('s3Call: object reads', () => {
       bucket: 'exports',
       key: 'archives/r1.zip',
       authorizations: [{ action: 's3:GetObject', resource: OBJECT }],
-      needsBody: false,
     });
   });
 
@@ -75,7 +73,6 @@ describe('s3Call: object writes and multipart uploads', () => {
         { action: 's3:PutObject', resource: 'arn:aws:s3:::exports/staging/r1/players.json' },
         GENERATE,
       ],
-      needsBody: false,
     });
     expect(call('PUT', '/plain/a.txt').authorizations).toEqual([
       { action: 's3:PutObject', resource: 'arn:aws:s3:::plain/a.txt' },
@@ -124,17 +121,15 @@ describe('s3Call: deletes, tagging, listing, buckets', () => {
       bucket: 'exports',
       key: 'archives/r1.zip',
       authorizations: [{ action: 's3:DeleteObject', resource: OBJECT }],
-      needsBody: false,
     });
   });
 
-  it('DeleteObjects (POST /bucket?delete): authorized per key, from the body, so the body is needed first', () => {
+  it('DeleteObjects (POST /bucket?delete): authorized per key, from the body, so nothing is authorized up front', () => {
     // The S3 reference maps DeleteObjects to s3:DeleteObject on each object it names.
     expect(call('POST', '/exports?delete')).toEqual({
       operation: 'DeleteObjects',
       bucket: 'exports',
       authorizations: [],
-      needsBody: true,
     });
   });
 
@@ -168,7 +163,6 @@ describe('s3Call: deletes, tagging, listing, buckets', () => {
           context: { 's3:prefix': 'staging/r1/' },
         },
       ],
-      needsBody: false,
     });
   });
 

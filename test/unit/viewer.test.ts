@@ -170,6 +170,9 @@ describe('capped preview', () => {
       async exists(key) {
         return objects.has(key);
       },
+      async keysUnder(prefix) {
+        return [...objects.keys()].filter((key) => key.startsWith(prefix));
+      },
       async delete() {},
     };
     return { store, objects };

@@ -3,6 +3,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NotFound,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -75,6 +76,20 @@ export class S3ObjectStore implements ObjectStore {
       if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return false;
       throw error;
     }
+  }
+
+  /** Every key under a prefix, page by page (ListObjectsV2 answers 1,000 at most). */
+  async keysUnder(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
   }
 
   /**

@@ -4,7 +4,7 @@ import { buffer } from 'node:stream/consumers';
 import type { DataMap } from '../data-map/data-map';
 import { defaultPrivacyNotice } from '../data-map/default-privacy-notice';
 import type { PrivacyNotice } from '../data-map/privacy-notice';
-import { StagedFileCorruptError } from '../errors';
+import { describe, StagedFileCorruptError } from '../errors';
 import type { ObjectStore } from '../ports';
 import type { ArchiveResult, BuildArchiveInput, StagedFile } from '../workflow-types';
 import { generatedFiles } from './generated-files';
@@ -80,9 +80,13 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     zip.stream.destroy(error instanceof Error ? error : new Error(String(error))),
   );
   await Promise.all([upload, zip.done]);
-  // The staged copies have served; the archive is now the only copy.
+  // The staged copies have served; the archive is now the only copy. A failed delete must not
+  // fail a finished archive: it is reported, and the schedule's clean-up deletes them later.
   const previews = results.flatMap((r) => (r.previewKey ? [r.previewKey] : []));
-  await deps.store.delete([...staged.map((f) => f.stagingKey), ...previews]);
+  const stagingDeleteFailed = await deps.store.delete([...staged.map((f) => f.stagingKey), ...previews]).then(
+    () => undefined,
+    (error: unknown) => describe(error),
+  );
   const recordsByCategory: Record<string, number> = {};
   for (const category of manifest.categories) recordsByCategory[category.id] = category.records;
   return {
@@ -92,6 +96,7 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     sha256: hash.digest('hex'),
     files: 1 + extra.length + staged.length,
     recordsByCategory,
+    ...(stagingDeleteFailed ? { stagingDeleteFailed } : {}),
   };
 }
 

@@ -1,8 +1,8 @@
 import { archiveFilePath, archiveKey, stagingPrefix } from '../archive/layout';
 import { previewStagingKey } from '../collect/preview';
 import type { DataMap } from '../data-map/data-map';
-import { describe } from '../errors';
 import type { Clock, ObjectStore, RequestRepository } from '../ports';
+import { type DeletionFailure, deleteAndVerify, recordDeletionFailure } from './deletion';
 import type { ExportRequestRecord, RequestState } from './request-record';
 
 /**
@@ -43,25 +43,27 @@ const finalStates: RequestState[] = ['READY', 'FAILED', 'EXPIRED'];
 
 /**
  * The schedule's clean-up: each request that reached a final state has the objects of all its
- * attempts removed once (staging, and every archive but the one a READY request serves), then
- * `cleanedUpAt` is set. This is what catches what a crash, a restart or a failed delete left
- * behind; a delete that fails is reported and tried again on the next run.
+ * attempts removed once (staging, and every archive but the one a READY request serves; archives
+ * verified gone), then `cleanedUpAt` is set. This is what catches what a crash, a restart or a
+ * failed delete left behind; a delete that fails is put on the request (see
+ * recordDeletionFailure), reported, and tried again on the next run.
  */
 export async function removeLeftovers(
   deps: LeftoverDeps,
-): Promise<{ cleaned: string[]; failed: { requestId: string; error: string }[] }> {
+): Promise<{ cleaned: string[]; failed: DeletionFailure[] }> {
   const cleaned: string[] = [];
-  const failed: { requestId: string; error: string }[] = [];
+  const failed: DeletionFailure[] = [];
   for (const state of finalStates) {
     for (const record of await deps.requests.listInState(state)) {
       if (record.cleanedUpAt || record.attachedTo) continue;
       try {
-        await deps.store.delete(leftoverKeys(deps.dataMap, record));
-        await deps.requests.update(record.requestId, { cleanedUpAt: deps.clock.now().toISOString() });
-        cleaned.push(record.requestId);
+        await deleteAndVerify(deps.store, leftoverKeys(deps.dataMap, record));
       } catch (error) {
-        failed.push({ requestId: record.requestId, error: describe(error) });
+        failed.push(await recordDeletionFailure(deps, record, 'leftover objects', error));
+        continue;
       }
+      await deps.requests.update(record.requestId, { cleanedUpAt: deps.clock.now().toISOString() });
+      cleaned.push(record.requestId);
     }
   }
   return { cleaned, failed };

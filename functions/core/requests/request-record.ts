@@ -70,6 +70,11 @@ export interface ExportRequestRecord {
   deliveryProblem?: string;
   /** When the staging and superseded archive objects of every attempt were removed (final states only). */
   cleanedUpAt?: string;
+  /**
+   * When deleting this request's objects (its archive at expiry, or leftovers) first failed; the
+   * schedule retries on every run. Stays as a record once a later run succeeds (EXPIRED, cleanedUpAt).
+   */
+  deletionFailedAt?: string;
 }
 
 export type AuditAction =
@@ -87,6 +92,7 @@ export type AuditAction =
   | 'revoked'
   | 'stuck'
   | 'cleanup-failed'
+  | 'delete-failed'
   | 'cleaned-up'
   | 'address-ignored';
 
