@@ -66,17 +66,20 @@ async function main(): Promise<void> {
   // A first runtime creates the templates' tables and bucket, then leaves the stores to the children.
   const setup = await startLocalRuntime({ workDir: join(work, 'setup'), stores: stores.endpoints });
   const bucket = setup.outputs.ExportsBucketName as string;
+  const tables = setup.gameTables;
   await setup.stop();
   const clients = adminClients(stores.endpoints.dynamodb);
   const s3 = adminClients(stores.endpoints.s3).s3;
   try {
     let t = performance.now();
-    await loadDemoData(clients.dynamodb, { statsForHeavyPlayer: big });
+    await loadDemoData(clients.dynamodb, tables, { statsForHeavyPlayer: big });
     // A second heavy player, the demo player's first `small` statistics under another id.
-    await loadItems(clients.dynamodb, 'players', [{ playerId: SMALL_PLAYER, username: 'bench_small' }]);
+    await loadItems(clients.dynamodb, tables.get('players') ?? 'players', [
+      { playerId: SMALL_PLAYER, username: 'bench_small' },
+    ]);
     await loadItems(
       clients.dynamodb,
-      'game-stats',
+      tables.get('game-stats') ?? 'game-stats',
       (function* () {
         let n = 0;
         for (const item of demoTableItems('game-stats', { statsForHeavyPlayer: small })) {

@@ -36,10 +36,35 @@ const optionalText = z
   .transform((text) => (text === '' ? undefined : text))
   .optional();
 
+/** Domains reserved for examples and tests (RFC 2606, RFC 6761): no one can verify them in SES. */
+const RESERVED_MAIL_DOMAIN = /@(.+\.)?(example\.(com|org|net)|[^.]+\.(test|example|invalid|localhost))$/i;
+
 const deployConfigSchema = z
   .object({
-    /** Creates the demo game's tables (players, purchases, forum-posts, …) next to the pipeline. */
+    /**
+     * Names this deployment: its stacks (`<name>Stateful`, `<name>Pipeline`, `<name>DemoGame`), the
+     * exports they share (`<name>-…`), the demo tables (`<name>-demo-…`) and the `service` of its
+     * logs and metrics. A second name deploys a second pipeline (staging beside production) in
+     * the same account and region.
+     */
+    deploymentName: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, 'expected a letter, then up to 31 letters, digits or hyphens')
+      .default('PlayerDataExport'),
+    /**
+     * Deploys the demo game in its own stack (`<name>DemoGame`): its tables, named `<name>-demo-…`
+     * so they never collide with a game's own, are what the data map's tables resolve to. Turning
+     * it off removes that stack and points the pipeline at the game's real tables.
+     */
     demoMode: flag.default(true),
+    /**
+     * The data map of this deployment (a path from the project folder, or absolute): what the
+     * roles may read and what the functions' bundles embed, so each game keeps its own file.
+     */
+    dataMapFile: z.string().trim().min(1).default('config/data-map.json'),
+    /** The privacy notice of this deployment (the Art. 15 facts the archive states), as dataMapFile. */
+    privacyNoticeFile: z.string().trim().min(1).default('config/privacy-notice.json'),
     /** The bus the account portal sends `ExportRequested` to ("default" or a custom bus name). */
     portalEventBusName: z.string().trim().min(1).default('default'),
     /** The `source` of the portal's events; the rule accepts no other. */
@@ -65,7 +90,34 @@ const deployConfigSchema = z
     maxRequestAgeDays: wholeNumber(1, 365).default(30),
     /** Executions per request before the watchdog gives up and marks it FAILED. */
     maxExportAttempts: wholeNumber(1, 10).default(3),
-    /** Public URL of the download gateway when a custom domain fronts it. @default the HTTP API's URL */
+    /**
+     * The host name of the download links, e.g. "download.example-game.com": a custom domain of
+     * the HTTP API in the stateful stack, so links already e-mailed survive a redeploy or a
+     * replaced pipeline. Point a CNAME (or alias) at the stack's DownloadDomainTarget output.
+     */
+    downloadDomainName: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          'expected a lower-case host name',
+        )
+        .optional(),
+    ),
+    /** The ACM certificate (in the deployment's region) for downloadDomainName. */
+    downloadCertificateArn: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/,
+          'expected an ACM certificate ARN',
+        )
+        .optional(),
+    ),
+    /**
+     * Public URL of the download gateway when something else (a CDN) fronts it.
+     * @default https://<downloadDomainName>, else the HTTP API's URL (which changes with the stack)
+     */
     gatewayBaseUrl: optionalText.pipe(z.url().optional()),
     /** Link to the account portal, shown on the gateway's "expired" and "not found" pages. */
     portalUrl: optionalText.pipe(z.url().optional()),
@@ -101,6 +153,29 @@ const deployConfigSchema = z
     nag: flag.default(true),
   })
   .superRefine((config, ctx) => {
+    if (Boolean(config.downloadDomainName) !== Boolean(config.downloadCertificateArn)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.downloadDomainName ? 'downloadCertificateArn' : 'downloadDomainName'],
+        message:
+          'downloadDomainName and downloadCertificateArn go together: the domain needs its certificate',
+      });
+    }
+    if (config.downloadDomainName && config.gatewayBaseUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gatewayBaseUrl'],
+        message:
+          'set either downloadDomainName (a domain this deployment creates) or gatewayBaseUrl (one fronted elsewhere), not both',
+      });
+    }
+    if (!config.demoMode && RESERVED_MAIL_DOMAIN.test(mailAddress(config.mailFrom))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mailFrom'],
+        message: `${config.mailFrom} is a placeholder nobody can verify in SES: set mailFrom to your privacy team's address (demo mode alone may use it)`,
+      });
+    }
     const minimum = minimumArchiveRetentionDays(config.linkTtl);
     if (config.archiveRetentionDays !== undefined && config.archiveRetentionDays < minimum) {
       ctx.addIssue({

@@ -1,6 +1,8 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readDeployConfig } from '../config/deploy';
+import { DemoGameStack, demoTableNames } from './demo-game-stack';
+import { readDeploymentFiles } from './deployment-files';
 import { PipelineStack } from './pipeline-stack';
 import { StatefulStack } from './stateful-stack';
 
@@ -8,6 +10,8 @@ export interface PlayerDataExportApp {
   app: App;
   stateful: StatefulStack;
   pipeline: PipelineStack;
+  /** Demo mode only. */
+  demoGame?: DemoGameStack;
 }
 
 /**
@@ -28,19 +32,30 @@ export function buildApp(props: AppProps = {}): PlayerDataExportApp {
     },
   });
   const config = readDeployConfig((key) => app.node.tryGetContext(key));
+  const files = readDeploymentFiles(config);
   if (config.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stateful = new StatefulStack(app, 'PlayerDataExportStateful', {
-    description: 'player-data-export: requests table, exports bucket and key (retained)',
+  const name = config.deploymentName;
+  const stateful = new StatefulStack(app, `${name}Stateful`, {
+    description: 'player-data-export: requests table, exports bucket and keys (retained)',
     config,
     terminationProtection: false,
   });
-  const pipeline = new PipelineStack(app, 'PlayerDataExportPipeline', {
+  const demoGame = config.demoMode
+    ? new DemoGameStack(app, `${name}DemoGame`, {
+        description: 'player-data-export: the demo game’s tables (demo mode; removed when it is turned off)',
+        deploymentName: name,
+      })
+    : undefined;
+  const pipeline = new PipelineStack(app, `${name}Pipeline`, {
     description: 'player-data-export: functions, workflow, event rule, download gateway, alarms',
     config,
     pipelineTable: stateful.pipelineTable,
-    demoTables: stateful.demoTables,
+    files,
+    // The data map's table names as deployed: the demo game's prefixed tables in demo mode.
+    sourceTables: demoGame ? demoTableNames(name) : new Map(),
   });
   // The pipeline imports the stateful stack's named exports: deploy (and keep) that one first.
   pipeline.addStackDependency(stateful);
-  return { app, stateful, pipeline };
+  if (demoGame) pipeline.addStackDependency(demoGame);
+  return { app, stateful, pipeline, ...(demoGame ? { demoGame } : {}) };
 }

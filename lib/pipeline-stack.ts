@@ -1,30 +1,54 @@
-import { type CfnElement, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  Fn,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { ApiMapping, DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type DeployConfig, DeployConfigError } from '../config/deploy';
 import { pipelineIndexNames } from '../functions/adapters/dynamodb/pipeline-table';
-import { defaultDataMap } from '../functions/core/data-map/default-data-map';
+import { SES_FEEDBACK_DETAIL_TYPES } from '../functions/adapters/ses/ses-feedback-event';
+import type { SourceSpec } from '../functions/core/data-map/data-map';
 import { exportWorkflow } from '../functions/core/workflow';
 import { ExportAlarms } from './constructs/alarms';
-import { identitySource, sourceResourceArns } from './constructs/data-map-access';
+import {
+  identitySource,
+  type SourceReader,
+  sourceReaderRoleName,
+  sourceReaders,
+  sourceResourceArns,
+} from './constructs/data-map-access';
 import { DownloadGateway } from './constructs/download-gateway';
 import { ExportFunction, type TableBinding } from './constructs/export-function';
 import { ExportWorkflow } from './constructs/export-workflow';
 import { ARCHIVES_PREFIX, STAGING_PREFIX } from './constructs/exports-bucket';
-import { stackExports } from './stateful-stack';
+import type { DeploymentFiles } from './deployment-files';
+import { mailConfigurationSetName, stackExports } from './stateful-stack';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: DeployConfig;
   readonly pipelineTable: ITable;
-  /** The demo game's tables by name (demo mode); the data map's other tables are imported. */
-  readonly demoTables: ReadonlyMap<string, ITable>;
+  /**
+   * The data map's table names as deployed, where they differ (the demo game's prefixed tables in
+   * demo mode); every other table is the game's own, by the name or ARN the map gives.
+   */
+  readonly sourceTables: ReadonlyMap<string, string>;
+  /** The deployment's data map and privacy notice: granted by, and embedded in every bundle. */
+  readonly files: DeploymentFiles;
 }
 
 /** Lifecycle steps read and write requests, audit entries and grants; nothing deletes (TTL does). */
@@ -45,27 +69,33 @@ export class PipelineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
-    const { config, pipelineTable } = props;
+    const { config, pipelineTable, sourceTables } = props;
+    const imports = stackExports(config.deploymentName);
     // By the stateful stack's named exports (see stackExports); deploy that stack first.
     const exportsBucket = Bucket.fromBucketAttributes(this, 'ExportsBucket', {
-      bucketArn: Fn.importValue(stackExports.exportsBucketArn),
-      bucketName: Fn.importValue(stackExports.exportsBucketName),
-      encryptionKey: Key.fromKeyArn(this, 'DataKey', Fn.importValue(stackExports.dataKeyArn)),
+      bucketArn: Fn.importValue(imports.exportsBucketArn),
+      bucketName: Fn.importValue(imports.exportsBucketName),
+      encryptionKey: Key.fromKeyArn(this, 'DataKey', Fn.importValue(imports.dataKeyArn)),
     });
     const logRetention = retentionDays(config.logRetentionDays);
     const bus = EventBus.fromEventBusName(this, 'PortalBus', config.portalEventBusName);
-    const dataMap = defaultDataMap;
+    const { dataMap } = props.files;
     const identity = identitySource(dataMap);
-    const identityArns = sourceResourceArns(this, [identity], props.demoTables);
-    const sourceArns = sourceResourceArns(this, dataMap.sources, props.demoTables);
+    /**
+     * Query on the given sources' tables (or indexes), Decrypt on their customer-managed keys, and
+     * where the data map's table names resolve to.
+     */
+    const readSources = (fn: ExportFunction, sources: readonly SourceSpec[]) => {
+      if (sourceTables.size > 0) {
+        fn.addEnvironment('SOURCE_TABLES', JSON.stringify(Object.fromEntries(sourceTables)));
+      }
+      return fn
+        .allowQuery(sourceResourceArns(this, sources, sourceTables))
+        .allowTableKeys(sources.flatMap((source) => (source.kmsKeyArn ? [source.kmsKeyArn] : [])));
+    };
 
-    const sesIdentity = config.createSesIdentity
-      ? new EmailIdentity(this, 'Sender', {
-          identity: config.sesIdentity.includes('@')
-            ? Identity.email(config.sesIdentity)
-            : Identity.domain(config.sesIdentity),
-        })
-      : EmailIdentity.fromEmailIdentityName(this, 'Sender', config.sesIdentity);
+    // Created (and kept) by the stateful stack, or already in the account.
+    const sesIdentity = EmailIdentity.fromEmailIdentityName(this, 'Sender', config.sesIdentity);
 
     const deadLetters = (name: string) =>
       new Queue(this, `${name}DeadLetters`, {
@@ -86,6 +116,18 @@ export class PipelineStack extends Stack {
       new ExportFunction(this, pascal(entry), {
         entry,
         description,
+        // Readers of the game's tables get fixed role names: a cross-account table's policy names them.
+        ...(pascal(entry) in sourceReaders
+          ? {
+              roleName: sourceReaderRoleName(
+                config.deploymentName,
+                pascal(entry) as SourceReader,
+                Aws.REGION,
+              ),
+            }
+          : {}),
+        serviceName: config.deploymentName,
+        embedded: props.files.embedded,
         logRetention,
         tracing: config.tracing,
         ...options,
@@ -94,15 +136,30 @@ export class PipelineStack extends Stack {
     /** Links: where they point, how long they last, how many downloads. */
     const links = (fn: ExportFunction) =>
       fn
-        .addEnvironment('GATEWAY_BASE_URL', config.gatewayBaseUrl ?? gatewayUrl())
+        .addEnvironment('GATEWAY_BASE_URL', linkBaseUrl)
         .addEnvironment('LINK_TTL_SECONDS', String(config.linkTtlSeconds))
         .addEnvironment('MAX_DOWNLOADS', String(config.maxDownloads));
     /** Sends the outbox: e-mail through SES (to the identity source's address) and ExportReady. */
+    const mailConfiguration = mailConfigurationSetName(config.deploymentName);
     const mail = (fn: ExportFunction) => {
       fn.addEnvironment('MAIL_FROM', config.mailFrom)
         .addEnvironment('TRUST_EVENT_EMAIL', String(config.trustPortalEmail))
-        .allowQuery(identityArns);
+        .addEnvironment('SES_CONFIGURATION_SET', mailConfiguration);
+      readSources(fn, [identity]);
       sesIdentity.grantSendEmail(fn.role);
+      // SendEmail with a configuration set is authorized on the set too.
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [
+            this.formatArn({
+              service: 'ses',
+              resource: 'configuration-set',
+              resourceName: mailConfiguration,
+            }),
+          ],
+        }),
+      );
       return fn;
     };
 
@@ -136,31 +193,44 @@ export class PipelineStack extends Stack {
       burstLimit: config.gatewayBurstLimit,
       logRetention,
     });
-    const gatewayUrl = () => this.gateway.url;
+    if (config.downloadDomainName) {
+      // Onto the stateful stack's domain, by its export: that stack cannot drop it while mapped.
+      new ApiMapping(this, 'DownloadDomainMapping', {
+        api: this.gateway.api,
+        stage: this.gateway.stage,
+        domainName: DomainName.fromDomainNameAttributes(this, 'DownloadDomain', {
+          name: Fn.importValue(imports.downloadDomainName),
+          regionalDomainName: config.downloadDomainName,
+          regionalHostedZoneId: 'unused',
+        }),
+      });
+    }
+    const linkBaseUrl =
+      config.gatewayBaseUrl ??
+      (config.downloadDomainName ? `https://${config.downloadDomainName}` : this.gateway.url);
 
     // ── Workflow steps ─────────────────────────────────────────────────────────────────────────
-    const planFn = make('plan-export', 'Workflow step PlanExport: one collect task per data map source', {
-      timeout: Duration.minutes(1),
-    })
-      .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
-      .bindEventBus(bus, config.pipelineEventSource)
-      .addEnvironment('EXPORTS_BUCKET', exportsBucket.bucketName)
-      .allowQuery(identityArns);
+    const planFn = readSources(
+      make('plan-export', 'Workflow step PlanExport: one collect task per data map source', {
+        timeout: Duration.minutes(1),
+      })
+        .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+        .bindEventBus(bus, config.pipelineEventSource)
+        .addEnvironment('EXPORTS_BUCKET', exportsBucket.bucketName),
+      [identity],
+    );
 
-    const collectFn = make(
-      'collect-category',
-      'Workflow map step: one source → staged JSON, CSV and preview',
-      {
+    // Read-only, exactly the tables and indexes of the data map.
+    const collectFn = readSources(
+      make('collect-category', 'Workflow map step: one source → staged JSON, CSV and preview', {
         memorySize: 1024,
         timeout: Duration.minutes(15),
-      },
+      }).addEnvironment('PIPELINE_TABLE', pipelineTable.tableName),
+      dataMap.sources,
     )
-      .addEnvironment('PIPELINE_TABLE', pipelineTable.tableName)
-      // Read-only, exactly the tables and indexes of the data map.
-      .allowQuery(sourceArns)
       .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { write: [STAGING_PREFIX] })
       .bindMacKey(
-        Key.fromKeyArn(this, 'PseudonymKey', Fn.importValue(stackExports.pseudonymKeyArn)),
+        Key.fromKeyArn(this, 'PseudonymKey', Fn.importValue(imports.pseudonymKeyArn)),
         'PSEUDONYM_KEY_ARN',
       );
 
@@ -304,14 +374,50 @@ export class PipelineStack extends Stack {
       targets: [new LambdaFunction(deliverFn.function, { deadLetterQueue: deliveryDlq, retryAttempts: 2 })],
     });
 
+    // ── Mail reports: SES publishes the configuration set's events to the default bus only. ─────
+    const mailEventsDlq = deadLetters('MailEvents');
+    const mailEventsFn = make(
+      'mail-events',
+      'SES delivery reports (bounce, complaint, delivery) onto the requests',
+      {
+        deadLetterQueue: mailEventsDlq,
+      },
+    ).bindTable(pipelineTable, 'PIPELINE_TABLE', {
+      // Reads the request and its trail, sets the delivery fields, appends an audit entry.
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      leadingKeys: ['REQUEST#*'],
+    });
+    new Rule(this, 'MailEventsRule', {
+      eventBus: EventBus.fromEventBusName(this, 'DefaultBus', 'default'),
+      description: 'SES reports on the link e-mails of this deployment’s configuration set',
+      eventPattern: {
+        source: ['aws.ses'],
+        detailType: Object.keys(SES_FEEDBACK_DETAIL_TYPES),
+        detail: { mail: { tags: { 'ses:configuration-set': [mailConfiguration] } } },
+      },
+      targets: [
+        new LambdaFunction(mailEventsFn.function, {
+          deadLetterQueue: mailEventsDlq,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
     new ExportAlarms(this, 'Alarms', {
       stateMachine,
-      deadLetterQueues: { StartExport: intakeDlq, ExpireExports: sweepDlq, DeliverLink: deliveryDlq },
+      deadLetterQueues: {
+        StartExport: intakeDlq,
+        ExpireExports: sweepDlq,
+        DeliverLink: deliveryDlq,
+        MailEvents: mailEventsDlq,
+      },
       deliveryFunction: deliverFn.function,
       api: this.gateway.api,
       gatewayFunction: gatewayFn.function,
       sweepFunction: sweepFn.function,
       sweepPeriod,
+      serviceName: config.deploymentName,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
@@ -320,6 +426,7 @@ export class PipelineStack extends Stack {
       'start-export': startFn,
       'expire-exports': sweepFn,
       'download-gateway': gatewayFn,
+      'mail-events': mailEventsFn,
     };
     for (const [name, fn] of Object.entries(this.functions)) {
       if (config.tracing) {
@@ -330,7 +437,7 @@ export class PipelineStack extends Stack {
       }
     }
 
-    new CfnOutput(this, 'DownloadBaseUrl', { value: config.gatewayBaseUrl ?? this.gateway.url });
+    new CfnOutput(this, 'DownloadBaseUrl', { value: linkBaseUrl });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intakeDlq.queueUrl });
   }

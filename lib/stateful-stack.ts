@@ -1,40 +1,51 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import {
-  AttributeType,
-  BillingMode,
-  type ITable,
-  ProjectionType,
-  Table,
-  TableEncryption,
-} from 'aws-cdk-lib/aws-dynamodb';
+import { DomainName, SecurityPolicy } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { type ITable, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import {
+  ConfigurationSet,
+  EmailIdentity,
+  EmailSendingEvent,
+  EventDestination,
+  Identity,
+} from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../config/deploy';
 import { PIPELINE_TTL_ATTRIBUTE, pipelineTableKeys } from '../functions/adapters/dynamodb/pipeline-table';
-import type { TableKeys } from '../functions/adapters/dynamodb/table-keys';
 import { ExportsBucket } from './constructs/exports-bucket';
-import { demoTables } from './demo-tables';
+import { tableFrom } from './constructs/keyed-table';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: DeployConfig;
 }
 
 /**
- * Named exports the pipeline stack imports the bucket and key by. Named, not CDK's generated
- * cross-stack exports, so the IAM resources (and their cdk-nag acknowledgements) read the same on
- * every synth: `PlayerDataExport-ExportsBucketArn/archives/*`.
+ * Named exports the pipeline stack imports the bucket and keys by, prefixed with the deployment's
+ * name so two deployments live side by side. Named, not CDK's generated cross-stack exports, so
+ * the IAM resources (and their cdk-nag acknowledgements) read the same on every synth:
+ * `<name>-ExportsBucketArn/archives/*`.
  */
-export const stackExports = {
-  exportsBucketArn: 'PlayerDataExport-ExportsBucketArn',
-  exportsBucketName: 'PlayerDataExport-ExportsBucketName',
-  dataKeyArn: 'PlayerDataExport-DataKeyArn',
-  pseudonymKeyArn: 'PlayerDataExport-PseudonymKeyArn',
-} as const;
+export function stackExports(deploymentName: string) {
+  return {
+    exportsBucketArn: `${deploymentName}-ExportsBucketArn`,
+    exportsBucketName: `${deploymentName}-ExportsBucketName`,
+    dataKeyArn: `${deploymentName}-DataKeyArn`,
+    pseudonymKeyArn: `${deploymentName}-PseudonymKeyArn`,
+    downloadDomainName: `${deploymentName}-DownloadDomainName`,
+  } as const;
+}
+
+/** The SES configuration set the link e-mails are sent with (its reports: bounces, deliveries). */
+export function mailConfigurationSetName(deploymentName: string): string {
+  return `${deploymentName}-mail`;
+}
 
 /**
  * What outlives a deployment: the pipeline's table (requests, audit trail, grants), the exports
- * bucket and its key. Everything here is RETAINed; the stateless pipeline stack can be destroyed
+ * bucket and its keys, the SES sender and the links' custom domain. Everything here is RETAINed; the stateless pipeline stack can be destroyed
  * and redeployed without losing a request or its audit trail.
  */
 export class StatefulStack extends Stack {
@@ -42,12 +53,11 @@ export class StatefulStack extends Stack {
   readonly pseudonymKey: Key;
   readonly pipelineTable: ITable;
   readonly exportsBucket: IBucket;
-  /** The demo game's tables by name; empty unless demoMode. */
-  readonly demoTables: ReadonlyMap<string, ITable>;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const exportNames = stackExports(config.deploymentName);
 
     this.dataKey = new Key(this, 'DataKey', {
       description: 'player-data-export: encrypts players’ archives and the requests table',
@@ -84,69 +94,66 @@ export class StatefulStack extends Stack {
 
     new CfnOutput(this, 'ExportsBucketArn', {
       value: this.exportsBucket.bucketArn,
-      exportName: stackExports.exportsBucketArn,
+      exportName: exportNames.exportsBucketArn,
     });
     new CfnOutput(this, 'ExportsBucketName', {
       value: this.exportsBucket.bucketName,
-      exportName: stackExports.exportsBucketName,
+      exportName: exportNames.exportsBucketName,
     });
-    new CfnOutput(this, 'DataKeyArn', { value: this.dataKey.keyArn, exportName: stackExports.dataKeyArn });
+    new CfnOutput(this, 'DataKeyArn', { value: this.dataKey.keyArn, exportName: exportNames.dataKeyArn });
     new CfnOutput(this, 'PseudonymKeyArn', {
       value: this.pseudonymKey.keyArn,
-      exportName: stackExports.pseudonymKeyArn,
+      exportName: exportNames.pseudonymKeyArn,
     });
     new CfnOutput(this, 'PipelineTableName', { value: pipelineTable.tableName });
 
-    const created = new Map<string, ITable>();
-    if (config.demoMode) {
-      for (const [name, keys] of Object.entries(demoTables)) {
-        // Physical names as in the data map, so the bundled map finds them. Demo data only: the
-        // tables go with the stack.
-        created.set(
-          name,
-          tableFrom(this, `Demo-${name}`, keys, {
-            tableName: name,
-            encryption: TableEncryption.AWS_MANAGED,
-            removalPolicy: RemovalPolicy.DESTROY,
-          }),
-        );
-      }
-    }
-    this.demoTables = created;
-  }
-}
-
-interface TableOptions {
-  tableName?: string;
-  encryption: TableEncryption;
-  encryptionKey?: Key;
-  timeToLiveAttribute?: string;
-  deletionProtection?: boolean;
-  removalPolicy: RemovalPolicy;
-}
-
-/** A CDK table from its keys (string attributes), on-demand, with point-in-time recovery. */
-function tableFrom(scope: Construct, id: string, keys: TableKeys, options: TableOptions): Table {
-  const attribute = (name: string) => ({ name, type: AttributeType.STRING });
-  const table = new Table(scope, id, {
-    partitionKey: attribute(keys.partition),
-    ...(keys.sort ? { sortKey: attribute(keys.sort) } : {}),
-    billingMode: BillingMode.PAY_PER_REQUEST,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: options.encryption,
-    ...(options.encryptionKey ? { encryptionKey: options.encryptionKey } : {}),
-    ...(options.tableName ? { tableName: options.tableName } : {}),
-    ...(options.timeToLiveAttribute ? { timeToLiveAttribute: options.timeToLiveAttribute } : {}),
-    ...(options.deletionProtection ? { deletionProtection: true } : {}),
-    removalPolicy: options.removalPolicy,
-  });
-  for (const [indexName, index] of Object.entries(keys.indexes ?? {})) {
-    table.addGlobalSecondaryIndex({
-      indexName,
-      partitionKey: attribute(index.partition),
-      ...(index.sort ? { sortKey: attribute(index.sort) } : {}),
-      projectionType: ProjectionType.ALL,
+    // Delivery reports of the link e-mails: bounces, complaints, rejections and deliveries go to
+    // the default bus (the only one SES publishes to), where the pipeline's MailEvents rule takes them.
+    const mail = new ConfigurationSet(this, 'MailConfiguration', {
+      configurationSetName: mailConfigurationSetName(config.deploymentName),
     });
+    mail.addEventDestination('ToEventBridge', {
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [
+        EmailSendingEvent.DELIVERY,
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.REJECT,
+      ],
+    });
+
+    // The sender: here, not with the pipeline, so replacing the pipeline stack keeps it verified.
+    if (config.createSesIdentity) {
+      const identity = new EmailIdentity(this, 'Sender', {
+        identity: config.sesIdentity.includes('@')
+          ? Identity.email(config.sesIdentity)
+          : Identity.domain(config.sesIdentity),
+      });
+      identity.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+
+    // The links' host: a custom domain outlives any pipeline (and its HTTP API's own URL), so every
+    // link already e-mailed keeps working; the pipeline maps its API onto it.
+    if (config.downloadDomainName && config.downloadCertificateArn) {
+      const domain = new DomainName(this, 'DownloadDomain', {
+        domainName: config.downloadDomainName,
+        certificate: Certificate.fromCertificateArn(
+          this,
+          'DownloadCertificate',
+          config.downloadCertificateArn,
+        ),
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      domain.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      new CfnOutput(this, 'DownloadDomainName', {
+        value: domain.name,
+        exportName: exportNames.downloadDomainName,
+      });
+      new CfnOutput(this, 'DownloadDomainTarget', {
+        value: domain.regionalDomainName,
+        description: `Point ${config.downloadDomainName} here (CNAME, or a Route 53 alias with zone ${'$'}{DownloadDomainZone})`,
+      });
+      new CfnOutput(this, 'DownloadDomainZone', { value: domain.regionalHostedZoneId });
+    }
   }
-  return table;
 }

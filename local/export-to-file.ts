@@ -45,9 +45,11 @@ export async function exportToFile(options: ExportToFileOptions) {
           runtime.admin.dynamodb,
           resolve(options.dataDir),
           runtime.deployment.tables.map((t) => t.name),
+          runtime.gameTables,
         )
       : await loadDemoData(
           runtime.admin.dynamodb,
+          runtime.gameTables,
           options.stats !== undefined ? { statsForHeavyPlayer: options.stats } : {},
         );
     const t1 = performance.now();

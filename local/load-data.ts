@@ -542,6 +542,7 @@ export async function loadDataDirectory(
   client: DynamoDBClient,
   dir: string,
   knownTables: string[],
+  gameTables: ReadonlyMap<string, string> = new Map(),
 ): Promise<Record<string, number>> {
   let names: string[];
   try {
@@ -549,15 +550,23 @@ export async function loadDataDirectory(
   } catch {
     throw new DataFileError(`Cannot read the data folder ${dir}`);
   }
-  const unknown = names.filter((name) => !knownTables.includes(tableOf(name) ?? ''));
+  // Files are named by the data map's table names; the deployment may name the table otherwise.
+  const deployed = (name: string) => {
+    const table = tableOf(name) ?? name;
+    return gameTables.get(table) ?? table;
+  };
+  const unknown = names.filter((name) => !knownTables.includes(deployed(name)));
   if (unknown.length > 0) {
-    throw new DataFileError(`${unknown.join(', ')}: no such table (known tables: ${knownTables.join(', ')})`);
+    const known = knownTables.map(
+      (t) => [...gameTables].find(([, deployedName]) => deployedName === t)?.[0] ?? t,
+    );
+    throw new DataFileError(`${unknown.join(', ')}: no such table (known tables: ${known.join(', ')})`);
   }
   if (names.length === 0) throw new DataFileError(`No <table>.jsonl or <table>.json.gz files in ${dir}`);
   const counts: Record<string, number> = {};
   for (const name of names) {
     const table = tableOf(name) ?? name;
-    counts[table] = (counts[table] ?? 0) + (await loadDataFile(client, dir, name, table));
+    counts[table] = (counts[table] ?? 0) + (await loadDataFile(client, dir, name, deployed(name)));
   }
   return counts;
 }

@@ -3,13 +3,23 @@ import { DEMO_TABLES, type DemoDataOptions } from './demo-data/generate';
 import { demoStoredItems } from './demo-data/stored-items';
 import { loadAttributeItems } from './load-data';
 
-/** Loads the built-in demo game data into the embedded tables, sets and binaries as DynamoDB types. */
+/**
+ * Loads the built-in demo game data into the embedded tables, sets and binaries as DynamoDB types.
+ * `tables` names each deployed table where it differs from the data map's name (the runtime's
+ * gameTables: the demo game's prefixed tables).
+ */
 export async function loadDemoData(
   client: DynamoDBClient,
+  tables: ReadonlyMap<string, string>,
   options: DemoDataOptions = {},
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of DEMO_TABLES)
-    counts[table] = await loadAttributeItems(client, table, demoStoredItems(table, options));
+  for (const table of DEMO_TABLES) {
+    counts[table] = await loadAttributeItems(
+      client,
+      tables.get(table) ?? table,
+      demoStoredItems(table, options),
+    );
+  }
   return counts;
 }

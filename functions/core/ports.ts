@@ -63,6 +63,7 @@ type RecordPatch = Partial<
     | 'stuckSince'
     | 'deliveredAt'
     | 'deliveryProblem'
+    | 'mailDeliveredAt'
     | 'cleanedUpAt'
     | 'deletionFailedAt'
   >
@@ -162,6 +163,8 @@ export interface MailMessage {
   html: string;
   /** Headers such as Content-Language; never personal data beyond the recipient. */
   headers?: Record<string, string>;
+  /** The request the mail is about: tagged, so the mail service's delivery reports find it. */
+  requestId?: string;
 }
 
 export interface Mailer {

@@ -19,6 +19,7 @@ import { FailedLookupLimiter } from '../core/gateway/failed-lookup-limiter';
 import type { GatewayDeps } from '../core/gateway/handle-gateway-request';
 import type { DeliverDeps } from '../core/requests/delivery';
 import type { LifecycleDeps } from '../core/requests/lifecycle';
+import type { MailFeedbackDeps } from '../core/requests/mail-feedback';
 import type { PublishDeps } from '../core/requests/request-steps';
 import {
   type Env,
@@ -29,6 +30,7 @@ import {
   readMailConfig,
   readPipelineTable,
   readPseudonymKeyId,
+  readSourceTables,
 } from './config';
 import { systemClock } from './system';
 
@@ -74,7 +76,7 @@ export function lifecycleDepsFromEnv(env: Env): LifecycleDeps {
 /** plan, collect and build: the game's stores in, staged files and archives out. */
 export function engineDepsFromEnv(env: Env) {
   return {
-    reader: new DynamoDbSourceReader(dynamodbClient()),
+    reader: new DynamoDbSourceReader(dynamodbClient(), readSourceTables(env)),
     store: storeFromEnv(env),
     dataMap: defaultDataMap,
     clock: systemClock,
@@ -119,9 +121,14 @@ export function deliverDepsFromEnv(env: Env): DeliverDeps {
       from: mail.mailFrom,
       ...(mail.sesConfigurationSet ? { configurationSetName: mail.sesConfigurationSet } : {}),
     }),
-    reader: new DynamoDbSourceReader(dynamodbClient()),
+    reader: new DynamoDbSourceReader(dynamodbClient(), readSourceTables(env)),
     dataMap: defaultDataMap,
   };
+}
+
+/** mail-events: SES's delivery reports onto the requests. */
+export function mailFeedbackDepsFromEnv(env: Env): MailFeedbackDeps {
+  return { requests: requestsFromEnv(env), clock: systemClock };
 }
 
 export function executionsFromEnv(stateMachineArn: string) {

@@ -21,6 +21,28 @@ export function readPseudonymKeyId(env: Env): string {
   return required(env, 'PSEUDONYM_KEY_ARN');
 }
 
+/**
+ * Where the data map's tables are, where the deployment names them otherwise (the demo game's
+ * prefixed tables): `SOURCE_TABLES`, a JSON object of map name → table name or ARN. Absent: every
+ * table is read by the name the map gives.
+ */
+export function readSourceTables(env: Env): ReadonlyMap<string, string> {
+  const text = env.SOURCE_TABLES?.trim();
+  if (!text) return new Map();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('SOURCE_TABLES is not JSON: expected an object of table name → name or ARN');
+  }
+  const entries =
+    parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  if (entries.length === 0 || entries.some(([, value]) => typeof value !== 'string' || value === '')) {
+    throw new ConfigError('SOURCE_TABLES must be an object of table name → name or ARN');
+  }
+  return new Map(entries as [string, string][]);
+}
+
 export function readExportsBucket(env: Env): string {
   return required(env, 'EXPORTS_BUCKET');
 }

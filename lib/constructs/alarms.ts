@@ -4,6 +4,7 @@ import {
   Alarm,
   ComparisonOperator,
   type IMetric,
+  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -14,7 +15,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE } from './export-function';
+import { METRICS_NAMESPACE } from '../../functions/runtime/metrics';
 
 export interface ExportAlarmsProps {
   readonly stateMachine: IStateMachine;
@@ -25,6 +26,8 @@ export interface ExportAlarmsProps {
   readonly deliveryFunction: IFunction;
   /** How often expire-exports publishes its metrics. */
   readonly sweepPeriod: Duration;
+  /** The `service` dimension of the functions' metrics: the deployment's name. */
+  readonly serviceName: string;
   readonly alarmEmail?: string;
 }
 
@@ -81,7 +84,7 @@ export class ExportAlarms extends Construct {
         namespace: METRICS_NAMESPACE,
         metricName,
         // Powertools Metrics adds the service as a dimension.
-        dimensionsMap: { service: POWERTOOLS_SERVICE },
+        dimensionsMap: { service: props.serviceName },
         period: props.sweepPeriod,
         statistic,
       });
@@ -119,6 +122,31 @@ export class ExportAlarms extends Construct {
       'DeletionFailures',
       sweepMetric('DeletionFailures'),
       'Archives or leftover objects of finished requests could not be deleted (or were still there after the delete): personal data remains in the exports bucket past its purpose. The requests carry deletionFailedAt and a delete-failed audit entry with the error; the sweep retries every run.',
+    );
+    // SES reviews an account whose bounce rate passes 5% and may pause it at 10%; complaints at 0.1%.
+    const mailMetric = (metricName: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        period: Duration.hours(6),
+        statistic: 'Sum',
+      });
+    alarm(
+      'MailBounceRate',
+      new MathExpression({
+        // FILL: a period without reports counts 0; the tiny term keeps an all-zero period defined (0 %).
+        expression: '100 * (FILL(b, 0) + FILL(c, 0)) / (FILL(b, 0) + FILL(c, 0) + FILL(d, 0) + 0.000001)',
+        usingMetrics: {
+          b: mailMetric('MailBounced'),
+          c: mailMetric('MailComplained'),
+          d: mailMetric('MailDelivered'),
+        },
+        period: Duration.hours(6),
+        label: 'Bounced or complained, % of reported link e-mails',
+      }),
+      'More than 5% of the link e-mails bounced or were marked as spam in 6 hours: players are not getting their links (their requests carry deliveryProblem), and SES may pause sending for the account. Check the addresses the identity table holds.',
+      5,
     );
     alarm(
       'GatewayServerErrors',

@@ -11,15 +11,12 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/runtime/metrics';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The newest Node.js runtime this aws-cdk-lib knows (cdk-nag's L1 asks for the latest). */
 export const lambdaRuntime = Runtime.NODEJS_24_X;
-
-/** The service name Powertools logger and metrics use; the metric alarms filter on it. */
-export const POWERTOOLS_SERVICE = 'player-data-export';
-export const METRICS_NAMESPACE = 'PlayerDataExport';
 
 /**
  * Template metadata naming the source module a function's bundle is built from
@@ -27,6 +24,8 @@ export const METRICS_NAMESPACE = 'PlayerDataExport';
  * module for the function the template describes; on AWS it is inert.
  */
 export const ENTRY_METADATA = 'player-data-export:entry';
+/** Template metadata: the files the bundle embeds for its imports (`#data-map` → path), as bundled. */
+export const EMBEDDED_METADATA = 'player-data-export:embedded';
 
 /**
  * How every function is bundled: an ESM bundle with the AWS SDK inside (the versions tested are
@@ -46,6 +45,10 @@ export interface ExportFunctionProps {
   /** The folder under functions/ whose handler.ts exports `handler`, e.g. "plan-export". */
   readonly entry: string;
   readonly description: string;
+  /** Files embedded for the functions' `#…` imports (the deployment's data map and notice), absolute paths. */
+  readonly embedded: Readonly<Record<string, string>>;
+  /** The `service` of its logs and metrics: the deployment's name (the metric alarms filter on it). */
+  readonly serviceName: string;
   readonly logRetention: RetentionDays;
   /** @default 512 */
   readonly memorySize?: number;
@@ -53,6 +56,11 @@ export interface ExportFunctionProps {
   readonly timeout?: Duration;
   /** @default false */
   readonly tracing?: boolean;
+  /**
+   * A fixed role name, for a role another account's resource policy must name (readers of a
+   * cross-account table). @default a name CloudFormation generates
+   */
+  readonly roleName?: string;
   /** For functions invoked asynchronously (events, schedule): where failed events are kept. */
   readonly deadLetterQueue?: IQueue;
   readonly environment?: Record<string, string>;
@@ -112,6 +120,7 @@ export class ExportFunction extends Construct {
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.entry}: least privilege, granted by lib/constructs/export-function.ts`,
+      ...(props.roleName ? { roleName: props.roleName } : {}),
     });
     role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -139,7 +148,7 @@ export class ExportFunction extends Construct {
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
       environment: {
-        POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
@@ -153,12 +162,24 @@ export class ExportFunction extends Construct {
         mainFields: [...bundling.mainFields],
         banner: bundling.banner,
         // Set as an esbuild argument: this aws-cdk-lib's bundler ignores the `charset` option.
-        esbuildArgs: { '--charset': bundling.charset },
+        esbuildArgs: {
+          '--charset': bundling.charset,
+          // The deployment's own files in place of the shipped ones (package.json "imports").
+          '--alias': Object.entries(props.embedded).map(([specifier, file]) => `${specifier}=${file}`),
+        },
       },
     });
-    (this.function.node.defaultChild as CfnFunction).addMetadata(
-      ENTRY_METADATA,
-      entry.split(path.sep).join('/'),
+    const cfn = this.function.node.defaultChild as CfnFunction;
+    cfn.addMetadata(ENTRY_METADATA, entry.split(path.sep).join('/'));
+    // Repo-relative where possible, so templates read the same on every machine.
+    cfn.addMetadata(
+      EMBEDDED_METADATA,
+      Object.fromEntries(
+        Object.entries(props.embedded).map(([specifier, file]) => {
+          const relative = path.relative(repoRoot, file);
+          return [specifier, relative.startsWith('..') ? file : relative.split(path.sep).join('/')];
+        }),
+      ),
     );
   }
 
@@ -197,6 +218,28 @@ export class ExportFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['dynamodb:Query'], resources: [...resourceArns] }),
     );
+    return this;
+  }
+
+  /**
+   * kms:Decrypt on the customer-managed keys of tables it reads, only when DynamoDB asks on its
+   * behalf (kms:ViaService, in each key's region): the key cannot be used directly.
+   */
+  allowTableKeys(keyArns: readonly string[]): this {
+    const byRegion = new Map<string, string[]>();
+    for (const arn of new Set(keyArns)) {
+      const region = arn.split(':')[3] ?? '';
+      byRegion.set(region, [...(byRegion.get(region) ?? []), arn]);
+    }
+    for (const [region, resources] of byRegion) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources,
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+        }),
+      );
+    }
     return this;
   }
 

@@ -65,8 +65,8 @@ async function main(): Promise<void> {
   try {
     const tables = runtime.deployment.tables.map((t) => t.name);
     const loaded = values.data
-      ? await loadDataDirectory(runtime.admin.dynamodb, resolve(values.data), tables)
-      : await loadDemoData(runtime.admin.dynamodb);
+      ? await loadDataDirectory(runtime.admin.dynamodb, resolve(values.data), tables, runtime.gameTables)
+      : await loadDemoData(runtime.admin.dynamodb, runtime.gameTables);
     say(
       `Loaded ${Object.values(loaded).reduce((a, b) => a + b, 0)} items into ${Object.keys(loaded).length} tables`,
     );

@@ -15,7 +15,7 @@ import { hashToken } from '../../functions/core/requests/grant';
 import { DEMO_PLAYER_ID } from '../demo-data/generate';
 import { loadDemoData } from '../load-demo';
 import { ADMIN_ACCESS_KEY } from '../runtime/aws-endpoint';
-import { LOCAL_REGION, readDeployment } from '../runtime/deployment';
+import { gameTables, LOCAL_REGION, readDeployment } from '../runtime/deployment';
 import { linkFromEml } from '../runtime/read-outbox';
 import { startStores } from '../runtime/stores';
 import { synthesizeTemplates } from '../runtime/synth';
@@ -147,7 +147,7 @@ async function recover(runtime: Runtime, requestId: string) {
 say(`crash test: ${runs} runs, seed ${startSeed}, kill within ${values.window} ms of the event`);
 const first = new Runtime();
 await first.ready;
-await loadDemoData(dynamodb);
+await loadDemoData(dynamodb, gameTables(deployment));
 // The uninterrupted export every run is compared with.
 await first.send({ type: 'request', playerId: DEMO_PLAYER_ID, requestId: 'crash-baseline' });
 await recover(first, 'crash-baseline');

@@ -1,5 +1,5 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { bundling } from '../../lib/constructs/export-function';
 import type { FunctionResource } from './deployment';
@@ -23,7 +23,16 @@ export async function bundleFunctions(
   cacheDir: string,
 ): Promise<Map<string, string>> {
   const entries = [...new Set(functions.map((fn) => fn.entry))].sort();
-  const options = { ...bundling, entries, node: process.versions.node };
+  // One deployment embeds the same files in every function (lib/pipeline-stack.ts).
+  const alias = Object.fromEntries(
+    Object.entries(functions[0]?.embedded ?? {}).map(([specifier, file]) => [
+      specifier,
+      resolve(repoRoot, file),
+    ]),
+  );
+  // Keyed on the embedded files' contents too: a deployment's own data map may live outside config/.
+  const embedded = await Promise.all(Object.values(alias).map((file) => readFile(file, 'utf8')));
+  const options = { ...bundling, entries, alias, embedded, node: process.versions.node };
   const outdir = join(cacheDir, `bundles-${await sourcesHash(options, BUNDLE_SOURCES)}`);
   const outputs = new Map(entries.map((entry) => [entry, join(outdir, `${entry.replace(/\.ts$/, '')}.mjs`)]));
   const complete = await stat(outdir).then(
@@ -44,6 +53,7 @@ export async function bundleFunctions(
       mainFields: [...bundling.mainFields],
       banner: { js: bundling.banner },
       charset: bundling.charset,
+      alias,
       sourcemap: 'inline',
       logLevel: 'error',
     });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readSourceTables } from '../../functions/runtime/config';
 import type { PolicyDocument } from './iam-policy';
 
 /**
@@ -60,6 +61,8 @@ export interface FunctionResource {
   arn: string;
   /** The source module the bundle is built from (template metadata), e.g. functions/plan-export/handler.ts. */
   entry: string;
+  /** Files the bundle embeds for its `#…` imports (template metadata), e.g. #data-map → config/data-map.json. */
+  embedded: Record<string, string>;
   handlerExport: string;
   environment: Record<string, string>;
   timeoutSeconds: number;
@@ -128,6 +131,12 @@ export interface InvokePermission {
   sourceArn?: string;
 }
 
+export interface MailConfigurationSet {
+  name: string;
+  /** Event types (SES v2 names, lower case: delivery, bounce, complaint, reject…) sent to each bus. */
+  eventBridge: { busArn: string; events: string[] }[];
+}
+
 export interface Deployment {
   tables: TableResource[];
   buckets: BucketResource[];
@@ -141,8 +150,22 @@ export interface Deployment {
   permissions: InvokePermission[];
   /** SES identities the templates create (an address or a domain). */
   emailIdentities: string[];
+  /** SES configuration sets and where each publishes which events (EventBridge destinations only). */
+  mailConfigurationSets: MailConfigurationSet[];
   /** Stack outputs by stack name, then output name. */
   outputs: Record<string, Record<string, string>>;
+}
+
+/**
+ * The data map's table names as the deployed functions read them (their SOURCE_TABLES: the demo
+ * game's prefixed tables in demo mode). A name not in it is read as the map writes it.
+ */
+export function gameTables(deployment: Deployment): ReadonlyMap<string, string> {
+  const tables = new Map<string, string>();
+  for (const fn of deployment.functions) {
+    for (const [name, table] of readSourceTables(fn.environment)) tables.set(name, table);
+  }
+  return tables;
 }
 
 export class TemplateError extends Error {
@@ -249,6 +272,28 @@ class Resolver {
         };
       }),
       emailIdentities: of('AWS::SES::EmailIdentity').map((i) => this.ref(i)),
+      mailConfigurationSets: of('AWS::SES::ConfigurationSet').map((set) => {
+        const name = this.ref(set);
+        const destinations = of('AWS::SES::ConfigurationSetEventDestination')
+          .map((d) => this.resolve(d.stack, this.props(d)) as Record<string, unknown>)
+          .filter((d) => d.ConfigurationSetName === name)
+          .map(
+            (d) =>
+              d.EventDestination as {
+                Enabled?: boolean;
+                MatchingEventTypes?: string[];
+                EventBridgeDestination?: { EventBusArn?: string };
+              },
+          )
+          .filter((d) => d.Enabled !== false && d.EventBridgeDestination?.EventBusArn);
+        return {
+          name,
+          eventBridge: destinations.map((d) => ({
+            busArn: String(d.EventBridgeDestination?.EventBusArn),
+            events: (d.MatchingEventTypes ?? []).map((e) => e.toLowerCase()),
+          })),
+        };
+      }),
       outputs: Object.fromEntries(
         this.stacks.map((stack) => [
           stack.stackName,
@@ -310,6 +355,10 @@ class Resolver {
         `Function ${located.logicalId} names no source module (metadata player-data-export:entry): the local runtime cannot run it`,
       );
     }
+    const embedded = (located.resource.Metadata?.['player-data-export:embedded'] ?? {}) as Record<
+      string,
+      string
+    >;
     const handler = String(props.Handler ?? 'index.handler');
     const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)
       ?.Variables ?? {}) as Record<string, unknown>;
@@ -320,6 +369,7 @@ class Resolver {
       name: this.ref(located),
       arn: this.attribute(located, 'Arn'),
       entry,
+      embedded,
       handlerExport: handler.slice(handler.lastIndexOf('.') + 1),
       environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
       timeoutSeconds: Number(props.Timeout ?? 3),
@@ -464,6 +514,8 @@ class Resolver {
         return localId(located);
       case 'AWS::SES::EmailIdentity':
         return String(this.resolve(located.stack, located.resource.Properties?.EmailIdentity));
+      case 'AWS::SES::ConfigurationSet':
+        return String(this.resolve(located.stack, located.resource.Properties?.Name ?? located.logicalId));
       case 'AWS::ApiGatewayV2::Api':
       case 'AWS::ApiGatewayV2::Integration':
       case 'AWS::ApiGatewayV2::Stage':

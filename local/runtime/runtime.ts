@@ -17,6 +17,7 @@ import { bundleFunctions } from './bundles';
 import {
   type Deployment,
   type FunctionResource,
+  gameTables,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   type RuleResource,
@@ -70,6 +71,10 @@ export interface LocalRuntime {
   deployment: Deployment;
   /** Stack outputs by output name (all stacks). */
   outputs: Record<string, string>;
+  /** The data map's table names as deployed, where they differ (the demo game's prefixed tables). */
+  gameTables: ReadonlyMap<string, string>;
+  /** The deployed name of a data map table, e.g. "players" → "PlayerDataExport-demo-players". */
+  gameTable(name: string): string;
   /** SDK clients of the harness (not subject to any role): seeding data, reading results. */
   admin: { dynamodb: DynamoDBClient; s3: S3Client };
   outboxDir: string;
@@ -164,13 +169,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const now = () => new Date(Date.now() + (offset[0] ?? 0));
   const outboxDir = join(workDir, 'outbox');
   const queues = new LocalQueues(join(workDir, 'queues'), deployment.queues);
+  let bus: LocalEventBus | undefined;
   const email = new LocalEmail(
     outboxDir,
     [...deployment.emailIdentities, ...(options.verifiedIdentities ?? [])],
     LOCAL_REGION,
     now,
+    deployment.mailConfigurationSets,
+    // SES publishes as the service: no caller's role is involved.
+    (entry) => (bus as LocalEventBus).putEvents([entry]),
   );
-  let bus: LocalEventBus | undefined;
   let stepFunctions: LocalStepFunctions | undefined;
   const endpoint = new AwsEndpoint({
     stores,
@@ -282,12 +290,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await warming;
 
   const outputs = Object.assign({}, ...Object.values(deployment.outputs)) as Record<string, string>;
+  const tables = gameTables(deployment);
   return {
     context: options.context ?? {},
     gatewayUrl: [...apiUrls.values()][0] ?? '',
     endpoint: endpointUrl,
     deployment,
     outputs,
+    gameTables: tables,
+    gameTable: (name: string) => tables.get(name) ?? name,
     admin,
     outboxDir,
     putEvent: async ({ source, detailType, detail, busName }) => {

@@ -29,15 +29,23 @@ export interface SynthOptions {
  * the app's sources and the context, so a change to lib/ or config/ always synthesizes anew.
  */
 export async function synthesizeTemplates(options: SynthOptions = {}): Promise<StackTemplate[]> {
-  const context = {
+  const context: Record<string, unknown> = {
     ...cdkJsonContext(await readFile(join(repoRoot, 'cdk.json'), 'utf8')),
     ...options.context,
     // Skips esbuild: the local runtime does not run bundles.
     'aws:cdk:bundling-stacks': [],
     nag: false,
   };
+  // A deployment's own data map or notice may live outside config/: its contents key the cache too.
+  const ownFiles = await Promise.all(
+    ['dataMapFile', 'privacyNoticeFile'].map((key) =>
+      typeof context[key] === 'string'
+        ? readFile(resolve(repoRoot, context[key] as string), 'utf8').catch(() => '')
+        : '',
+    ),
+  );
   const cacheFile = options.cacheDir
-    ? join(options.cacheDir, `templates-${await sourcesHash(context)}.json`)
+    ? join(options.cacheDir, `templates-${await sourcesHash({ context, ownFiles })}.json`)
     : undefined;
   if (cacheFile) {
     const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);

@@ -33,7 +33,7 @@ const HOSTILE_STATS = 3000;
 beforeAll(async () => {
   runtime = await startTestRuntime({ context: DEPLOYMENT });
   const { dynamodb } = runtime.admin;
-  await loadItems(dynamodb, 'players', [
+  await loadItems(dynamodb, runtime.gameTable('players'), [
     { playerId: HOSTILE_ID, username: 'h\u202Eacker</script>🙂', createdAt: '2024-01-01T00:00:00Z' },
   ]);
   const post = (n: number, body: string) => ({
@@ -44,7 +44,7 @@ beforeAll(async () => {
     createdAt: new Date(Date.UTC(2024, 1, 1, 0, n)).toISOString(),
     body,
   });
-  await loadItems(dynamodb, 'forum-posts', [
+  await loadItems(dynamodb, runtime.gameTable('forum-posts'), [
     post(0, SCRIPT_POST),
     post(1, RTL_POST),
     post(2, EMOJI_POST),
@@ -52,7 +52,7 @@ beforeAll(async () => {
   ]);
   await loadItems(
     dynamodb,
-    'game-stats',
+    runtime.gameTable('game-stats'),
     statRows(HOSTILE_STATS).map((row) => ({ ...row, playerId: HOSTILE_ID })),
   );
   browser = await launchBrowser();

@@ -1335,7 +1335,7 @@ async function writeCase(runtime: TestRuntime, c: ExportCase, playerId: string) 
     [USERNAME_FIELD]: S(c.username),
     ...(c.email !== undefined ? { [EMAIL_FIELD]: S(c.email) } : {}),
   };
-  await db.send(new PutItemCommand({ TableName: PLAYERS.table, Item: playerItem }));
+  await db.send(new PutItemCommand({ TableName: runtime.gameTable(PLAYERS.table), Item: playerItem }));
   const written: { source: SourceSpec; item: Item }[] = [{ source: PLAYERS, item: playerItem }];
   for (const sourceId of ITEM_SOURCES) {
     const source = sourceSpec(sourceId);
@@ -1345,9 +1345,9 @@ async function writeCase(runtime: TestRuntime, c: ExportCase, playerId: string) 
       for (let attempt = 0; requests.length > 0; attempt++) {
         check(attempt < 10, () => `BatchWriteItem kept items of ${source.table} unprocessed`);
         const result = await db.send(
-          new BatchWriteItemCommand({ RequestItems: { [source.table]: requests } }),
+          new BatchWriteItemCommand({ RequestItems: { [runtime.gameTable(source.table)]: requests } }),
         );
-        requests = result.UnprocessedItems?.[source.table] ?? [];
+        requests = result.UnprocessedItems?.[runtime.gameTable(source.table)] ?? [];
       }
     }
     written.push(...items.map((item) => ({ source, item })));
@@ -1360,7 +1360,7 @@ async function writeCase(runtime: TestRuntime, c: ExportCase, playerId: string) 
       if (name) key[name] = item[name] as AttributeValue;
     }
     const stored = await db.send(
-      new GetItemCommand({ TableName: source.table, Key: key, ConsistentRead: true }),
+      new GetItemCommand({ TableName: runtime.gameTable(source.table), Key: key, ConsistentRead: true }),
     );
     check(stored.Item, () => `${source.table}: the item just written is not there`);
     const found = difference(fromItem(item), fromItem(stored.Item), '');

@@ -35,8 +35,9 @@ const portalEvent = {
 
 describe('ExportRequested rule', () => {
   const { pipeline } = synthTemplates();
+  // The portal's rule; the other pattern rule takes SES's mail reports (see 'Mail reports rule').
   const rules = Object.values(pipeline.findResources('AWS::Events::Rule')).filter(
-    (r) => r.Properties.EventPattern,
+    (r) => r.Properties.EventPattern && !r.Properties.EventPattern.source.includes('aws.ses'),
   );
   const rule = rules[0];
   const pattern = rule?.Properties.EventPattern as Pattern;
@@ -82,5 +83,36 @@ describe('ExportRequested rule', () => {
       }),
     ).toBe(true);
     expect(matches(customRule?.Properties.EventPattern, portalEvent)).toBe(false);
+  });
+});
+
+describe('Mail reports rule', () => {
+  const { pipeline } = synthTemplates();
+  const [rule] = Object.values(pipeline.findResources('AWS::Events::Rule')).filter((r) =>
+    r.Properties.EventPattern?.source?.includes('aws.ses'),
+  );
+  const pattern = rule?.Properties.EventPattern as Pattern;
+  const sesEvent = (detailType: string, configurationSet: string) => ({
+    source: 'aws.ses',
+    'detail-type': detailType,
+    detail: { eventType: 'Bounce', mail: { tags: { 'ses:configuration-set': configurationSet } } },
+  });
+
+  it('takes this deployment’s bounces, complaints, rejections and deliveries from the default bus', () => {
+    expect(rule?.Properties.EventBusName).toBe('default');
+    for (const type of ['Email Bounced', 'Email Complaint Received', 'Email Rejected', 'Email Delivered']) {
+      expect(matches(pattern, sesEvent(type, 'PlayerDataExport-mail')), type).toBe(true);
+    }
+  });
+
+  it('ignores other SES events and another deployment’s (or application’s) mail', () => {
+    expect(matches(pattern, sesEvent('Email Opened', 'PlayerDataExport-mail'))).toBe(false);
+    expect(matches(pattern, sesEvent('Email Bounced', 'PdeStaging-mail'))).toBe(false);
+    expect(
+      matches(pattern, {
+        ...sesEvent('Email Bounced', 'PlayerDataExport-mail'),
+        source: 'game.account-portal',
+      }),
+    ).toBe(false);
   });
 });

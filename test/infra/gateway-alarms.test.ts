@@ -40,11 +40,11 @@ describe('Alarms', () => {
 
   it('alarm on failed executions, dead letters, requests near their due date and gateway 5xx', () => {
     expect(named('ExecutionsFailed')).toHaveLength(1);
-    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
     expect(named('5xx')).toHaveLength(1);
     expect(named('RequestsNearDueDate')[0]).toMatchObject({
       Namespace: 'PlayerDataExport',
-      Dimensions: [{ Name: 'service', Value: 'player-data-export' }],
+      Dimensions: [{ Name: 'service', Value: 'PlayerDataExport' }],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
@@ -61,7 +61,7 @@ describe('Alarms', () => {
       expect(named(metric), metric).toHaveLength(1);
       expect(named(metric)[0], metric).toMatchObject({
         Namespace: 'PlayerDataExport',
-        Dimensions: [{ Name: 'service', Value: 'player-data-export' }],
+        Dimensions: [{ Name: 'service', Value: 'PlayerDataExport' }],
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
@@ -83,7 +83,7 @@ describe('Alarms', () => {
 
   it('dead-letter queues are encrypted and TLS-only', () => {
     const queues = Object.values(pipeline.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(3);
+    expect(queues).toHaveLength(4);
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
   });
 });
@@ -91,11 +91,11 @@ describe('Alarms', () => {
 describe('Functions', () => {
   it('run on arm64 with the newest Node.js runtime and a log group with the configured retention', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
-      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('player-data-export');
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('PlayerDataExport');
     }
     const groups = Object.values(pipeline.findResources('AWS::Logs::LogGroup'));
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);

@@ -173,18 +173,7 @@ describe('Pipeline table', () => {
   });
 });
 
-describe('Demo tables', () => {
-  it('exist only in demo mode, with PITR and encryption', () => {
-    const demo = stateful.findResources('AWS::DynamoDB::Table', { Properties: { TableName: 'forum-posts' } });
-    const forum = Object.values(demo)[0];
-    expect(forum?.Properties.GlobalSecondaryIndexes[0].IndexName).toBe('byAuthor');
-    expect(forum?.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-    expect(forum?.Properties.SSESpecification).toMatchObject({ SSEEnabled: true });
-
-    const production = synthTemplates({ demoMode: false });
-    expect(Object.keys(production.stateful.findResources('AWS::DynamoDB::Table'))).toHaveLength(1);
-  });
-
+describe('Stack exports', () => {
   it('the pipeline stack imports the bucket by the stateful stack’s named exports', () => {
     const outputs = stateful.findOutputs('*');
     const names = Object.values(outputs)

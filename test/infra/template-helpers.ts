@@ -1,8 +1,11 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 
+/** Settings of a deployment next to a real game: no demo, a sender SES can verify. */
+export const PRODUCTION = { demoMode: false, mailFrom: 'Privacy team <privacy@nordlys-games.eu>' } as const;
+
 /**
- * Both stacks synthesised without bundling (template assertions need no code) and without the
+ * The stacks synthesised without bundling (template assertions need no code) and without the
  * nag plugin (nag.test.ts runs it on the bundled app).
  */
 export function synthTemplates(context: Record<string, unknown> = {}) {
@@ -11,6 +14,7 @@ export function synthTemplates(context: Record<string, unknown> = {}) {
     ...built,
     stateful: Template.fromStack(built.stateful),
     pipeline: Template.fromStack(built.pipeline),
+    demoGame: built.demoGame ? Template.fromStack(built.demoGame) : undefined,
   };
 }
 

@@ -248,7 +248,7 @@ describe('export of the demo player', () => {
 
 describe('a player with no data in some categories', () => {
   it('lists those categories as "none held" with valid empty files', async () => {
-    await loadItems(runtime.admin.dynamodb, 'players', [
+    await loadItems(runtime.admin.dynamodb, runtime.gameTable('players'), [
       {
         playerId: 'p-quiet',
         username: 'quiet_one',
@@ -299,9 +299,11 @@ describe('a player with more than one page of items', () => {
       durationSec: ExactNumber.of(i),
       device: 'x'.repeat(400),
     }));
-    await loadItems(runtime.admin.dynamodb, 'players', [{ playerId: 'p-busy', username: 'busy' }]);
-    await loadItems(runtime.admin.dynamodb, 'forum-posts', posts);
-    await loadItems(runtime.admin.dynamodb, 'game-stats', stats);
+    await loadItems(runtime.admin.dynamodb, runtime.gameTable('players'), [
+      { playerId: 'p-busy', username: 'busy' },
+    ]);
+    await loadItems(runtime.admin.dynamodb, runtime.gameTable('forum-posts'), posts);
+    await loadItems(runtime.admin.dynamodb, runtime.gameTable('game-stats'), stats);
 
     const mark = runtime.calls.at(-1);
     const { manifest } = await exportAndOpen(runtime, 'p-busy');
@@ -310,8 +312,10 @@ describe('a player with more than one page of items', () => {
     expect(counted['game-stats']).toBe(3000);
     // More than one page each, so the counts above needed every page (not vacuous).
     const calls = callsSince(mark);
-    expect(collectorQueries(calls, 'forum-posts/index/byAuthor').length).toBeGreaterThan(1);
-    expect(collectorQueries(calls, 'game-stats').length).toBeGreaterThan(1);
+    expect(
+      collectorQueries(calls, `${runtime.gameTable('forum-posts')}/index/byAuthor`).length,
+    ).toBeGreaterThan(1);
+    expect(collectorQueries(calls, runtime.gameTable('game-stats')).length).toBeGreaterThan(1);
   });
 });
 
@@ -333,10 +337,12 @@ describe('failures', () => {
   });
 
   it('a store that fails mid-export leaves no archive and says which source and why', async () => {
-    await loadItems(runtime.admin.dynamodb, 'players', [{ playerId: 'p-x', username: 'x' }]);
+    await loadItems(runtime.admin.dynamodb, runtime.gameTable('players'), [
+      { playerId: 'p-x', username: 'x' },
+    ]);
     await loadItems(
       runtime.admin.dynamodb,
-      'game-stats',
+      runtime.gameTable('game-stats'),
       // About 4 MB: four pages, so with one page read ahead a later page is still to come.
       Array.from({ length: 8000 }, (_, i) => ({ playerId: 'p-x', statId: `s#${i}`, pad: 'y'.repeat(500) })),
     );
@@ -360,7 +366,7 @@ describe('failures', () => {
     // The failure came mid-read: the collector had a page of the table before the store failed,
     // and other sources had been staged, so the empty staging below is the failure step's doing.
     const calls = callsSince(mark);
-    const statsQueries = collectorQueries(calls, 'game-stats');
+    const statsQueries = collectorQueries(calls, runtime.gameTable('game-stats'));
     expect(statsQueries[0]?.fault).toBeUndefined();
     expect(statsQueries.slice(1).every((c) => c.fault === 'InternalServerError')).toBe(true);
     expect(fault.hits).toBe(statsQueries.length - 1);

@@ -38,7 +38,7 @@ afterAll(async () => {
 async function newPlayer(options: { email?: string | null; stats?: number } = {}) {
   const id = `p-${randomUUID().slice(0, 8)}`;
   const email = options.email === undefined ? `${id}@example.org` : options.email;
-  await loadItems(runtime.admin.dynamodb, 'players', [
+  await loadItems(runtime.admin.dynamodb, runtime.gameTable('players'), [
     {
       playerId: id,
       username: `user_${id.slice(2)}`,
@@ -49,7 +49,7 @@ async function newPlayer(options: { email?: string | null; stats?: number } = {}
   if (options.stats) {
     await loadItems(
       runtime.admin.dynamodb,
-      'game-stats',
+      runtime.gameTable('game-stats'),
       Array.from({ length: options.stats }, (_, i) => ({
         playerId: id,
         statId: `s-${String(i).padStart(6, '0')}`,
@@ -320,7 +320,7 @@ describe('failure and clean-up', () => {
     fault({
       service: 'dynamodb',
       operation: 'Query',
-      resource: 'table/sanctions',
+      resource: `table/${runtime.gameTable('sanctions')}`,
       code: 'InternalServerError',
     });
     fault({ service: 's3', operation: 'DeleteObjects', functionName: 'FailExport', code: 'InternalError' });
@@ -445,6 +445,71 @@ describe('deletion that reports', () => {
   });
 });
 
+describe('mail reports', () => {
+  it('a delivered link e-mail is timed on the request, once, from the configuration set’s report', async () => {
+    const player = await newPlayer();
+    const requestId = await request(player.id);
+    const done = await record(requestId);
+    expect(done.state).toBe('READY');
+    expect(done.mailDeliveredAt).toBeDefined();
+    expect(done.deliveryProblem).toBeUndefined();
+    // The report reached mail-events through the rule, not a shortcut: SES's own event on the bus.
+    const reports = (await runtime.events()).filter(
+      (e) => e.source === 'aws.ses' && JSON.stringify(e.detail).includes(requestId),
+    );
+    expect(reports.map((e) => e['detail-type'])).toEqual(['Email Delivered']);
+    expect((await actions(requestId)).filter((a) => a === 'mail-delivered')).toHaveLength(1);
+  });
+
+  it('a bounce makes the link undelivered: deliveryProblem, an audit entry without the address, the watchdog’s report', async () => {
+    const player = await newPlayer({ email: 'bounce@simulator.amazonses.com' });
+    const requestId = await request(player.id);
+    const bounced = await record(requestId);
+    expect(bounced.state).toBe('READY');
+    expect(bounced.deliveryProblem).toMatch(/^e-mail bounced \(Permanent\/General\)/);
+    expect(bounced.mailDeliveredAt).toBeUndefined();
+    const entry = (await runtime.records.requests.audit(requestId)).find((a) => a.action === 'mail-bounced');
+    expect(entry?.detail).toMatch(/Permanent\/General/);
+    expect(entry?.detail).not.toContain('simulator.amazonses.com');
+    expect(runtime.logs.some((l) => l.text.includes('"MailBounced":1'))).toBe(true);
+    expect(runtime.logs.filter((l) => l.text.includes('simulator.amazonses.com'))).toEqual([]);
+    await runtime.runSchedule('SweepSchedule');
+    expect(runtime.logs.some((l) => l.text.includes('"undelivered":[') && l.text.includes(requestId))).toBe(
+      true,
+    );
+  });
+
+  it('a complaint after delivery is recorded as a delivery problem too', async () => {
+    const player = await newPlayer({ email: 'complaint@simulator.amazonses.com' });
+    const requestId = await request(player.id);
+    const complained = await record(requestId);
+    expect(complained.deliveryProblem).toMatch(/^e-mail complained \(abuse\)/);
+    expect(await actions(requestId)).toEqual(expect.arrayContaining(['mail-delivered', 'mail-complained']));
+  });
+
+  it('an event that is not SES feedback fails mail-events, naming what is wrong (the rule then dead-letters it)', async () => {
+    const result = await runtime.invoke('MailEvents', {
+      'detail-type': 'Email Delivered',
+      time: 'x',
+      detail: {},
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.errorType).toBe('SesFeedbackEventError');
+      expect(result.error.errorMessage).toMatch(/not an SES event: detail\.mail/);
+    }
+  });
+
+  it('mail the pipeline did not tag is left alone', async () => {
+    const result = await runtime.invoke('MailEvents', {
+      'detail-type': 'Email Bounced',
+      time: '2026-11-30T10:00:00Z',
+      detail: { eventType: 'Bounce', mail: { tags: { 'ses:configuration-set': ['PlayerDataExport-mail'] } } },
+    });
+    expect(result).toEqual({ ok: true, payload: { recorded: 'untagged' } });
+  });
+});
+
 describe('one export per player', () => {
   it('five requests of one player at once start one export; the other four attach to it', async () => {
     const player = await newPlayer();
@@ -533,7 +598,7 @@ describe('a deployment that trusts its portal and names its own detail-type', ()
       demoData: false,
       context: { trustPortalEmail: true, requestDetailType: 'DataExportRequested' },
     });
-    await loadItems(trusting.admin.dynamodb, 'players', [
+    await loadItems(trusting.admin.dynamodb, trusting.gameTable('players'), [
       { playerId: 'p-trust', username: 'trusted', email: 'identity@example.org' },
     ]);
   });

@@ -39,7 +39,7 @@ const PLAYER = 'p-runtime';
 /** A runtime with one small player: these tests are about the templates, not the data. */
 async function smallRuntime(stacks?: StackTemplate[]) {
   const runtime = await startTestRuntime({ demoData: false, ...(stacks ? { templates: stacks } : {}) });
-  await loadItems(runtime.admin.dynamodb, 'players', [
+  await loadItems(runtime.admin.dynamodb, runtime.gameTable('players'), [
     { playerId: PLAYER, username: 'runtime', email: 'runtime@example.org' },
   ]);
   return runtime;

@@ -27,7 +27,7 @@ export async function startTestRuntime(
   const workDir = await mkdtemp(join(tmpdir(), 'pde-test-'));
   const { demoData = true, ...rest } = options;
   const runtime = await startLocalRuntime({ workDir, retryScale: 0.01, ...rest });
-  if (demoData) await loadDemoData(runtime.admin.dynamodb);
+  if (demoData) await loadDemoData(runtime.admin.dynamodb, runtime.gameTables);
   const bucket = runtime.outputs.ExportsBucketName;
   if (!bucket) throw new Error('The stateful stack has no ExportsBucketName output');
   const stop = runtime.stop;

@@ -168,7 +168,10 @@ function appStack(): StackTemplate {
         MachineRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'machine-role' } },
         WorkerFn: {
           Type: 'AWS::Lambda::Function',
-          Metadata: { 'player-data-export:entry': 'functions/plan-export/handler.ts' },
+          Metadata: {
+            'player-data-export:entry': 'functions/plan-export/handler.ts',
+            'player-data-export:embedded': { '#data-map': 'games/live/data-map.json' },
+          },
           Properties: {
             Handler: 'index.handler',
             Role: { 'Fn::GetAtt': ['WorkerRole', 'Arn'] },
@@ -509,13 +512,14 @@ describe('readDeployment: resources', () => {
     ]);
   });
 
-  it('functions: entry metadata, handler export, timeout, memory, role, DLQ', () => {
+  it('functions: entry and embedded files metadata, handler export, timeout, memory, role, DLQ', () => {
     const worker = fn(deployment, 'WorkerFn');
     expect({ ...worker, environment: undefined }).toEqual({
       logicalId: 'WorkerFn',
       name: 'App-WorkerFn',
       arn: WORKER_ARN,
       entry: 'functions/plan-export/handler.ts',
+      embedded: { '#data-map': 'games/live/data-map.json' },
       handlerExport: 'handler',
       environment: undefined,
       timeoutSeconds: 30,
@@ -531,6 +535,7 @@ describe('readDeployment: resources', () => {
       name: 'named-fn',
       arn: NAMED_ARN,
       entry: 'functions/download-gateway/handler.ts',
+      embedded: {},
       handlerExport: 'main',
       environment: {},
       timeoutSeconds: 3,

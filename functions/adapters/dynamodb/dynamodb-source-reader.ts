@@ -6,15 +6,20 @@ import { fromItem } from './attribute-values';
 /**
  * Reads a player's items with Query on the table key or a global secondary index, following
  * LastEvaluatedKey to the last page (a single Query stops at 1 MB). At most two pages are held.
+ * `tables` names the deployed table (or its ARN, for another account's) where it differs from the
+ * data map's name.
  */
 export class DynamoDbSourceReader implements SourceReader {
-  constructor(private readonly client: DynamoDBClient) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tables: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   async *pages(query: SourceQuery): AsyncIterable<StoreRecord[]> {
     const pages = paginateQuery(
       { client: this.client },
       {
-        TableName: query.table,
+        TableName: this.tables.get(query.table) ?? query.table,
         ...(query.index ? { IndexName: query.index } : {}),
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': query.partitionAttribute },

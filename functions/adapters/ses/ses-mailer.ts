@@ -9,6 +9,10 @@ export interface SesMailerOptions {
   configurationSetName?: string;
 }
 
+/** The message tag naming the request; SES tag values are ASCII letters, digits, _ and -, at most 256. */
+export const REQUEST_TAG = 'requestId';
+const TAG_VALUE = /^[A-Za-z0-9_-]{1,256}$/;
+
 /**
  * Mailer on SES v2 with Simple content: SES builds the MIME (multipart/alternative, UTF-8) itself,
  * so there is no hand-made MIME to get wrong on AWS.
@@ -38,6 +42,10 @@ export class SesMailer implements Mailer {
           },
           ...(this.options.configurationSetName
             ? { ConfigurationSetName: this.options.configurationSetName }
+            : {}),
+          // The configuration set's delivery reports carry the tag back (mailFeedbackOf).
+          ...(message.requestId && TAG_VALUE.test(message.requestId)
+            ? { EmailTags: [{ Name: REQUEST_TAG, Value: message.requestId }] }
             : {}),
         }),
       );

@@ -91,8 +91,19 @@ const sourceSchema = z
     id: idSchema,
     category: idSchema,
     kind: z.literal('dynamodb'),
-    /** Table name or ARN of an existing table. */
+    /** Table name or ARN of an existing table (an ARN for a table in another account). */
     table: z.string().min(1),
+    /**
+     * The customer-managed KMS key the table is encrypted with, if any: the readers get
+     * kms:Decrypt on exactly this key, and only through DynamoDB in the key's region.
+     */
+    kmsKeyArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/,
+        'expected a key ARN, arn:aws:kms:<region>:<account>:key/<key id> (not an alias)',
+      )
+      .optional(),
     key: z
       .object({
         index: z.string().min(1).optional(),

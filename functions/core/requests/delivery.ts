@@ -184,8 +184,8 @@ async function sendMail(deps: DeliverDeps, delivery: Delivery): Promise<Delivery
   if (!claimed) return reread(deps, delivery.requestId);
   if (!delivery.link) throw new Error(`Request ${delivery.requestId}: the outbox entry has no link to send`);
   try {
-    await deps.mailer.send(
-      exportReadyMail({
+    await deps.mailer.send({
+      ...exportReadyMail({
         locale: delivery.locale,
         username: delivery.username,
         link: delivery.link,
@@ -194,7 +194,8 @@ async function sendMail(deps: DeliverDeps, delivery: Delivery): Promise<Delivery
         maxDownloads: delivery.maxDownloads,
         to,
       }),
-    );
+      requestId: delivery.requestId,
+    });
   } catch (error) {
     await recordFailedTry(
       deps,

@@ -68,6 +68,8 @@ export interface ExportRequestRecord {
   /** When the player's link left (e-mail and ExportReady), or what stopped it. */
   deliveredAt?: string;
   deliveryProblem?: string;
+  /** When the mail service reported the e-mail delivered to the player's mail server. */
+  mailDeliveredAt?: string;
   /** When the staging and superseded archive objects of every attempt were removed (final states only). */
   cleanedUpAt?: string;
   /**
@@ -94,7 +96,11 @@ export type AuditAction =
   | 'cleanup-failed'
   | 'delete-failed'
   | 'cleaned-up'
-  | 'address-ignored';
+  | 'address-ignored'
+  | 'mail-delivered'
+  | 'mail-bounced'
+  | 'mail-complained'
+  | 'mail-rejected';
 
 export interface AuditEntry {
   requestId: string;
