@@ -8,10 +8,16 @@ import { readFile } from 'node:fs/promises';
 import { paginateQuery } from '@aws-sdk/client-dynamodb';
 import { requestExport } from '../local/portal';
 import { startLocalRuntime } from '../local/runtime/runtime';
+import { BENCH_CONTEXT } from './export-bench-context';
 
 const [mode, playerId] = process.argv.slice(2);
 const stores = JSON.parse(process.env.BENCH_STORES ?? '{}');
-const runtime = await startLocalRuntime({ workDir: process.env.BENCH_WORK ?? '.local/bench', stores });
+// The bench loads its own sizes of the demo game (export-bench.ts): no seed at deploy.
+const runtime = await startLocalRuntime({
+  workDir: process.env.BENCH_WORK ?? '.local/bench',
+  stores,
+  context: BENCH_CONTEXT,
+});
 
 async function plainQuery(): Promise<Record<string, number>> {
   let items = 0;

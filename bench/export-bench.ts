@@ -10,12 +10,13 @@ import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { loadItems } from '../functions/adapters/dynamodb/batch-writer';
 import { zipStream } from '../functions/core/archive/zip-writer';
-import { DEMO_PLAYER_ID, demoTableItems } from '../local/demo-data/generate';
-import { loadItems } from '../local/load-data';
-import { loadDemoData } from '../local/load-demo';
+import { DEMO_PLAYER_ID, demoTableItems } from '../functions/seed-demo/demo-data/generate';
+import { loadDemoData } from '../functions/seed-demo/load-demo';
 import { adminClients, startLocalRuntime } from '../local/runtime/runtime';
 import { startStores } from '../local/runtime/stores';
+import { BENCH_CONTEXT } from './export-bench-context';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -64,7 +65,11 @@ async function main(): Promise<void> {
   const stores = await startStores();
   const work = await mkdtemp(join(tmpdir(), 'pde-bench-'));
   // A first runtime creates the templates' tables and bucket, then leaves the stores to the children.
-  const setup = await startLocalRuntime({ workDir: join(work, 'setup'), stores: stores.endpoints });
+  const setup = await startLocalRuntime({
+    workDir: join(work, 'setup'),
+    stores: stores.endpoints,
+    context: BENCH_CONTEXT,
+  });
   const bucket = setup.outputs.ExportsBucketName as string;
   const tables = setup.gameTables;
   await setup.stop();

@@ -58,6 +58,8 @@ const deployConfigSchema = z
      * it off removes that stack and points the pipeline at the game's real tables.
      */
     demoMode: flag.default(true),
+    /** Demo mode: the deploy loads the demo players into the demo tables (`false` leaves them empty). */
+    seedDemoData: flag.default(true),
     /**
      * The data map of this deployment (a path from the project folder, or absolute): what the
      * roles may read and what the functions' bundles embed, so each game keeps its own file.

@@ -42,8 +42,10 @@ export function buildApp(props: AppProps = {}): PlayerDataExportApp {
   });
   const demoGame = config.demoMode
     ? new DemoGameStack(app, `${name}DemoGame`, {
-        description: 'player-data-export: the demo game’s tables (demo mode; removed when it is turned off)',
-        deploymentName: name,
+        description:
+          'player-data-export: the demo game’s tables and data (demo mode; removed when it is turned off)',
+        config,
+        embedded: files.embedded,
       })
     : undefined;
   const pipeline = new PipelineStack(app, `${name}Pipeline`, {

@@ -14,12 +14,11 @@ import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { type DeployConfig, DeployConfigError } from '../config/deploy';
+import type { DeployConfig } from '../config/deploy';
 import { pipelineIndexNames } from '../functions/adapters/dynamodb/pipeline-table';
 import { SES_FEEDBACK_DETAIL_TYPES } from '../functions/adapters/ses/ses-feedback-event';
 import type { SourceSpec } from '../functions/core/data-map/data-map';
@@ -33,7 +32,7 @@ import {
   sourceResourceArns,
 } from './constructs/data-map-access';
 import { DownloadGateway } from './constructs/download-gateway';
-import { ExportFunction, type TableBinding } from './constructs/export-function';
+import { ExportFunction, logRetentionOf, type TableBinding } from './constructs/export-function';
 import { ExportWorkflow } from './constructs/export-workflow';
 import { ARCHIVES_PREFIX, STAGING_PREFIX } from './constructs/exports-bucket';
 import type { DeploymentFiles } from './deployment-files';
@@ -77,7 +76,7 @@ export class PipelineStack extends Stack {
       bucketName: Fn.importValue(imports.exportsBucketName),
       encryptionKey: Key.fromKeyArn(this, 'DataKey', Fn.importValue(imports.dataKeyArn)),
     });
-    const logRetention = retentionDays(config.logRetentionDays);
+    const logRetention = logRetentionOf(config.logRetentionDays);
     const bus = EventBus.fromEventBusName(this, 'PortalBus', config.portalEventBusName);
     const { dataMap } = props.files;
     const identity = identitySource(dataMap);
@@ -445,15 +444,4 @@ export class PipelineStack extends Stack {
 
 function pascal(entry: string): string {
   return entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
-}
-
-/** CloudWatch Logs accepts only certain retention periods; say which when another is configured. */
-function retentionDays(days: number): RetentionDays {
-  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number');
-  if (!allowed.includes(days as RetentionDays)) {
-    throw new DeployConfigError(
-      `logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ${allowed.filter((d) => d > 0).join(', ')}`,
-    );
-  }
-  return days as RetentionDays;
 }

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { loadDemoData } from '../functions/seed-demo/load-demo';
 import { loadDataDirectory } from './load-data';
-import { loadDemoData } from './load-demo';
 import { downloadAsPlayer } from './player-download';
 import { requestExport } from './portal';
 import { type LocalRuntimeOptions, startLocalRuntime } from './runtime/runtime';
@@ -34,9 +34,11 @@ export async function exportToFile(options: ExportToFileOptions) {
   const t0 = performance.now();
   say('Synthesizing the app and starting the local runtime (dynalite, s3rver, the template’s functions)…');
   const workDir = await mkdtemp(join(tmpdir(), 'pde-run-'));
+  // The deploy seeds the demo game; data of your own (or a demo of another size) replaces it.
+  const ownData = options.dataDir !== undefined || options.stats !== undefined;
   const runtime = await startLocalRuntime({
     workDir,
-    ...(options.context ? { context: options.context } : {}),
+    context: { ...options.context, ...(ownData ? { seedDemoData: false } : {}) },
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
   try {
@@ -47,16 +49,18 @@ export async function exportToFile(options: ExportToFileOptions) {
           runtime.deployment.tables.map((t) => t.name),
           runtime.gameTables,
         )
-      : await loadDemoData(
-          runtime.admin.dynamodb,
-          runtime.gameTables,
-          options.stats !== undefined ? { statsForHeavyPlayer: options.stats } : {},
-        );
+      : options.stats !== undefined
+        ? await loadDemoData(runtime.admin.dynamodb, runtime.gameTables, {
+            statsForHeavyPlayer: options.stats,
+          })
+        : undefined;
     const t1 = performance.now();
     say(
-      `Loaded ${Object.entries(loaded)
-        .map(([t, n]) => `${n} ${t}`)
-        .join(', ')}`,
+      loaded
+        ? `Loaded ${Object.entries(loaded)
+            .map(([t, n]) => `${n} ${t}`)
+            .join(', ')}`
+        : 'The demo game’s data was seeded by its stack (Custom::DemoData)',
     );
     say('Putting ExportRequested on the event bus; the workflow runs…');
     const request = await requestExport(runtime, {

@@ -131,6 +131,11 @@ export function mailFeedbackDepsFromEnv(env: Env): MailFeedbackDeps {
   return { requests: requestsFromEnv(env), clock: systemClock };
 }
 
+/** seed-demo: the demo game's tables, by the names the data map's tables resolve to. */
+export function seedDepsFromEnv(env: Env) {
+  return { dynamodb: dynamodbClient(), tables: readSourceTables(env) };
+}
+
 export function executionsFromEnv(stateMachineArn: string) {
   return new StepFunctionsExecutions(sfnClient(), stateMachineArn);
 }

@@ -7,10 +7,11 @@ import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DeployConfigError } from '../../config/deploy';
 import { METRICS_NAMESPACE } from '../../functions/runtime/metrics';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -345,4 +346,15 @@ function nagName(scope: Construct, value: string): string | undefined {
     if (Array.isArray(attribute) && attribute.length === 2) return `<${attribute[0]}.${attribute[1]}>`;
   }
   return undefined;
+}
+
+/** CloudWatch Logs accepts only certain retention periods; say which when another is configured. */
+export function logRetentionOf(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number');
+  if (!allowed.includes(days as RetentionDays)) {
+    throw new DeployConfigError(
+      `logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ${allowed.filter((d) => d > 0).join(', ')}`,
+    );
+  }
+  return days as RetentionDays;
 }

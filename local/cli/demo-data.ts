@@ -3,8 +3,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEMO_MAX_HEAVY_STATS } from '../demo-data/generate';
-import { writeDemoJsonl } from '../demo-data/write-jsonl';
+import { DEMO_MAX_HEAVY_STATS } from '../../functions/seed-demo/demo-data/generate';
+import { writeDemoJsonl } from '../../functions/seed-demo/demo-data/write-jsonl';
 
 // Kept free of the AWS SDK and the local stack: writing files should start instantly.
 const usage = 'usage: npm run demo-data -- --out <dir> [--stats <n>] [--seed <n>]';

@@ -5,9 +5,8 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { durationSeconds, readDeployConfig } from '../../config/deploy';
-import { DEMO_PLAYER_ID } from '../demo-data/generate';
+import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { loadDataDirectory } from '../load-data';
-import { loadDemoData } from '../load-demo';
 import { requestExport } from '../portal';
 import { startLocalRuntime } from '../runtime/runtime';
 import { CliError, positiveInteger, reportAndExit } from './cli-support';
@@ -45,6 +44,8 @@ async function main(): Promise<void> {
   say(
     'Synthesizing the CDK app and starting its local runtime (dynalite, s3rver, the template’s functions)…',
   );
+  // Your own data replaces the demo's: the deploy then leaves the demo tables empty.
+  if (values.data) context.seedDemoData = false;
   const workDir = resolve('.local', 'run');
   await rm(workDir, { recursive: true, force: true });
   const runtime = await startLocalRuntime({
@@ -64,12 +65,19 @@ async function main(): Promise<void> {
 
   try {
     const tables = runtime.deployment.tables.map((t) => t.name);
-    const loaded = values.data
-      ? await loadDataDirectory(runtime.admin.dynamodb, resolve(values.data), tables, runtime.gameTables)
-      : await loadDemoData(runtime.admin.dynamodb, runtime.gameTables);
-    say(
-      `Loaded ${Object.values(loaded).reduce((a, b) => a + b, 0)} items into ${Object.keys(loaded).length} tables`,
-    );
+    if (values.data) {
+      const loaded = await loadDataDirectory(
+        runtime.admin.dynamodb,
+        resolve(values.data),
+        tables,
+        runtime.gameTables,
+      );
+      say(
+        `Loaded ${Object.values(loaded).reduce((a, b) => a + b, 0)} items into ${Object.keys(loaded).length} tables`,
+      );
+    } else {
+      say('The demo game’s data was seeded by its stack (Custom::DemoData), as `cdk deploy` does');
+    }
     say(`Player ${playerId} asks for a copy of their data (ExportRequested on the local event bus)…`);
     const started = performance.now();
     const request = await requestExport(runtime, {

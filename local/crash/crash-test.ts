@@ -12,10 +12,9 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbDeliveryOutbox } from '../../functions/adapters/dynamodb/dynamodb-delivery-outbox';
 import { DynamoDbRequestRepository } from '../../functions/adapters/dynamodb/dynamodb-request-repository';
 import { hashToken } from '../../functions/core/requests/grant';
-import { DEMO_PLAYER_ID } from '../demo-data/generate';
-import { loadDemoData } from '../load-demo';
+import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { ADMIN_ACCESS_KEY } from '../runtime/aws-endpoint';
-import { gameTables, LOCAL_REGION, readDeployment } from '../runtime/deployment';
+import { LOCAL_REGION, readDeployment } from '../runtime/deployment';
 import { linkFromEml } from '../runtime/read-outbox';
 import { startStores } from '../runtime/stores';
 import { synthesizeTemplates } from '../runtime/synth';
@@ -147,7 +146,7 @@ async function recover(runtime: Runtime, requestId: string) {
 say(`crash test: ${runs} runs, seed ${startSeed}, kill within ${values.window} ms of the event`);
 const first = new Runtime();
 await first.ready;
-await loadDemoData(dynamodb, gameTables(deployment));
+// The first runtime's deploy seeded the demo game (Custom::DemoData); the restarts do not.
 // The uninterrupted export every run is compared with.
 await first.send({ type: 'request', playerId: DEMO_PLAYER_ID, requestId: 'crash-baseline' });
 await recover(first, 'crash-baseline');

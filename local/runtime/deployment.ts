@@ -131,6 +131,17 @@ export interface InvokePermission {
   sourceArn?: string;
 }
 
+/** A Lambda-backed custom resource (`Custom::…` or AWS::CloudFormation::CustomResource). */
+export interface CustomResourceResource {
+  stackName: string;
+  logicalId: string;
+  resourceType: string;
+  /** The function CloudFormation invokes (resolved Lambda ARN). */
+  serviceToken: string;
+  /** Every property, ServiceToken included, as CloudFormation sends them (ResourceProperties). */
+  properties: Record<string, unknown>;
+}
+
 export interface MailConfigurationSet {
   name: string;
   /** Event types (SES v2 names, lower case: delivery, bounce, complaint, reject…) sent to each bus. */
@@ -152,6 +163,8 @@ export interface Deployment {
   emailIdentities: string[];
   /** SES configuration sets and where each publishes which events (EventBridge destinations only). */
   mailConfigurationSets: MailConfigurationSet[];
+  /** Custom resources, in template order (the runtime creates them as a deploy would). */
+  customResources: CustomResourceResource[];
   /** Stack outputs by stack name, then output name. */
   outputs: Record<string, Record<string, string>>;
 }
@@ -272,6 +285,22 @@ class Resolver {
         };
       }),
       emailIdentities: of('AWS::SES::EmailIdentity').map((i) => this.ref(i)),
+      customResources: all
+        .filter(
+          (r) =>
+            r.resource.Type === 'AWS::CloudFormation::CustomResource' ||
+            r.resource.Type.startsWith('Custom::'),
+        )
+        .map((r) => {
+          const properties = this.resolve(r.stack, this.props(r)) as Record<string, unknown>;
+          return {
+            stackName: r.stack.stackName,
+            logicalId: r.logicalId,
+            resourceType: r.resource.Type,
+            serviceToken: String(properties.ServiceToken),
+            properties,
+          };
+        }),
       mailConfigurationSets: of('AWS::SES::ConfigurationSet').map((set) => {
         const name = this.ref(set);
         const destinations = of('AWS::SES::ConfigurationSetEventDestination')

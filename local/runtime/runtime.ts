@@ -14,6 +14,7 @@ import {
   type Principal,
 } from './aws-endpoint';
 import { bundleFunctions } from './bundles';
+import { deployCustomResources } from './custom-resources';
 import {
   type Deployment,
   type FunctionResource,
@@ -60,6 +61,9 @@ export interface LocalRuntimeOptions {
   /** Every line the functions log (besides the per-function files in workDir/logs). */
   onLog?: (line: LogLine) => void;
 }
+
+/** How long a deploy waits for a custom resource's answer (CloudFormation waits an hour). */
+const CUSTOM_RESOURCE_ANSWER_MS = 10 * 60_000;
 
 export interface LocalRuntime {
   /** The deployment settings the templates were synthesized with (CDK context). */
@@ -252,7 +256,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await stepFunctions.load();
 
   const admin = adminClients(endpointUrl);
+  const machinesSoFar = stepFunctions;
+  /** Stops everything this runtime started (its stores too, when it started them). */
+  const teardown = async () => {
+    asyncInvocations.stop();
+    machinesSoFar.stop();
+    await lambdas.stop();
+    await Promise.all(apis.map((api) => api.stop()));
+    await endpoint.stop();
+    admin.dynamodb.destroy();
+    admin.s3.destroy();
+    await ownStores?.stop();
+  };
   await createResources(deployment, admin);
+  // Then the custom resources (the demo game's seed), as the deploy runs them once their function
+  // exists. A failed one fails the start, as it rolls a deploy back, and leaves nothing running.
+  try {
+    await deployCustomResources(
+      deployment.customResources,
+      (arn, event) => lambdas.invoke(arn, event),
+      join(workDir, 'custom-resources.json'),
+      CUSTOM_RESOURCE_ANSWER_MS,
+    );
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
   const concurrency = new Map<string, number>();
   for (const machine of deployment.stateMachines) {
     for (const [arn, count] of concurrencyByFunction(machine.definition)) {
@@ -336,14 +365,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stepFunctions: machines,
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      asyncInvocations.stop();
-      machines.stop();
-      await lambdas.stop();
-      await Promise.all(apis.map((api) => api.stop()));
-      await endpoint.stop();
-      admin.dynamodb.destroy();
-      admin.s3.destroy();
-      await ownStores?.stop();
+      await teardown();
     },
   };
 }

@@ -16,7 +16,7 @@ import { formatBytes, formatCount, formatDateTime } from '../../functions/core/i
 import type { DownloadGrant } from '../../functions/core/requests/grant';
 import { hashToken } from '../../functions/core/requests/grant';
 import { revokeLinks } from '../../functions/core/requests/revoke-links';
-import { DEMO_PLAYER_ID, demoTableItems } from '../../local/demo-data/generate';
+import { DEMO_PLAYER_ID, demoTableItems } from '../../functions/seed-demo/demo-data/generate';
 import { requestExport } from '../../local/portal';
 import type { LogLine } from '../../local/runtime/lambda-host';
 import { linkFromEml, parseEml } from '../../local/runtime/read-outbox';

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import { readSourceTables } from '../../functions/runtime/config';
 import { demoTables } from '../../lib/demo-tables';
-import { type Json, PRODUCTION, synthTemplates } from './template-helpers';
+import {
+  actionsOf,
+  type Json,
+  PRODUCTION,
+  resourcesOf,
+  statementsOfFunction,
+  synthTemplates,
+} from './template-helpers';
 
 const demo = synthTemplates();
 const production = synthTemplates(PRODUCTION);
@@ -63,6 +70,22 @@ describe('Demo game', () => {
     expect(forum?.Properties.SSESpecification).toMatchObject({ SSEEnabled: true });
     // No demo table carries a name a game's own table could have.
     for (const name of tableNames(demo.demoGame)) expect(Object.keys(demoTables)).not.toContain(name);
+  });
+
+  it('seeds the demo data at deploy with the same loader, allowed only to put items into the demo tables', () => {
+    const game = demo.demoGame as Template;
+    const [seed] = Object.values(game.findResources('Custom::DemoData'));
+    expect(JSON.stringify(seed?.Properties.ServiceToken)).toMatch(/SeedDemoFunction.*Arn/);
+    const [fn] = Object.values(game.findResources('AWS::Lambda::Function'));
+    expect(fn?.Metadata?.['player-data-export:entry']).toBe('functions/seed-demo/handler.ts');
+    const writes = statementsOfFunction(game, 'SeedDemo').filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(writes.flatMap(actionsOf)).toEqual(['dynamodb:BatchWriteItem']);
+    expect(writes.flatMap(resourcesOf)).toHaveLength(Object.keys(demoTables).length);
+    const empty = synthTemplates({ seedDemoData: false });
+    expect(empty.demoGame?.findResources('Custom::DemoData')).toEqual({});
+    expect(tableNames(empty.demoGame)).toHaveLength(Object.keys(demoTables).length);
   });
 
   it('exports nothing, and the pipeline imports nothing of it: turning demo mode off removes it safely', () => {

@@ -183,3 +183,26 @@ describe('Export state machine', () => {
     }
   });
 });
+
+describe('Secrets out of workflow state', () => {
+  it('no state, schema or definition carries a key or salt: collectors derive it with kms:GenerateMac', async () => {
+    const schemas = await import('../../functions/core/workflow-schemas');
+    const fields = (schema: unknown): string[] => {
+      const shape = (schema as { shape?: Record<string, unknown> }).shape;
+      return shape ? Object.entries(shape).flatMap(([name, inner]) => [name, ...fields(inner)]) : [];
+    };
+    const names = Object.values(schemas).flatMap((schema) => fields(schema));
+    expect(names.length).toBeGreaterThan(10);
+    // (S3 object keys such as archiveKey are names, not secrets.)
+    for (const name of names) expect(name).not.toMatch(/salt|secret|hmac|pseudonymKey|macKey/i);
+    const definition = JSON.stringify(machines[0]?.Properties.DefinitionString);
+    expect(definition).not.toMatch(/salt|pseudonymKey|hmac/i);
+    // The collectors are told the key's ARN, never key material.
+    const collector = Object.values(pipeline.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Metadata?.['player-data-export:entry'] === 'functions/collect-category/handler.ts',
+    );
+    expect(flatten(collector?.Properties.Environment.Variables.PSEUDONYM_KEY_ARN)).toMatch(
+      /^\$\{import:.*PseudonymKeyArn\}$/,
+    );
+  });
+});

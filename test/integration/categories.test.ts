@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../functions/core/archive/manifest';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import type { StoreRecord } from '../../functions/core/values';
-import { DEMO_AGENT_IDS } from '../../local/demo-data/context';
-import { DEMO_PLAYER_ID, DEMO_PLAYER_IDS, demoTableItems } from '../../local/demo-data/generate';
+import { DEMO_AGENT_IDS } from '../../functions/seed-demo/demo-data/context';
+import {
+  DEMO_PLAYER_ID,
+  DEMO_PLAYER_IDS,
+  demoTableItems,
+} from '../../functions/seed-demo/demo-data/generate';
 import { exportAndOpen } from '../support/export-archive';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 

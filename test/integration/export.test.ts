@@ -3,6 +3,7 @@ import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
 import { Pseudonymiser, pseudonymKeyMessage } from '../../functions/core/collect/pseudonymiser';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
 import { executionName } from '../../functions/core/workflow';
@@ -11,8 +12,7 @@ import {
   DEMO_PLAYER_ID,
   type DemoTable,
   demoTableItems,
-} from '../../local/demo-data/generate';
-import { loadItems } from '../../local/load-data';
+} from '../../functions/seed-demo/demo-data/generate';
 import { RequestFailedError, requestExport } from '../../local/portal';
 import { ADMIN_ACCESS_KEY, type CallRecord } from '../../local/runtime/aws-endpoint';
 import { LOCAL_REGION } from '../../local/runtime/deployment';

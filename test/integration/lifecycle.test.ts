@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
 import { ExactNumber } from '../../functions/core/values';
-import { loadItems } from '../../local/load-data';
 import { outboxMails, putExportRequested } from '../../local/portal';
 import type { FaultHandle, FaultRule } from '../../local/runtime/aws-endpoint';
 import { parseEml } from '../../local/runtime/read-outbox';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PLAYER_ID } from '../../local/demo-data/generate';
+import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { downloadAsPlayer } from '../../local/player-download';
 import { requestExport } from '../../local/portal';
 import { readZip } from '../support/read-zip';

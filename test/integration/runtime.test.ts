@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { loadItems } from '../../local/load-data';
+import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
+import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { putExportRequested } from '../../local/portal';
 import type { Resource, StackTemplate } from '../../local/runtime/deployment';
 import { synthesizeTemplates } from '../../local/runtime/synth';
@@ -186,5 +188,41 @@ describe('what reaches a function', () => {
     } finally {
       await runtime.stop();
     }
+  });
+});
+
+describe('The demo game’s seed (Custom::DemoData)', () => {
+  it('the deploy seeds the demo tables through the seed function and its own role', async () => {
+    const runtime = await startTestRuntime();
+    try {
+      const seeding = runtime.calls.filter((c) => c.principal.includes('SeedDemo'));
+      expect(seeding.length).toBeGreaterThan(0);
+      expect(seeding.every((c) => c.operation === 'BatchWriteItem' && !c.denied)).toBe(true);
+      // Every demo table, and nothing else.
+      const written = new Set(
+        seeding.flatMap((c) => c.resources).map((arn) => arn.slice(arn.indexOf(':table/') + 7)),
+      );
+      expect(written).toEqual(new Set(runtime.gameTables.values()));
+      const { Item } = await runtime.admin.dynamodb.send(
+        new GetItemCommand({
+          TableName: runtime.gameTable('players'),
+          Key: { playerId: { S: DEMO_PLAYER_ID } },
+        }),
+      );
+      expect(Item?.username?.S).toBeDefined();
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it('a seed its role may not write fails the deploy, naming the resource and the refusal', async () => {
+    const stacks = await templates();
+    const statements = policyOf(stacks, 'SeedDemo');
+    const write = statements.findIndex((s) => actionsOf(s).includes('dynamodb:BatchWriteItem'));
+    expect(write).toBeGreaterThanOrEqual(0);
+    statements.splice(write, 1);
+    await expect(startTestRuntime({ templates: stacks })).rejects.toThrow(
+      /DemoData \(Custom::DemoData\) failed to deploy: AccessDenied.*dynamodb:BatchWriteItem/,
+    );
   });
 });

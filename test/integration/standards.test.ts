@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../functions/core/archive/manifest';
 import { ADDITIONAL_FIELDS_COLUMN, csvColumns } from '../../functions/core/collect/csv';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
-import { DEMO_PLAYER_ID } from '../../local/demo-data/generate';
+import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { exportAndOpen } from '../support/export-archive';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import {

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { loadDemoData } from '../../local/load-demo';
 import { downloadAsPlayer } from '../../local/player-download';
 import { pipelineRecords, requestExport } from '../../local/portal';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime/runtime';
@@ -25,9 +24,14 @@ export async function startTestRuntime(
   options: Partial<LocalRuntimeOptions> & { demoData?: boolean } = {},
 ): Promise<TestRuntime> {
   const workDir = await mkdtemp(join(tmpdir(), 'pde-test-'));
-  const { demoData = true, ...rest } = options;
-  const runtime = await startLocalRuntime({ workDir, retryScale: 0.01, ...rest });
-  if (demoData) await loadDemoData(runtime.admin.dynamodb, runtime.gameTables);
+  // The demo game's data is seeded by its stack's custom resource, as a deploy does.
+  const { demoData = true, context, ...rest } = options;
+  const runtime = await startLocalRuntime({
+    workDir,
+    retryScale: 0.01,
+    context: { ...context, ...(demoData ? {} : { seedDemoData: false }) },
+    ...rest,
+  });
   const bucket = runtime.outputs.ExportsBucketName;
   if (!bucket) throw new Error('The stateful stack has no ExportsBucketName output');
   const stop = runtime.stop;

@@ -5,6 +5,7 @@ import { crc32, inflateSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import dataMap from '../../config/data-map.json';
+import type { AttributeItem } from '../../functions/adapters/dynamodb/batch-writer';
 import { rootFolderName } from '../../functions/core/archive/layout';
 import { toJsonText } from '../../functions/core/collect/json-text';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../../functions/core/values';
@@ -19,10 +20,10 @@ import {
   type DemoTable,
   demoTableItems,
   IsoClock,
-} from '../../local/demo-data/generate';
-import { DEMO_STORED_TYPES, demoStoredItems } from '../../local/demo-data/stored-items';
-import { writeDemoJsonl } from '../../local/demo-data/write-jsonl';
-import { type AttributeItem, parseDataLine } from '../../local/load-data';
+} from '../../functions/seed-demo/demo-data/generate';
+import { DEMO_STORED_TYPES, demoStoredItems } from '../../functions/seed-demo/demo-data/stored-items';
+import { writeDemoJsonl } from '../../functions/seed-demo/demo-data/write-jsonl';
+import { parseDataLine } from '../../local/load-data';
 
 // Small enough to keep the suite fast, large enough that every stat kind occurs many times.
 const SMALL: DemoDataOptions = { statsForHeavyPlayer: 400 };

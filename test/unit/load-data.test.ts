@@ -9,8 +9,8 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AttributeItem } from '../../functions/adapters/dynamodb/batch-writer';
 import {
-  type AttributeItem,
   checkKeys,
   DataFileError,
   loadDataDirectory,

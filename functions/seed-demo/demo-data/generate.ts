@@ -1,4 +1,4 @@
-import { ExactNumber, isPlainObject, type StoreRecord } from '../../functions/core/values';
+import { ExactNumber, isPlainObject, type StoreRecord } from '../../core/values';
 import type { DemoContext } from './context';
 import { isMoreDemoTable, MORE_DEMO_TABLES, moreTableItems } from './more-tables';
 import { identiconPng } from './thumbnails';

@@ -1,4 +1,4 @@
-import type { StoreRecord } from '../../functions/core/values';
+import type { StoreRecord } from '../../core/values';
 
 /**
  * What the generators of the newer demo tables need from generate.ts, passed in rather than

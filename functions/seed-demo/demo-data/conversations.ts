@@ -1,4 +1,4 @@
-import { ExactNumber, type StoreRecord } from '../../functions/core/values';
+import { ExactNumber, type StoreRecord } from '../../core/values';
 import { at, DAY_MS, DEMO_AGENT_IDS, type DemoContext, iso, othersOf } from './context';
 import { CHAT, TICKETS, type TicketTopic } from './phrases';
 

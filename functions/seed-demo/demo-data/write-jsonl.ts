@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import type { StoreRecord } from '../../functions/core/values';
+import type { StoreRecord } from '../../core/values';
 import { DEMO_TABLES, type DemoDataOptions, demoTableItems } from './generate';
 import { demoJsonLine } from './stored-items';
 

@@ -1,9 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { toAttributeValue, toItem } from '../../functions/adapters/dynamodb/attribute-values';
-import { toJsonText } from '../../functions/core/collect/json-text';
-import { ExactNumber, type StoreRecord, type Value } from '../../functions/core/values';
+import { toAttributeValue, toItem } from '../../adapters/dynamodb/attribute-values';
 // Types only: `npm run demo-data` writes files without loading the AWS SDK.
-import type { AttributeItem } from '../load-data';
+import type { AttributeItem } from '../../adapters/dynamodb/batch-writer';
+import { toJsonText } from '../../core/collect/json-text';
+import { ExactNumber, type StoreRecord, type Value } from '../../core/values';
 import { type DemoDataOptions, type DemoTable, demoTableItems } from './generate';
 
 /**

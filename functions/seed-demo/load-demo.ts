@@ -1,12 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadAttributeItems } from '../adapters/dynamodb/batch-writer';
 import { DEMO_TABLES, type DemoDataOptions } from './demo-data/generate';
 import { demoStoredItems } from './demo-data/stored-items';
-import { loadAttributeItems } from './load-data';
 
 /**
- * Loads the built-in demo game data into the embedded tables, sets and binaries as DynamoDB types.
- * `tables` names each deployed table where it differs from the data map's name (the runtime's
- * gameTables: the demo game's prefixed tables).
+ * Loads the built-in demo game data, sets and binaries as DynamoDB types: at deploy by the demo
+ * game's seed resource, and by the local tools into the embedded tables. `tables` names each
+ * deployed table where it differs from the data map's name (the demo game's prefixed tables).
  */
 export async function loadDemoData(
   client: DynamoDBClient,

@@ -1,4 +1,4 @@
-import { ExactNumber, isPlainObject, type StoreRecord } from '../../functions/core/values';
+import { ExactNumber, isPlainObject, type StoreRecord } from '../../core/values';
 import { at, DAY_MS, DEMO_AGENT_IDS, type DemoContext, type DemoPersona, type DemoRng, iso } from './context';
 import { APPEAL_STATEMENT, CONSENT_WORDING, SURVEY } from './phrases';
 import { identiconPng } from './thumbnails';

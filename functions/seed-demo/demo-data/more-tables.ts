@@ -1,4 +1,4 @@
-import type { StoreRecord } from '../../functions/core/values';
+import type { StoreRecord } from '../../core/values';
 import type { DemoContext } from './context';
 import { chatLogItems, privateMessageItems, supportTicketItems } from './conversations';
 import {
