@@ -1,17 +1,13 @@
 import type { Readable } from 'node:stream';
+import type { SourceQuery } from './data-map/data-map';
 import type { Delivery } from './requests/delivery-record';
 import type { DownloadGrant } from './requests/grant';
 import type { AuditEntry, ExportRequestRecord, RequestState } from './requests/request-record';
 import type { StoreRecord } from './values';
 import type { WorkflowInput } from './workflow-types';
 
-/** Where one source keeps a player's items: a table (or one of its indexes) and the key that finds them. */
-export interface SourceQuery {
-  table: string;
-  index?: string;
-  partitionAttribute: string;
-  partitionValue: string;
-}
+// The query is the data map's (data-map.ts builds it from a source); readers answer it.
+export type { SourceQuery };
 
 /** Pages of records from a store, every page until the last: never just the first 1 MB. */
 export interface SourceReader {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { SourceQuery } from '../ports';
 
 /**
  * The data map: every store the game keeps about a player, as data. Operators edit
@@ -217,6 +216,14 @@ export function sourceById(map: DataMap, id: string): SourceSpec {
   const source = map.sources.find((s) => s.id === id);
   if (!source) throw new DataMapError(`No source "${id}" in the data map`);
   return source;
+}
+
+/** Where one source keeps a player's items: a table (or one of its indexes) and the key that finds them. */
+export interface SourceQuery {
+  table: string;
+  index?: string;
+  partitionAttribute: string;
+  partitionValue: string;
 }
 
 /** The query that finds one player's items in a source. */
