@@ -24,7 +24,7 @@ async function plainQuery(): Promise<Record<string, number>> {
   const pages = paginateQuery(
     { client: runtime.admin.dynamodb },
     {
-      TableName: 'game-stats',
+      TableName: runtime.gameTable('game-stats'),
       KeyConditionExpression: 'playerId = :p',
       ExpressionAttributeValues: { ':p': { S: playerId as string } },
     },
