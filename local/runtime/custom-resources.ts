@@ -52,11 +52,12 @@ export async function deployCustomResources(
     for (const resource of resources) {
       const key = `${resource.stackName}/${resource.logicalId}`;
       const properties = JSON.stringify(resource.properties);
-      if (deployed[key] === properties) continue;
+      const previous = deployed[key];
+      if (previous === properties) continue;
       const requestId = randomUUID();
       const answered = new Promise<Answer>((resolve) => waiting.set(requestId, resolve));
       const event = {
-        RequestType: deployed[key] === undefined ? 'Create' : 'Update',
+        RequestType: previous === undefined ? 'Create' : 'Update',
         ServiceToken: resource.serviceToken,
         ResponseURL: `http://127.0.0.1:${port}/${requestId}`,
         StackId: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${resource.stackName}/local`,
@@ -64,9 +65,9 @@ export async function deployCustomResources(
         LogicalResourceId: resource.logicalId,
         ResourceType: resource.resourceType,
         ResourceProperties: resource.properties,
-        ...(deployed[key] === undefined
+        ...(previous === undefined
           ? {}
-          : { PhysicalResourceId: key, OldResourceProperties: JSON.parse(deployed[key] as string) }),
+          : { PhysicalResourceId: key, OldResourceProperties: JSON.parse(previous) }),
       };
       // CloudFormation invokes asynchronously and listens only to the response URL.
       void invoke(resource.serviceToken, event);

@@ -22,10 +22,10 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
-import yauzl from 'yauzl';
 import type { FieldSpec, SourceSpec } from '../../functions/core/data-map/data-map';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import { requestExport } from '../../local/portal';
+import { readZipEntries, type ZipEntryRead } from '../support/read-zip';
 import type { TestRuntime } from '../support/runtime';
 import { checkCsv, type PackageDescriptor, type PackageTableSchema, strictAjv } from '../support/standards';
 
@@ -938,44 +938,6 @@ function fail(message: string): never {
 
 function check(condition: unknown, message: () => string): asserts condition {
   if (!condition) fail(message());
-}
-
-interface ZipEntryRead {
-  name: string;
-  flags: number;
-  data: Buffer;
-}
-
-/** Every entry of a zip with yauzl, names strict, with its general purpose flags. */
-async function readZipEntries(zip: Buffer): Promise<ZipEntryRead[]> {
-  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(zip, { lazyEntries: true, strictFileNames: true }, (error, file) =>
-      error || !file ? reject(error ?? new Error('no zip')) : resolve(file),
-    ),
-  );
-  const entries: ZipEntryRead[] = [];
-  await new Promise<void>((resolve, reject) => {
-    zipfile.on('error', reject);
-    zipfile.on('end', () => resolve());
-    zipfile.on('entry', (entry: yauzl.Entry) => {
-      zipfile.openReadStream(entry, (error, stream) => {
-        if (error || !stream) return reject(error ?? new Error('no stream'));
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('error', reject);
-        stream.on('end', () => {
-          entries.push({
-            name: entry.fileName,
-            flags: entry.generalPurposeBitFlag,
-            data: Buffer.concat(chunks),
-          });
-          zipfile.readEntry();
-        });
-      });
-    });
-    zipfile.readEntry();
-  });
-  return entries;
 }
 
 const CONTROL_OR_BIDI = /[\p{Cc}\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;

@@ -1,13 +1,20 @@
 import yauzl from 'yauzl';
 
-/** Opens a zip with yauzl, a reader independent of the writer, and returns every entry's bytes. */
-export async function readZip(zip: Buffer): Promise<Map<string, Buffer>> {
+/** One entry as yauzl read it: its name, general purpose flags (bit 11: UTF-8 name) and bytes. */
+export interface ZipEntryRead {
+  name: string;
+  flags: number;
+  data: Buffer;
+}
+
+/** Every entry of a zip, in order, read with yauzl (a reader independent of the writer), names strict. */
+export async function readZipEntries(zip: Buffer): Promise<ZipEntryRead[]> {
   const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.fromBuffer(zip, { lazyEntries: true, strictFileNames: true }, (error, file) =>
       error || !file ? reject(error ?? new Error('no zip')) : resolve(file),
     ),
   );
-  const entries = new Map<string, Buffer>();
+  const entries: ZipEntryRead[] = [];
   await new Promise<void>((resolve, reject) => {
     zipfile.on('error', reject);
     zipfile.on('end', () => resolve());
@@ -18,7 +25,11 @@ export async function readZip(zip: Buffer): Promise<Map<string, Buffer>> {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('error', reject);
         stream.on('end', () => {
-          entries.set(entry.fileName, Buffer.concat(chunks));
+          entries.push({
+            name: entry.fileName,
+            flags: entry.generalPurposeBitFlag,
+            data: Buffer.concat(chunks),
+          });
           zipfile.readEntry();
         });
       });
@@ -26,4 +37,9 @@ export async function readZip(zip: Buffer): Promise<Map<string, Buffer>> {
     zipfile.readEntry();
   });
   return entries;
+}
+
+/** Every entry's bytes by name. */
+export async function readZip(zip: Buffer): Promise<Map<string, Buffer>> {
+  return new Map((await readZipEntries(zip)).map((entry) => [entry.name, entry.data]));
 }
