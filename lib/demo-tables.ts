@@ -25,4 +25,7 @@ export const demoTables: Readonly<Record<string, TableKeys>> = {
   'linked-accounts': { partition: 'playerId', sort: 'provider' },
   'contest-entries': { partition: 'playerId', sort: 'entryId' },
   'chat-logs': { partition: 'playerId', sort: 'messageId' },
+  'push-notifications': { partition: 'playerId', sort: 'notificationId' },
+  'newsletter-events': { partition: 'playerId', sort: 'eventId' },
+  attribution: { partition: 'playerId', sort: 'eventId' },
 };

@@ -4,8 +4,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
 import { collectSource } from '../core/collect/collect-source';
+import { sourceById } from '../core/data-map/data-map';
 import { collectTaskSchema } from '../core/workflow-schemas';
 import { collectDepsFromEnv, once } from '../runtime/composition';
+import { readSourceTables } from '../runtime/config';
 import { logger } from '../runtime/logger';
 import { metricsNamespace } from '../runtime/metrics';
 import { validateInput } from '../runtime/validate-input';
@@ -30,6 +32,16 @@ export const handler = middy<z.infer<typeof collectTaskSchema>>()
       // Field paths, types and counts only: the values are the player's.
       logger.warn('data map mismatch', { sourceId: task.sourceId, mismatches: result.mismatches });
       metrics.addMetric('DataMapMismatches', MetricUnit.Count, result.mismatches.length);
+    }
+    if (result.pastRetention) {
+      // A late deletion job, reported to operators; the records are in the archive all the same.
+      const table = sourceById(deps().dataMap, task.sourceId).table;
+      logger.warn('records past retention', {
+        sourceId: task.sourceId,
+        table: readSourceTables(process.env).get(table) ?? table,
+        ...result.pastRetention,
+      });
+      metrics.addMetric('RetentionFindings', MetricUnit.Count, result.pastRetention.records);
     }
     return result;
   });

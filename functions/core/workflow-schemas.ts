@@ -65,6 +65,16 @@ export const archiveResultSchema = z.object({
   sha256: z.string(),
   files: z.number().int(),
   recordsByCategory: z.record(z.string(), z.number().int()),
+  retentionFindings: z
+    .array(
+      z.object({
+        source: z.string(),
+        table: z.string(),
+        records: z.number().int().positive(),
+        oldest: z.string(),
+      }),
+    )
+    .optional(),
   stagingDeleteFailed: z.string().optional(),
 });
 

@@ -1,3 +1,4 @@
+import type { RetentionFinding } from './collect/retention';
 import type { FieldMismatch } from './collect/type-observer';
 
 /**
@@ -50,16 +51,22 @@ export interface StagedFile {
   records: number;
 }
 
+export interface RetentionFindingSummary {
+  source: string;
+  table: string;
+  records: number;
+  oldest: string;
+}
+
 export interface CollectResult {
   sourceId: string;
   category: string;
   records: number;
   /**
-   * Items past the retention the data map states for the source: read, counted, not exported.
-   * Optional because results staged by an earlier version (an execution in flight during a
-   * deploy) do not carry it; absent means none.
+   * Exported records older than the retention the data map states for the source (a retention
+   * finding for operators; never a reason to leave a record out). Absent means none.
    */
-  droppedByRetention?: number;
+  pastRetention?: RetentionFinding;
   files: StagedFile[];
   /** Where the records hold other types than the data map declares (reported to operators). */
   mismatches?: FieldMismatch[];
@@ -79,6 +86,11 @@ export interface ArchiveResult {
   sha256: string;
   files: number;
   recordsByCategory: Record<string, number>;
+  /**
+   * Per source, the exported records older than its stated retention (for the request's ops
+   * report): counts and dates only. Optional: results of an earlier version do not carry it.
+   */
+  retentionFindings?: RetentionFindingSummary[];
   /** Why the staged copies could not be deleted, when they could not (the schedule's clean-up retries). */
   stagingDeleteFailed?: string;
 }

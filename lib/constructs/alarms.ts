@@ -119,6 +119,11 @@ export class ExportAlarms extends Construct {
       'A game store holds values of another type than the data map declares (manifest.json notesForOperators names source, field and types): fix the map or the store. Exports still complete and describe what they hold.',
     );
     alarm(
+      'RetentionFindings',
+      sweepMetric('RetentionFindings', 'Sum'),
+      'An export held records older than the retention the privacy notice states for their store (the log line "records past retention" and manifest.json notesForOperators.retentionFindings name source, table, field, count and the oldest date): that store\'s deletion job is late. The records were exported, as Art. 15 requires of held data; fix the deletion.',
+    );
+    alarm(
       'DeletionFailures',
       sweepMetric('DeletionFailures'),
       'Archives or leftover objects of finished requests could not be deleted (or were still there after the delete): personal data remains in the exports bucket past its purpose. The requests carry deletionFailedAt and a delete-failed audit entry with the error; the sweep retries every run.',

@@ -569,3 +569,269 @@ describe('demo data', () => {
     }
   });
 });
+
+describe('demo data: push notifications, newsletter events and attribution', () => {
+  const NOW = new Date('2025-06-10T00:00:00Z');
+  const AT_NOW: DemoDataOptions = { ...SMALL, now: NOW };
+  const DAY = 86_400_000;
+  const TRACKING_TABLES = ['push-notifications', 'newsletter-events', 'attribution'] as const;
+  const SORT_KEYS: Record<(typeof TRACKING_TABLES)[number], string> = {
+    'push-notifications': 'notificationId',
+    'newsletter-events': 'eventId',
+    attribution: 'eventId',
+  };
+  const DOC_IP = /^(192\.0\.2\.\d+|198\.51\.100\.\d+|203\.0\.113\.\d+|2001:db8:[0-9a-f:]+)$/;
+
+  type Period = [from: number, to: number];
+
+  /** When each player's consent for a purpose was in force, from the consents table. */
+  function consentPeriods(purpose: string): Map<string, Period[]> {
+    const periods = new Map<string, Period[]>();
+    const events = items('consents')
+      .filter((c) => c.purpose === purpose)
+      .sort((a, b) => Date.parse(text(a, 'at')) - Date.parse(text(b, 'at')));
+    const open = new Map<string, number>();
+    for (const consent of events) {
+      const id = text(consent, 'playerId');
+      const when = Date.parse(text(consent, 'at'));
+      if (consent.action === 'granted' && !open.has(id)) open.set(id, when);
+      if (consent.action === 'withdrawn' && open.has(id)) {
+        periods.set(id, [...(periods.get(id) ?? []), [open.get(id) ?? 0, when]]);
+        open.delete(id);
+      }
+    }
+    for (const [id, from] of open) periods.set(id, [...(periods.get(id) ?? []), [from, Infinity]]);
+    return periods;
+  }
+
+  function inPeriods(periods: Period[] | undefined, when: string): boolean {
+    const ms = Date.parse(when);
+    return (periods ?? []).some(([from, to]) => from <= ms && ms < to);
+  }
+
+  function sourceOf(table: string) {
+    const source = dataMap.sources.find((s) => s.table === table);
+    if (!source) throw new Error(`no source reads ${table}`);
+    return source;
+  }
+
+  it('are the last three demo tables, each read by a source of the data map', () => {
+    expect(DEMO_TABLES.slice(-3)).toEqual([...TRACKING_TABLES]);
+    for (const table of TRACKING_TABLES)
+      expect(sourceOf(table).key).toEqual({ partition: 'playerId', sort: SORT_KEYS[table] });
+  });
+
+  it('hold only fields of the data map, of its types, and enumerated values from its lists', () => {
+    for (const table of TRACKING_TABLES) {
+      const source = sourceOf(table);
+      const records = items(table, AT_NOW);
+      expect(records.length, table).toBeGreaterThan(0);
+      const fields = source.fields as (FieldSpec & { values?: Record<string, string> })[];
+      for (const record of records) {
+        checkAgainstMap(record, fields, table);
+        for (const value of Object.values(record)) expect(typeof value, table).toBe('string');
+        for (const field of fields) {
+          if (field.values === undefined || record[field.name] === undefined) continue;
+          expect(Object.keys(field.values), `${table}.${field.name}`).toContain(record[field.name]);
+        }
+      }
+      // Each (playerId, sort key) once: the table's primary key.
+      const keys = records.map((r) => `${text(r, 'playerId')}|${text(r, SORT_KEYS[table])}`);
+      expect(new Set(keys).size, table).toBe(keys.length);
+    }
+  });
+
+  it('give the demo player records in all three tables', () => {
+    for (const table of TRACKING_TABLES) {
+      expect(
+        items(table, AT_NOW).some((r) => r.playerId === DEMO_PLAYER_ID),
+        table,
+      ).toBe(true);
+    }
+  });
+
+  it('send push notifications only to players who allowed them on a phone or tablet, mostly in the last 21 days', () => {
+    const granted = consentPeriods('push');
+    const pushes = items('push-notifications', AT_NOW);
+    for (const push of pushes) {
+      const id = text(push, 'playerId');
+      expect(inPeriods(granted.get(id), text(push, 'sentAt')), `${id} push consent`).toBe(true);
+      const device = text(push, 'device');
+      expect(device).toMatch(/iPhone|iPad|Android/);
+      expect(push.pushService).toBe(/Android/.test(device) ? 'fcm' : 'apns');
+      const sent = Date.parse(text(push, 'sentAt'));
+      expect(sent).toBeLessThan(NOW.getTime());
+      if (push.openedAt !== undefined) {
+        const opened = Date.parse(text(push, 'openedAt'));
+        expect(opened).toBeGreaterThan(sent);
+        expect(opened).toBeLessThan(NOW.getTime());
+      }
+      const age = NOW.getTime() - sent;
+      if (id !== DEMO_PLAYER_ID) expect(age, id).toBeLessThan(21 * DAY);
+    }
+    // Every player with the consent and a phone or tablet has a few; nobody else has any.
+    const senders = new Set(pushes.map((p) => p.playerId));
+    expect([...senders].sort()).toEqual(['p-1001', 'p-1005', 'p-1006', 'p-1007', 'p-1008']);
+    for (const id of senders) expect(granted.has(String(id))).toBe(true);
+    // The demo player: some inside the 21-day retention, and 2 or 3 from 30 to 60 days ago.
+    const mine = pushes.filter((p) => p.playerId === DEMO_PLAYER_ID);
+    const ages = mine.map((p) => (NOW.getTime() - Date.parse(text(p, 'sentAt'))) / DAY);
+    expect(ages.filter((a) => a < 21).length).toBeGreaterThanOrEqual(3);
+    const old = ages.filter((a) => a >= 21);
+    expect(old.length).toBeGreaterThanOrEqual(2);
+    expect(old.length).toBeLessThanOrEqual(3);
+    for (const age of old) expect(age).toBeGreaterThanOrEqual(30);
+    for (const age of old) expect(age).toBeLessThanOrEqual(60);
+    // In the player's own language: Norwegian for the demo player, Thai for p-1005.
+    for (const push of mine) {
+      expect([
+        'Bygningen er ferdig',
+        'Kamp funnet',
+        'Klaninvitasjon',
+        'Ny sesong!',
+        'En venn er pålogget',
+      ]).toContain(push.title);
+    }
+    for (const push of pushes.filter((p) => p.playerId === 'p-1005')) {
+      expect(text(push, 'title')).toMatch(/\p{Script=Thai}/u);
+      expect(text(push, 'body')).toMatch(/\p{Script=Thai}/u);
+    }
+  });
+
+  it('track the newsletter only while the player was subscribed, from documentation addresses', () => {
+    const subscribed = consentPeriods('newsletter-email');
+    const events = items('newsletter-events', AT_NOW);
+    const kinds = new Set<string>();
+    for (const event of events) {
+      const id = text(event, 'playerId');
+      expect(inPeriods(subscribed.get(id), text(event, 'at')), `${id} ${event.at}`).toBe(true);
+      expect(event.provider).toBe('Mailgun');
+      expect(text(event, 'campaign')).not.toBe('');
+      kinds.add(text(event, 'event'));
+      if (event.event === 'opened' || event.event === 'clicked') {
+        expect(text(event, 'ipAddress')).toMatch(DOC_IP);
+        expect(text(event, 'userAgent')).toMatch(/^Mozilla\/5\.0 /);
+      } else {
+        expect(event.ipAddress).toBeUndefined();
+        expect(event.userAgent).toBeUndefined();
+      }
+      if (event.event === 'clicked') expect(text(event, 'link')).toMatch(/^https:\/\/[a-z.-]+\.example\//);
+      else expect(event.link).toBeUndefined();
+    }
+    expect([...kinds].sort()).toEqual(['bounced', 'clicked', 'delivered', 'opened']);
+    // Opened and clicked only after the same campaign reached the player.
+    for (const id of new Set(events.map((e) => text(e, 'playerId')))) {
+      const own = events.filter((e) => e.playerId === id);
+      for (const later of own.filter((e) => e.event === 'opened' || e.event === 'clicked')) {
+        const delivered = own.find((e) => e.campaign === later.campaign && e.event === 'delivered');
+        expect(delivered, `${id} ${later.campaign}`).toBeDefined();
+        expect(Date.parse(text(later, 'at'))).toBeGreaterThan(Date.parse(text(delivered ?? {}, 'at')));
+      }
+    }
+    const mine = events.filter((e) => e.playerId === DEMO_PLAYER_ID);
+    expect(mine.some((e) => e.event === 'clicked')).toBe(true);
+  });
+
+  it('record attribution only while third-party tracking was allowed: an ad click, one install, then the app in use', () => {
+    const allowed = consentPeriods('third-party-tracking');
+    const events = items('attribution', AT_NOW);
+    const purchases = items('purchases');
+    const partners: Record<string, string> = {
+      'ad-click': 'singular',
+      install: 'adjust',
+      'first-open': 'firebase',
+      'session-start': 'firebase',
+      purchase: 'adjust',
+      'fraud-score': '24metrics',
+    };
+    for (const id of new Set(events.map((e) => text(e, 'playerId')))) {
+      const own = events.filter((e) => e.playerId === id);
+      const count = (kind: string) => own.filter((e) => e.event === kind).length;
+      expect([count('ad-click'), count('install'), count('first-open'), count('fraud-score')], id).toEqual([
+        1, 1, 1, 1,
+      ]);
+      const time = (kind: string) => Date.parse(text(own.find((e) => e.event === kind) ?? {}, 'at'));
+      expect(time('ad-click')).toBeLessThan(time('install'));
+      expect(time('install')).toBeLessThan(time('first-open'));
+      expect(time('install')).toBeLessThan(time('fraud-score'));
+      const platforms = new Set(own.map((e) => e.platform));
+      expect(platforms.size).toBe(1);
+      const platform = String([...platforms][0]);
+      expect(['iOS', 'Android', 'Windows']).toContain(platform);
+      const adIds = new Set(own.map((e) => e.advertisingId));
+      expect(adIds.size, id).toBe(1);
+      const country = items('players').find((p) => p.playerId === id)?.country;
+      for (const event of own) {
+        expect(inPeriods(allowed.get(id), text(event, 'at')), `${id} ${event.at}`).toBe(true);
+        expect(event.partner).toBe(partners[text(event, 'event')]);
+        expect(event.country).toBe(country);
+        if (event.advertisingId !== undefined) {
+          expect(text(event, 'advertisingId')).toMatch(
+            platform === 'iOS'
+              ? /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/
+              : /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+          );
+        }
+        if (event.event === 'ad-click') expect(event.appInstanceId).toBeUndefined();
+        else expect(text(event, 'appInstanceId')).toMatch(/^[0-9a-f]{32}$/);
+        if (event.event === 'fraud-score')
+          expect(['clean', 'suspicious', 'blocked']).toContain(event.fraudVerdict);
+        else expect(event.fraudVerdict).toBeUndefined();
+        if (['ad-click', 'install', 'purchase', 'fraud-score'].includes(text(event, 'event'))) {
+          expect(text(event, 'network')).not.toBe('');
+          expect(text(event, 'campaign')).toMatch(new RegExp(`^${country}_${platform}_`));
+        }
+        if (event.event === 'purchase') {
+          expect(
+            purchases.some((p) => p.playerId === id && p.purchasedAt === event.at),
+            `${id} purchase at ${event.at}`,
+          ).toBe(true);
+        }
+      }
+    }
+    // Never for a player without a phone, tablet or Windows PC to install the app on (p-1003).
+    expect(events.some((e) => e.playerId === 'p-1003')).toBe(false);
+    expect(new Set(events.map((e) => e.partner))).toEqual(
+      new Set(['singular', 'adjust', 'firebase', '24metrics']),
+    );
+    const mine = events.filter((e) => e.playerId === DEMO_PLAYER_ID);
+    expect(mine.some((e) => e.event === 'purchase')).toBe(true);
+    expect(mine.some((e) => e.event === 'session-start')).toBe(true);
+    expect(text(mine[0] ?? {}, 'advertisingId')).toMatch(/^[0-9A-F-]{36}$/);
+  });
+
+  it('keep the rules for any seed: consents, keys and allowed values', () => {
+    for (const seed of [1, 7, 99]) {
+      const options = { ...AT_NOW, seed };
+      const consents = [...demoTableItems('consents', options)];
+      const granted = (id: string, purpose: string, when: string) => {
+        const own = consents
+          .filter(
+            (c) =>
+              c.playerId === id && c.purpose === purpose && Date.parse(text(c, 'at')) <= Date.parse(when),
+          )
+          .sort((a, b) => Date.parse(text(a, 'at')) - Date.parse(text(b, 'at')));
+        return own.at(-1)?.action === 'granted';
+      };
+      const purposes = {
+        'push-notifications': 'push',
+        'newsletter-events': 'newsletter-email',
+        attribution: 'third-party-tracking',
+      };
+      for (const table of TRACKING_TABLES) {
+        const timeField = table === 'push-notifications' ? 'sentAt' : 'at';
+        const records = [...demoTableItems(table, options)];
+        expect(
+          records.some((r) => r.playerId === DEMO_PLAYER_ID),
+          `${table} seed ${seed}`,
+        ).toBe(true);
+        for (const record of records) {
+          const id = text(record, 'playerId');
+          expect(granted(id, purposes[table], text(record, timeField)), `${table} ${id} seed ${seed}`).toBe(
+            true,
+          );
+        }
+      }
+    }
+  });
+});

@@ -228,8 +228,8 @@ describe('buildManifest', () => {
       table: 'players',
       index: null,
       records: 1,
-      droppedByRetention: 0,
       retention: null,
+      portable: true,
       withheldFields: [
         { field: 'passwordHash', reason: 'Protects the account.' },
         { field: 'security.secretAnswer', reason: 'Recovers the account.' },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildManifest } from '../../functions/core/archive/manifest';
 import { collectSource } from '../../functions/core/collect/collect-source';
 import { Pseudonymiser } from '../../functions/core/collect/pseudonymiser';
-import { retentionFilter } from '../../functions/core/collect/retention';
+import { RetentionCheck } from '../../functions/core/collect/retention';
 import { DataMapError, parseDataMap, type SourceSpec } from '../../functions/core/data-map/data-map';
 import { defaultPrivacyNotice } from '../../functions/core/data-map/default-privacy-notice';
 import type { PrivacyNotice } from '../../functions/core/data-map/privacy-notice';
@@ -73,6 +73,7 @@ const dataMap = parseDataMap({
       kind: 'dynamodb',
       table: 'support-tickets',
       key: { partition: 'playerId', sort: 'ticketId' },
+      portable: false,
       fields: [
         { name: 'assignedAgentId', type: 'string', rule: 'pseudonymise', pseudonym: 'agent' },
         { name: 'reportedPlayerId', type: 'string', rule: 'pseudonymise' },
@@ -83,27 +84,35 @@ const dataMap = parseDataMap({
 
 const sourceOf = (id: string) => dataMap.sources.find((s) => s.id === id) as SourceSpec;
 
-describe('Method: retentionFilter', () => {
+describe('Method: RetentionCheck', () => {
   const sessions = sourceOf('sessions');
+  const check = (source: SourceSpec, items: StoreRecord[]) => {
+    const c = new RetentionCheck(source, GENERATED_AT);
+    for (const item of items) c.observe(item);
+    return c.finding();
+  };
 
-  it('marks items older than generatedAt minus the stated days, and keeps the rest', () => {
-    const expired = retentionFilter(sessions, GENERATED_AT);
-    expect(expired({ loggedInAt: daysAgo(31) })).toBe(true);
-    expect(expired({ loggedInAt: daysAgo(30.001) })).toBe(true);
-    expect(expired({ loggedInAt: daysAgo(29.999) })).toBe(false);
-    expect(expired({ loggedInAt: daysAgo(0) })).toBe(false);
+  it('counts items older than generatedAt minus the stated days, and names the oldest', () => {
+    expect(
+      check(
+        sessions,
+        [31, 30.001, 29.999, 0, 45].map((d) => ({ loggedInAt: daysAgo(d) })),
+      ),
+    ).toEqual({
+      field: 'loggedInAt',
+      days: 30,
+      records: 3,
+      oldest: daysAgo(45),
+    });
+    expect(check(sessions, [{ loggedInAt: daysAgo(29.999) }])).toBeUndefined();
   });
 
-  it('keeps an item it cannot date: nothing shows it is expired', () => {
-    const expired = retentionFilter(sessions, GENERATED_AT);
-    expect(expired({})).toBe(false);
-    expect(expired({ loggedInAt: null })).toBe(false);
-    expect(expired({ loggedInAt: 'yesterday-ish' })).toBe(false);
+  it('does not count an item it cannot date: nothing shows its age', () => {
+    expect(check(sessions, [{}, { loggedInAt: null }, { loggedInAt: 'yesterday-ish' }])).toBeUndefined();
   });
 
-  it('never drops anything from a source without retention', () => {
-    const expired = retentionFilter(sourceOf('players'), GENERATED_AT);
-    expect(expired({ createdAt: '1970-01-01T00:00:00.000Z' })).toBe(false);
+  it('finds nothing in a source without retention', () => {
+    expect(check(sourceOf('players'), [{ createdAt: '1970-01-01T00:00:00.000Z' }])).toBeUndefined();
   });
 });
 
@@ -200,28 +209,38 @@ const task = (sourceId: string): CollectTask => ({
 });
 
 describe('Method: collectSource with retention', () => {
-  it('exports items inside the window and only counts the ones past it', async () => {
+  it('exports every item, and reports those past the window as a finding', async () => {
     const store = new MemoryStore();
     const items = [40, 31, 29, 2, 45].map((d, i) => ({ sessionId: `s-${i}`, loggedInAt: daysAgo(d) }));
     const result = await collectSource(
       { reader: readerOf(items), store, dataMap, pseudonymKeys },
       task('sessions'),
     );
-    expect(result).toMatchObject({ records: 2, droppedByRetention: 3 });
+    expect(result).toMatchObject({
+      records: 5,
+      pastRetention: { field: 'loggedInAt', days: 30, records: 3, oldest: daysAgo(45) },
+    });
     const json = JSON.parse(
       store.objects.get('staging/req-1/sessions-and-devices/sessions.json')?.toString() ?? '',
     );
-    expect(json.records.map((r: { sessionId: string }) => r.sessionId)).toEqual(['s-2', 's-3']);
+    expect(json.records.map((r: { sessionId: string }) => r.sessionId)).toEqual([
+      's-0',
+      's-1',
+      's-2',
+      's-3',
+      's-4',
+    ]);
   });
 
-  it('drops nothing where the map states no retention', async () => {
+  it('reports nothing where the map states no retention', async () => {
     const store = new MemoryStore();
     const items = [{ body: 'old', createdAt: '2001-01-01T00:00:00.000Z' }];
     const result = await collectSource(
       { reader: readerOf(items), store, dataMap, pseudonymKeys },
       task('forum-posts'),
     );
-    expect(result).toMatchObject({ records: 1, droppedByRetention: 0 });
+    expect(result.records).toBe(1);
+    expect(result).not.toHaveProperty('pastRetention');
   });
 
   it('gives agents stable letters-only "agent-" pseudonyms, apart from player pseudonyms', async () => {
@@ -265,7 +284,7 @@ describe('Method: buildManifest — facts, statuses and portability', () => {
     tasks: [],
   };
 
-  function result(sourceId: string, records: number, droppedByRetention?: number): CollectResult {
+  function result(sourceId: string, records: number, pastRetention?: number): CollectResult {
     const category = sourceOf(sourceId).category;
     const file = (ext: string) => ({
       path: `${category}/${sourceId}.${ext}`,
@@ -278,7 +297,9 @@ describe('Method: buildManifest — facts, statuses and portability', () => {
       sourceId,
       category,
       records,
-      ...(droppedByRetention === undefined ? {} : { droppedByRetention }),
+      ...(pastRetention === undefined
+        ? {}
+        : { pastRetention: { field: 'at', days: 7, records: pastRetention, oldest: daysAgo(90) } }),
       files: [file('json'), file('csv')],
     };
   }
@@ -287,7 +308,7 @@ describe('Method: buildManifest — facts, statuses and portability', () => {
     result('players', 1),
     result('forum-posts', 0),
     result('sessions', 4, 6),
-    result('chat-logs', 0, 12),
+    result('chat-logs', 12, 12),
     result('support-tickets', 2),
   ];
   const manifest = buildManifest(dataMap, defaultPrivacyNotice, plan, results);
@@ -298,42 +319,39 @@ describe('Method: buildManifest — facts, statuses and portability', () => {
     for (const c of manifest.categories) expect(c.facts).toEqual(defaultPrivacyNotice.categories[c.id]);
   });
 
-  it('says "exported", "none held" or "not retained", with the retention rule where retention explains it', () => {
-    expect(category('account')).toMatchObject({ status: 'exported', records: 1, droppedByRetention: 0 });
-    expect(category('account')).not.toHaveProperty('retentionNote');
+  it('says "exported" or "none held"; records past their retention are exported all the same', () => {
+    expect(category('account')).toMatchObject({ status: 'exported', records: 1 });
     expect(category('forum')).toMatchObject({ status: 'none held', records: 0 });
-    expect(category('forum')).not.toHaveProperty('retentionNote');
-    expect(category('chat-logs')).toMatchObject({
-      status: 'not retained',
-      records: 0,
-      droppedByRetention: 12,
-      retentionNote: defaultPrivacyNotice.categories['chat-logs']?.retention.rule,
-    });
-    // Some records left: exported, and the note says why older ones are missing.
-    expect(category('sessions-and-devices')).toMatchObject({
-      status: 'exported',
-      records: 4,
-      droppedByRetention: 6,
-      retentionNote: expect.stringContaining('30 days'),
-    });
+    expect(category('chat-logs')).toMatchObject({ status: 'exported', records: 12 });
+    expect(category('sessions-and-devices')).toMatchObject({ status: 'exported', records: 4 });
   });
 
-  it('says "not retained" for a category the map marks as not stored, with no files', () => {
-    expect(category('push-notifications')).toMatchObject({
-      status: 'not retained',
-      records: 0,
-      files: [],
-      retentionNote: expect.stringContaining('not stored'),
-    });
+  it('says "not stored" for a category the map marks as not stored, with no files', () => {
+    expect(category('push-notifications')).toMatchObject({ status: 'not stored', records: 0, files: [] });
   });
 
-  it('treats a result without a retention count (from an older version) as nothing dropped', () => {
-    expect(manifest.sources.find((s) => s.id === 'players')).toMatchObject({
-      droppedByRetention: 0,
-      retention: null,
-    });
+  it('reports retention findings to operators, per source with its table', () => {
+    expect(manifest.notesForOperators.retentionFindings).toEqual([
+      {
+        source: 'sessions',
+        category: 'sessions-and-devices',
+        table: 'sessions',
+        field: 'at',
+        days: 7,
+        records: 6,
+        oldest: daysAgo(90),
+      },
+      {
+        source: 'chat-logs',
+        category: 'chat-logs',
+        table: 'chat-logs',
+        field: 'at',
+        days: 7,
+        records: 12,
+        oldest: daysAgo(90),
+      },
+    ]);
     expect(manifest.sources.find((s) => s.id === 'sessions')).toMatchObject({
-      droppedByRetention: 6,
       retention: { field: 'loggedInAt', days: 30 },
     });
   });
@@ -345,7 +363,8 @@ describe('Method: buildManifest — facts, statuses and portability', () => {
     expect(set).toMatchObject({
       'account/players.json': 'portability',
       'account/players.csv': 'portability',
-      'support/support-tickets.json': 'portability',
+      // The agents' replies are others' words: a portable category, an access-only source.
+      'support/support-tickets.json': 'access',
       'forum/forum-posts.json': 'access',
       'sessions-and-devices/sessions.csv': 'access',
       'chat-logs/chat-logs.json': 'access',

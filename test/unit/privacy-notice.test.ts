@@ -9,6 +9,7 @@ import {
   isPortable,
   PrivacyNoticeError,
   parsePrivacyNotice,
+  splitCitations,
 } from '../../functions/core/data-map/privacy-notice';
 
 /** The notice as plain JSON, to break in one place per test. */
@@ -157,5 +158,29 @@ describe('Method: isPortable', () => {
     for (const article of ['6(1)(c)', '6(1)(d)', '6(1)(e)', '6(1)(f)'] as const) {
       expect(isPortable(facts({ legalBasis: { article, text: 'x' } })), article).toBe(false);
     }
+  });
+});
+
+describe('citations of policy sections', () => {
+  it('splits them out of a text, a bare section belonging to the document named before it', () => {
+    expect(splitCitations('Kept 3 years [004 §6.5, §21.3; 000 §9.3]. Then deleted [002 V.3–4].')).toEqual({
+      text: 'Kept 3 years. Then deleted.',
+      citations: [
+        { document: '004', section: '§6.5' },
+        { document: '004', section: '§21.3' },
+        { document: '000', section: '§9.3' },
+        { document: '002', section: 'V.3–4' },
+      ],
+    });
+  });
+
+  it('refuses a notice citing a section it gives no title for, naming it', () => {
+    const notice = structuredClone(raw) as { rights: { complaint: string } };
+    notice.rights.complaint += ' [004 §99.9]';
+    expect(() => parsePrivacyNotice(notice, defaultDataMap)).toThrow(/does not describe.*\n {2}004 §99\.9/);
+  });
+
+  it('resolves every citation of the shipped notice', () => {
+    expect(() => parsePrivacyNotice(raw, defaultDataMap)).not.toThrow();
   });
 });

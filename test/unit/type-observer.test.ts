@@ -126,6 +126,7 @@ describe('JSON Schema of an export that holds other types than declared', () => 
     id: 'stats',
     category: defaultDataMap.categories[0]?.id ?? 'account',
     kind: 'dynamodb',
+    portable: true,
     table: 'stats',
     key: { partition: 'playerId', template: '{playerId}' },
     fields,

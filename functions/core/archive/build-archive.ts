@@ -96,6 +96,14 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     sha256: hash.digest('hex'),
     files: 1 + extra.length + staged.length,
     recordsByCategory,
+    retentionFindings: manifest.notesForOperators.retentionFindings.map(
+      ({ source, table, records, oldest }) => ({
+        source,
+        table,
+        records,
+        oldest,
+      }),
+    ),
     ...(stagingDeleteFailed ? { stagingDeleteFailed } : {}),
   };
 }

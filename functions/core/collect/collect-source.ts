@@ -8,7 +8,7 @@ import { applyFieldRules } from './field-rules';
 import { toJsonText } from './json-text';
 import { PreviewCollector } from './preview';
 import { Pseudonymiser } from './pseudonymiser';
-import { retentionFilter } from './retention';
+import { RetentionCheck } from './retention';
 import { StagedWriter } from './staged-writer';
 import { TypeObserver } from './type-observer';
 
@@ -38,9 +38,8 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
   const preview = new PreviewCollector(source);
   const types = new TypeObserver(source.fields);
 
-  const expired = retentionFilter(source, task.generatedAt);
+  const retention = new RetentionCheck(source, task.generatedAt);
   let records = 0;
-  let droppedByRetention = 0;
   try {
     await json.write(
       `{"category":${JSON.stringify(source.category)},"source":${JSON.stringify(source.id)},` +
@@ -49,10 +48,7 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
     await csv.write(csvHeader(columns));
     for await (const page of deps.reader.pages(sourceQuery(source, task.playerId))) {
       for (const item of page) {
-        if (expired(item)) {
-          droppedByRetention++;
-          continue;
-        }
+        retention.observe(item);
         const record = applyFieldRules(item, source.fields, pseudonyms);
         types.observe(record);
         const text = toJsonText(record);
@@ -82,12 +78,13 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
     ];
     const previewKey = await preview.save(deps.store, task.stagingPrefix, records);
     const mismatches = types.mismatches();
+    const pastRetention = retention.finding();
     return {
       sourceId: source.id,
       category: source.category,
       records,
-      droppedByRetention,
       files,
+      ...(pastRetention ? { pastRetention } : {}),
       ...(mismatches.length > 0 ? { mismatches } : {}),
       previewKey,
     };

@@ -12,8 +12,16 @@ export interface MoneySummary {
   kind: 'money';
   /** Records that had an amount and a currency. */
   count: number;
-  /** Exact decimal text, e.g. "1234.5"; summed as scaled BigInts, never as floats. */
-  totals: { currency: string; count: number; total: string }[];
+  /**
+   * The field whose values split the totals ("status": completed apart from refunded), when the
+   * source has one: a refunded purchase is no money spent, and one sum of both would say it was.
+   */
+  statusField?: string;
+  /**
+   * Per status and currency; `status` is null for records without one. Exact decimal text, e.g.
+   * "1234.5"; summed as scaled BigInts, never as floats.
+   */
+  totals: { currency: string; status: string | null; count: number; total: string }[];
 }
 
 export interface TimelineSummary {
@@ -41,7 +49,8 @@ export interface Summariser {
  */
 export function summariserFor(source: SourceSpec): Summariser | undefined {
   const fields = new Set(source.fields.filter((f) => f.rule !== 'omit').map((f) => f.name));
-  if (fields.has('amount') && fields.has('currency')) return new MoneySummariser();
+  if (fields.has('amount') && fields.has('currency'))
+    return new MoneySummariser(fields.has('status') ? 'status' : undefined);
   if (fields.has('kind') && fields.has('recordedAt')) return new TimelineSummariser();
   return undefined;
 }
@@ -94,22 +103,37 @@ const ZERO: Scaled = { digits: 0n, scale: 0 };
 
 class MoneySummariser implements Summariser {
   private count = 0;
-  private readonly byCurrency = new Map<string, { count: number; total: Scaled }>();
+  private readonly groups = new Map<
+    string,
+    { currency: string; status: string | null; count: number; total: Scaled }
+  >();
+
+  constructor(private readonly statusField: string | undefined) {}
 
   add(record: StoreRecord): void {
     const amount = parseDecimal(record.amount);
     const currency = record.currency;
     if (!amount || typeof currency !== 'string' || currency === '') return;
-    const entry = this.byCurrency.get(currency) ?? { count: 0, total: ZERO };
-    this.byCurrency.set(currency, { count: entry.count + 1, total: addDecimal(entry.total, amount) });
+    const raw = this.statusField ? record[this.statusField] : undefined;
+    const status = typeof raw === 'string' && raw !== '' ? raw : null;
+    const key = JSON.stringify([status, currency]);
+    const entry = this.groups.get(key) ?? { currency, status, count: 0, total: ZERO };
+    this.groups.set(key, { ...entry, count: entry.count + 1, total: addDecimal(entry.total, amount) });
     this.count++;
   }
 
   result(): MoneySummary {
-    const totals = [...this.byCurrency]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([currency, { count, total }]) => ({ currency, count, total: decimalText(total) }));
-    return { kind: 'money', count: this.count, totals };
+    const order = (x: { status: string | null; currency: string }) =>
+      `${x.status ?? '\uffff'}\u0000${x.currency}`;
+    const totals = [...this.groups.values()]
+      .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
+      .map(({ currency, status, count, total }) => ({ currency, status, count, total: decimalText(total) }));
+    return {
+      kind: 'money',
+      count: this.count,
+      ...(this.statusField ? { statusField: this.statusField } : {}),
+      totals,
+    };
   }
 }
 

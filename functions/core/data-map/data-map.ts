@@ -23,7 +23,14 @@ export interface FieldSpec {
   pseudonym?: PseudonymKind;
   /** Why a field is omitted; written to the manifest so the player sees what was held back. */
   reason?: string;
+  /**
+   * What the player reads instead of the raw name ("Purchased"); translated per locale. A map
+   * without one shows the raw name (the shipped map has one for every field: tested).
+   */
+  label?: string;
   description?: string;
+  /** The allowed values of an enumerated text field, each with the label the player reads. */
+  values?: Record<string, string>;
   /** For objects, and arrays of objects. */
   fields?: FieldSpec[];
   /** For arrays: the element type (scalar, or object with `fields`). */
@@ -40,7 +47,9 @@ const fieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
       rule: ruleSchema.default('export'),
       pseudonym: z.enum(['player', 'agent']).optional(),
       reason: z.string().min(1).optional(),
+      label: z.string().trim().min(1).optional(),
       description: z.string().optional(),
+      values: z.record(z.string(), z.string().trim().min(1)).optional(),
       fields: z.array(fieldSchema).optional(),
       items: z
         .object({ type: z.enum([...scalarTypes, 'object']), fields: z.array(fieldSchema).optional() })
@@ -114,10 +123,15 @@ const sourceSchema = z
       .strict(),
     description: z.string().optional(),
     /**
+     * false when the records hold others' words (messages received, agents' replies): they are
+     * part of the copy (Art. 15) but not of the portability set (Art. 20). @default true
+     */
+    portable: z.boolean().default(true),
+    /**
      * The retention the map states for this store. Items whose `field` is older than
-     * generatedAt − days are past it (awaiting TTL deletion, which runs late): they are not
-     * exported, only counted, so the manifest can say "not retained" instead of showing data
-     * the player was told is gone.
+     * generatedAt − days are past it (their deletion is late): they are exported like every
+     * other held record (Art. 15 is about what is held) and reported to operators as retention
+     * findings, so the deletion job gets fixed.
      */
     retention: z
       .object({ field: z.string().min(1), days: z.number().int().positive() })
@@ -158,8 +172,8 @@ const dataMapSchema = z
             title: z.string().min(1),
             description: z.string().optional(),
             /**
-             * false for data the game processes but never keeps (e.g. push notifications): the
-             * category has no source and the manifest says "not retained" rather than "none held".
+             * false for data the game processes but never keeps: the category has no source and
+             * the manifest says "not stored" rather than "none held".
              */
             stored: z.boolean().default(true),
           })

@@ -102,11 +102,24 @@ const noticeSchema = z
     rights: z
       .object({
         summary: text,
-        items: z.array(z.object({ article: text, name: text, text }).strict()).min(1),
+        /** `how`: what the player does to use the right, in one or two sentences. */
+        items: z.array(z.object({ article: text, name: text, text, how: text }).strict()).min(1),
         howToExercise: text,
         complaint: text,
+        /** Art. 15(2): how transfers outside the EEA are safeguarded, in general. */
+        transferSafeguards: text,
       })
       .strict(),
+    /** Art. 26: who decides with the controller, and on what. */
+    jointControllers: z.array(contactSchema.extend({ scope: text }).strict()).default([]),
+    /**
+     * The documents the texts cite as "[004 §6.5]": each with its title, address and the titles of
+     * the cited sections, so the player reads "Privacy policy (June 2024), §6.5 …" with a link.
+     */
+    policyDocuments: z.record(
+      z.string().regex(/^\d{3}$/),
+      z.object({ title: text, url: z.url(), sections: z.record(z.string(), text) }).strict(),
+    ),
     categories: z.record(z.string(), factsSchema),
   })
   .strict();
@@ -134,6 +147,12 @@ export function parsePrivacyNotice(input: unknown, dataMap: DataMap): PrivacyNot
     throw new PrivacyNoticeError(`The privacy notice is invalid:\n  ${problems.join('\n  ')}`);
   }
   const notice = result.data;
+  const unresolved = unresolvedReferences(notice);
+  if (unresolved.length > 0) {
+    throw new PrivacyNoticeError(
+      `The privacy notice cites sections it does not describe in policyDocuments (add their titles):\n  ${unresolved.join('\n  ')}`,
+    );
+  }
   const known = new Set(dataMap.categories.map((c) => c.id));
   const problems = [
     ...dataMap.categories
@@ -149,6 +168,50 @@ export function parsePrivacyNotice(input: unknown, dataMap: DataMap): PrivacyNot
     );
   }
   return notice;
+}
+
+/** A policy section a text cites, e.g. { document: '004', section: '§6.5' }. */
+export interface Citation {
+  document: string;
+  section: string;
+}
+
+const CITATION = /\s*\[(\d{3} [^\]]+)\]/g;
+
+/**
+ * Splits "Kept 3 years [004 §15.4; 000 §9.3]." into the text without its citations and the
+ * citations, in order. A part without a document ("§21.3" in "[004 §6.5, §21.3]") belongs to the
+ * document named before it.
+ */
+export function splitCitations(input: string): { text: string; citations: Citation[] } {
+  const citations: Citation[] = [];
+  for (const match of input.matchAll(CITATION)) {
+    let document = '';
+    for (const part of (match[1] ?? '').split(/[;,]\s*/)) {
+      const named = /^(\d{3}) (.+)$/.exec(part.trim());
+      if (named) document = named[1] ?? '';
+      const section = (named ? (named[2] ?? '') : part).trim();
+      if (document && section) citations.push({ document, section });
+    }
+  }
+  return { text: input.replace(CITATION, ''), citations };
+}
+
+function unresolvedReferences(notice: z.infer<typeof noticeSchema>): string[] {
+  const texts: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') texts.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect({ ...notice, policyDocuments: undefined });
+  const missing = new Set<string>();
+  for (const t of texts) {
+    for (const { document, section } of splitCitations(t).citations) {
+      if (!notice.policyDocuments[document]?.sections[section]) missing.add(`${document} ${section}`);
+    }
+  }
+  return [...missing];
 }
 
 /** The facts of one category; parsePrivacyNotice guarantees they exist for every mapped category. */

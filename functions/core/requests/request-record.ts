@@ -1,3 +1,5 @@
+import type { RetentionFindingSummary } from '../workflow-types';
+
 /**
  * The life of one export request, as the privacy team sees it: states with a timestamp each, the
  * legal due date, the failure reason, and an append-only audit trail.
@@ -63,6 +65,11 @@ export interface ExportRequestRecord {
   expiresAt?: string;
   /** What the archive holds, for the landing page of a re-sent link. */
   recordsByCategory?: Record<string, number>;
+  /**
+   * The ops report's retention findings: per source, how many exported records were older than
+   * the stated retention, and the oldest date (the store's deletion job is late).
+   */
+  retentionFindings?: RetentionFindingSummary[];
   /** Marked by the watchdog when the request sat in a working state too long. */
   stuckSince?: string;
   /** When the player's link left (e-mail and ExportReady), or what stopped it. */

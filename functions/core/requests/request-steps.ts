@@ -50,6 +50,7 @@ export async function publishExport(
         // The delivery's, not a new one: a retried step keeps the expiry its link was made with.
         expiresAt: delivery.expiresAt,
         recordsByCategory: archive.recordsByCategory,
+        ...(archive.retentionFindings?.length ? { retentionFindings: archive.retentionFindings } : {}),
       },
     });
   }

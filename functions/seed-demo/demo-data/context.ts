@@ -39,6 +39,8 @@ export interface DemoContext {
   rngFor(seed: number, ...labels: string[]): DemoRng;
   /** The players table, for tables that must agree with it (linked accounts). */
   players(): Iterable<StoreRecord>;
+  /** The purchases table, for tables that must agree with it (attribution's purchase events). */
+  purchases(): Iterable<StoreRecord>;
 }
 
 export const DAY_MS = 86_400_000;

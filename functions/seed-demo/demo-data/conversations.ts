@@ -83,8 +83,8 @@ export function* privateMessageItems(ctx: DemoContext): Generator<StoreRecord> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// chat-logs: kept 7 days. All of the demo player's lines are older than that (the category must
-// show "not retained"); the others have lines on both sides of the line.
+// chat-logs: kept 7 days. All of the demo player's lines are older than that (exported all the
+// same, and reported as a retention finding); the others have lines on both sides of the line.
 
 const CHANNELS = ['global', 'clan', 'match', 'whisper'] as const;
 

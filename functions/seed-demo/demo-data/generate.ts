@@ -89,6 +89,7 @@ function demoContext(seed: number, now: Date | undefined): DemoContext {
     personas: PERSONAS,
     rngFor,
     players: () => playerItems(seed),
+    purchases: () => purchaseItems(seed),
   };
 }
 

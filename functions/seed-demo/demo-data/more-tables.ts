@@ -8,6 +8,7 @@ import {
   sanctionItems,
   sessionItems,
 } from './player-records';
+import { attributionItems, newsletterEventItems, pushNotificationItems } from './tracking-records';
 
 /** The demo tables behind the categories added after the first four (README: "Demo data"). */
 export const MORE_DEMO_TABLES = [
@@ -19,6 +20,9 @@ export const MORE_DEMO_TABLES = [
   'linked-accounts',
   'contest-entries',
   'chat-logs',
+  'push-notifications',
+  'newsletter-events',
+  'attribution',
 ] as const;
 export type MoreDemoTable = (typeof MORE_DEMO_TABLES)[number];
 
@@ -31,6 +35,9 @@ const generators: Record<MoreDemoTable, (ctx: DemoContext) => Iterable<StoreReco
   'linked-accounts': linkedAccountItems,
   'contest-entries': contestEntryItems,
   'chat-logs': chatLogItems,
+  'push-notifications': pushNotificationItems,
+  'newsletter-events': newsletterEventItems,
+  attribution: attributionItems,
 };
 
 export function isMoreDemoTable(table: string): table is MoreDemoTable {

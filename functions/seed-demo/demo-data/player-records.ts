@@ -13,7 +13,7 @@ const POLICY_VERSIONS: readonly (readonly [string, number])[] = [
   ['2024-06', Date.UTC(2024, 5, 30)],
 ];
 
-function isMobile(device: string): boolean {
+export function isMobile(device: string): boolean {
   return /iPhone|iPad|Android/.test(device);
 }
 
@@ -90,7 +90,7 @@ const DEVICE_DETAILS: Record<string, readonly [deviceModel: string, os: string]>
 const APP_VERSIONS = ['3.12.0', '3.13.1', '3.14.0', '3.14.2'];
 
 /** Documentation address ranges only (RFC 5737, RFC 3849): never someone's real address. */
-function ipAddress(rng: DemoRng, index: number): string {
+export function ipAddress(rng: DemoRng, index: number): string {
   switch (rng.int(0, 3)) {
     case 0:
       return `192.0.2.${10 + index * 20 + rng.int(0, 9)}`;
