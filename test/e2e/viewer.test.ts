@@ -2,16 +2,20 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
 import type { Manifest } from '../../functions/core/archive/manifest';
+import type { ViewerCategory, ViewerData } from '../../functions/core/archive/viewer/viewer-data';
+import type { SourcePreview } from '../../functions/core/collect/preview';
 import { PREVIEW_ROWS } from '../../functions/core/collect/preview';
-import { archiveMessages } from '../../functions/core/i18n/archive-messages';
+import { ARCHIVE_LOCALES, archiveMessages } from '../../functions/core/i18n/archive-messages';
 import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
+import { horizontalOverflow, seriousViolations } from '../support/axe';
 import { launchBrowser, type OpenedPage, openFile, type TestBrowser } from '../support/browser';
 import { readZip } from '../support/read-zip';
 import { exportAndDownload, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { fixtureViewerHtml, statRows } from '../support/viewer-fixture';
+import { demoPreviews, demoViewerHtml, fixtureViewerHtml, statRows } from '../support/viewer-fixture';
 
 const execFileAsync = promisify(execFile);
 
@@ -96,6 +100,17 @@ async function open(path: string): Promise<OpenedPage> {
   return opened;
 }
 
+/** The page's data block: what the script renders, in the player's language. */
+async function embedded(page: Page): Promise<ViewerData> {
+  return JSON.parse(await page.evaluate<string>('document.getElementById("data").textContent')) as ViewerData;
+}
+
+function viewerCategory(data: ViewerData, id: string): ViewerCategory {
+  const category = data.categories.find((c) => c.id === id);
+  if (!category) throw new Error(`No category ${id} in the viewer data`);
+  return category;
+}
+
 /** Rows of a category's data table on the current page. */
 function rowCount(opened: OpenedPage, category: string) {
   return opened.page.locator(`section[data-category="${category}"] table.data tbody tr:not(.empty)`).count();
@@ -136,33 +151,44 @@ describe('the demo player in Norwegian', () => {
       expect(await status.getAttribute('data-status'), category.id).toBe(category.status);
       const text = await status.textContent();
       if (category.status === 'none held') expect(text).toBe(m.statusNoneHeld);
-      if (category.status === 'not retained') expect(text).toBe(m.statusNotRetained);
+      if (category.status === 'not stored') expect(text).toBe(m.statusNotStored);
       if (category.status === 'exported') expect(text).toMatch(/oppføring/);
       const section = page.locator(`section[data-category="${category.id}"]`);
-      expect(await section.locator('h2').textContent()).toBe(category.title);
+      const shown = viewerCategory(await embedded(page), category.id);
+      expect(await section.locator('h2').textContent()).toBe(shown.title);
       expect(await section.locator('p.status').getAttribute('data-status')).toBe(category.status);
-      if (category.status === 'not retained') {
-        expect(await section.locator('p.rule').textContent()).toContain(category.retentionNote ?? '');
-      }
     }
   });
 
-  it('shows the Art. 15 facts of every category', async () => {
+  it('shows the Art. 15 facts of every category, in Norwegian', async () => {
     const { page } = opened;
+    const data = await embedded(page);
     for (const category of manifest.categories) {
+      const { facts: f } = viewerCategory(data, category.id);
       const facts = page.locator(`section[data-category="${category.id}"] details.facts`);
       expect(await facts.locator('summary').textContent()).toBe(m.factsHeading);
       const legal = await facts.locator('dd[data-fact="legalBasis"]').textContent();
-      expect(legal).toContain(category.facts.legalBasis.text);
-      expect(legal).toContain(category.facts.legalBasis.article);
+      expect(legal).toContain(f.legalBasis.text.text);
+      expect(legal).toContain(`GDPR art. ${f.legalBasis.article.replace(/^Art\.\s*/i, '')}`);
       const purposes = await facts.locator('dd[data-fact="purposes"]').textContent();
-      for (const purpose of category.facts.purposes) expect(purposes).toContain(purpose.text);
-      expect(await facts.locator('dd[data-fact="retention"]').textContent()).toContain(
-        category.facts.retention.rule,
-      );
+      for (const purpose of f.purposes) expect(purposes).toContain(purpose.text);
+      const retention = await facts.locator('dd[data-fact="retention"]').textContent();
+      expect(retention).toContain(f.retention.rule.text);
+      if (f.retention.periodText) expect(retention).toContain(f.retention.periodText);
+      expect(await facts.locator('dd[data-fact="source"]').textContent()).toContain(f.source.kindText);
+      const recipients = await facts.locator('dd[data-fact="recipients"]').textContent();
+      for (const r of f.recipients) {
+        expect(recipients).toContain(r.name);
+        if (r.countryName) expect(recipients).toContain(r.countryName);
+      }
       const automated = await facts.locator('dd[data-fact="automatedDecision"]').textContent();
-      if (category.facts.automatedDecision === null) expect(automated).toBe(m.noAutomatedDecision);
-      else expect(automated).toContain(category.facts.automatedDecision.logic);
+      if (f.automatedDecision === null) expect(automated).toBe(m.noAutomatedDecision);
+      else expect(automated).toContain(f.automatedDecision.logic.text);
+      // Cited policy sections are links to the policy.
+      const cited = f.purposes.flatMap((p) => p.references);
+      for (const ref of cited) {
+        expect(await facts.locator(`.refs a[href="${ref.url}"]`).count()).toBeGreaterThan(0);
+      }
     }
     await page
       .locator('section[data-category="purchases"]')
@@ -217,14 +243,27 @@ describe('the demo player in Norwegian', () => {
       expected.set(match[2] ?? '', (expected.get(match[2] ?? '') ?? 0n) + units);
     }
     expect(expected.size).toBeGreaterThan(0);
+    // One row per status and currency: the rows of a currency add up to all its purchases.
     const cells = page.locator('section[data-category="purchases"] .totals td[data-exact]');
-    expect(await cells.count()).toBe(expected.size);
-    for (const [currency, units] of expected) {
-      const cell = page.locator(`section[data-category="purchases"] .totals td[data-currency="${currency}"]`);
-      const exact = (await cell.getAttribute('data-exact')) ?? '';
-      const [whole = '0', fraction = ''] = exact.split('.');
-      expect(BigInt(whole) * 10_000n + BigInt(fraction.padEnd(4, '0'))).toBe(units);
+    const shown = new Map<string, bigint>();
+    for (const cell of await cells.all()) {
+      const currency = (await cell.getAttribute('data-currency')) ?? '';
+      const [whole = '0', fraction = ''] = ((await cell.getAttribute('data-exact')) ?? '').split('.');
+      // As the expected sums are made (the demo's amounts are positive).
+      const units = BigInt(whole) * 10_000n + BigInt(fraction.padEnd(4, '0'));
+      shown.set(currency, (shown.get(currency) ?? 0n) + units);
       expect((await cell.textContent())?.trim().length).toBeGreaterThan(0);
+    }
+    expect(shown).toEqual(expected);
+    // Statuses read as the field guide's labels, not as the stored words.
+    const statuses = await page.locator('section[data-category="purchases"] .totals td[data-status]').all();
+    expect(statuses.length).toBeGreaterThan(0);
+    const data = await embedded(page);
+    const source = viewerCategory(data, 'purchases').sources.find((x) => x.id === 'purchases');
+    const labels = source?.fields.find((f) => f.name === 'status')?.values ?? {};
+    for (const status of statuses) {
+      const raw = (await status.getAttribute('data-status')) ?? '';
+      if (labels[raw]) expect(await status.textContent()).toBe(labels[raw]);
     }
   });
 
@@ -261,7 +300,7 @@ describe('the demo player in Austrian German', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('de');
     expect(await page.textContent('h1')).toBe(archiveMessages.de.heading);
     expect(await page.textContent('section[data-category="purchases"] .totals h3')).toBe(
-      archiveMessages.de.totalsHeading,
+      archiveMessages.de.totalsByStatusHeading,
     );
     const month = new Intl.DateTimeFormat('de-AT', { month: 'long' }).format(
       new Date(exported.manifest.generatedAt),
@@ -344,6 +383,299 @@ describe('a category of a million records', () => {
     await page.fill('section[data-category="game-statistics"] input.search', 'needle-map');
     expect(await rowCount(opened, 'game-statistics')).toBe(1);
     expect(await section.locator('.match-count').textContent()).toBe('1 passende Zeilen');
+    await page.close();
+  });
+});
+
+/**
+ * The demo player's viewer built directly (no pipeline run) in each language, from previews made
+ * as an export makes them, with a few rows per source: every kind of table, value, fact and
+ * contact is on the page, and axe has few repeated rows to walk.
+ */
+describe('the viewer for people, in every language', () => {
+  const pages = new Map<string, string>();
+  let previews: SourcePreview[];
+
+  beforeAll(async () => {
+    previews = await demoPreviews({ rowsPerSource: 6 });
+    for (const locale of ARCHIVE_LOCALES) {
+      const path = join(runtime.workDir, `viewer-${locale}.html`);
+      await writeFile(path, await demoViewerHtml(locale, previews));
+      pages.set(locale, path);
+    }
+  });
+
+  async function openLocale(locale: string) {
+    const opened = await open(pages.get(locale) ?? '');
+    expect(opened.requests).toEqual([]);
+    expect(opened.errors).toEqual([]);
+    return opened;
+  }
+
+  /** Texts the page shows that come from the data map and the notice, keyed by where they are. */
+  async function contentTexts(page: Page): Promise<Map<string, string>> {
+    const pairs = await page.evaluate<[string, string][]>(`(() => {
+      const out = [];
+      const text = (e) => (e ? e.textContent.trim() : '');
+      for (const s of document.querySelectorAll('section[data-category]')) {
+        const id = s.getAttribute('data-category');
+        out.push(['title ' + id, text(s.querySelector('h2'))]);
+        const description = s.querySelector('p.description');
+        if (description) out.push(['description ' + id, text(description)]);
+        for (const dd of s.querySelectorAll('details.facts dd[data-fact]')) {
+          const fact = dd.getAttribute('data-fact');
+          if (fact === 'legalBasis' || fact === 'portability' || fact === 'automatedDecision') continue;
+          for (const [i, li] of [...dd.querySelectorAll(':scope > ul > li .cited > span:first-child, :scope > span .cited > span:first-child')].entries()) {
+            out.push(['fact ' + id + ' ' + fact + ' ' + i, text(li)]);
+          }
+        }
+        for (const th of s.querySelectorAll('table.data thead th[data-field], table.single th[data-field], tr[data-field] > th')) {
+          const field = th.getAttribute('data-field') || th.parentElement.getAttribute('data-field');
+          out.push(['label ' + id + ' ' + field, text(th.querySelector('.label'))]);
+        }
+        for (const [i, li] of [...s.querySelectorAll('.field-guide li[data-field]')].entries()) {
+          const key = ' ' + id + ' ' + i + ' ' + li.getAttribute('data-field');
+          out.push(['field label' + key, text(li.querySelector(':scope > .label'))]);
+          const description = li.querySelector(':scope > .description');
+          if (description) out.push(['field description' + key, text(description)]);
+          for (const [j, value] of [...li.querySelectorAll(':scope > .values .value > span')].entries()) {
+            out.push(['field value' + key + ' ' + j, text(value)]);
+          }
+        }
+      }
+      for (const [i, li] of [...document.querySelectorAll('#rights ul.rights > li')].entries()) {
+        out.push(['right ' + i, text(li)]);
+      }
+      return out;
+    })()`);
+    return new Map(pairs);
+  }
+
+  // Names of products, the same in every language; and words German shares with English.
+  const NAMES = new Set([
+    'Adjust',
+    'Google Analytics for Firebase',
+    'Singular',
+    '24metrics',
+    'Apple Push Notification service',
+    'Firebase Cloud Messaging',
+  ]);
+  const SAME_IN_GERMAN = new Set([
+    'Status',
+    'Name',
+    'Ultra',
+    'Audio',
+    'Thread',
+    'Forum',
+    'Text',
+    'Newsletter',
+    'Screenshots',
+    'Global',
+    'Clan',
+    'Match',
+  ]);
+  const same = (locale: string, text: string) =>
+    NAMES.has(text) || (locale === 'de' && SAME_IN_GERMAN.has(text));
+
+  it.each(['de', 'th'])('shows no English category title, fact or field label in %s', async (locale) => {
+    const en = await openLocale('en');
+    const english = await contentTexts(en.page);
+    await en.page.close();
+    const opened = await openLocale(locale);
+    const local = await contentTexts(opened.page);
+    expect(local.size).toBeGreaterThan(100);
+    expect([...local.keys()].sort()).toEqual([...english.keys()].sort());
+    const untranslated = [...local].filter(
+      ([key, text]) => text !== '' && text === english.get(key) && !same(locale, text),
+    );
+    expect(untranslated).toEqual([]);
+    if (locale === 'th') {
+      // Thai text throughout: every category title and fact holds Thai letters.
+      const latinOnly = [...local].filter(
+        ([key, text]) => /^(title|fact|right)/.test(key) && !/[\u0E00-\u0E7F]/.test(text),
+      );
+      expect(latinOnly).toEqual([]);
+    }
+    await opened.page.close();
+  });
+
+  it('shows the rights, the controller, the DPO and the supervisory authority', async () => {
+    const { page } = await openLocale('de');
+    const { notice } = await embedded(page);
+    const m = archiveMessages.de;
+    const rights = page.locator('#rights');
+    expect(await rights.locator('h2').textContent()).toBe(m.rightsHeading);
+    const text = (await rights.textContent()) ?? '';
+    for (const right of notice.rights.items) {
+      expect(text).toContain(right.name);
+      expect(text).toContain(right.text.text);
+      expect(text).toContain(right.how);
+    }
+    expect(text).toContain(`${m.howToUse}: `);
+    expect(text).toContain(notice.rights.howToExercise);
+    for (const heading of [
+      m.controllerHeading,
+      m.dpoHeading,
+      m.complaintHeading,
+      m.supervisoryAuthority,
+      m.transfersSafeguardsHeading,
+      m.supportHeading,
+    ]) {
+      expect(await rights.locator('h3, h4').filter({ hasText: heading }).count(), heading).toBe(1);
+    }
+    expect(text).toContain(notice.controller.name);
+    if (notice.controller.organisationNumber) expect(text).toContain(notice.controller.organisationNumber);
+    expect(text).toContain(notice.dpo.name);
+    expect(text).toContain(notice.supervisoryAuthority.name);
+    expect(text).toContain(notice.rights.complaint);
+    expect(text).toContain(notice.transferSafeguards);
+    for (const joint of notice.jointControllers) {
+      expect(await rights.locator('h3').filter({ hasText: m.jointControllersHeading }).count()).toBe(1);
+      expect(text).toContain(joint.name);
+      expect(text).toContain(joint.scope.text);
+    }
+    for (const email of [
+      notice.controller.email,
+      notice.dpo.email,
+      notice.supervisoryAuthority.email,
+      notice.support.email,
+    ]) {
+      if (email) expect(await rights.locator(`a[href="mailto:${email}"]`).count(), email).toBeGreaterThan(0);
+    }
+    expect(await page.locator(`nav a[href="#rights"]`).textContent()).toBe(m.rightsHeading);
+    await page.close();
+  });
+
+  it('labels the columns and shows values as people read them', async () => {
+    const { page } = await openLocale('de');
+    const data = await embedded(page);
+    const purchases = viewerCategory(data, 'purchases').sources[0];
+    const guide = new Map((purchases?.fields ?? []).map((f) => [f.name, f]));
+    const table = page.locator('section[data-category="purchases"] table.data');
+    for (const th of await table.locator('thead th').all()) {
+      const field = (await th.getAttribute('data-field')) ?? '';
+      const label = guide.get(field)?.label ?? field;
+      expect(await th.locator('.label').textContent()).toBe(label);
+      if (label !== field) expect(await th.locator('code.raw').textContent()).toBe(field);
+    }
+    // Date and time in the archive's zone, which is named; the raw value is kept in the title.
+    const rows = data.rows.purchases ?? [];
+    const first = table.locator('tbody tr').first();
+    const index = (purchases?.columns ?? []).indexOf('purchasedAt');
+    const time = first.locator('td').nth(index).locator('time');
+    expect(await time.getAttribute('datetime')).toBe(rows[0]?.purchasedAt);
+    const zone = data.timeZone;
+    expect(await time.textContent()).toBe(
+      new Intl.DateTimeFormat('de', {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+        timeZone: zone,
+        timeZoneName: 'short',
+      }).format(new Date(String(rows[0]?.purchasedAt))),
+    );
+    // Every date and time in every data table names the zone.
+    const times = await page
+      .locator('table.data time, table.single time')
+      .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('datetime') ?? '', n.textContent ?? '']));
+    const dateTimes = times.filter(([raw]) => raw.includes('T'));
+    expect(dateTimes.length).toBeGreaterThan(20);
+    for (const [raw, shown] of dateTimes) expect(shown, raw).toContain(zone === 'UTC' ? 'UTC' : '');
+    // Enumerated values by their label, the stored word in the title.
+    const statusIndex = (purchases?.columns ?? []).indexOf('status');
+    const status = first.locator('td').nth(statusIndex).locator('[data-raw]');
+    const raw = String(rows[0]?.status);
+    expect(await status.getAttribute('title')).toBe(raw);
+    expect(await status.textContent()).toBe(guide.get('status')?.values?.[raw]);
+    // The account: a date of birth is a date, never shifted; yes/no; the address as its parts.
+    const account = page.locator('section[data-category="account"] table.single');
+    const player = data.rows.players?.[0] ?? {};
+    const birth = String(player.birthDate);
+    expect(await account.locator('tr[data-field="birthDate"] td').textContent()).toBe(
+      new Intl.DateTimeFormat('de', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+        new Date(`${birth}T00:00:00Z`),
+      ),
+    );
+    expect(await account.locator('tr[data-field="newsletterEmail"] td').textContent()).toBe(
+      player.newsletterEmail ? 'Ja' : 'Nein',
+    );
+    const address = account.locator('tr[data-field="mailingAddress"] td dl.nested');
+    expect(await address.locator('dt').first().textContent()).toContain('Adresszeile 1');
+    // The field guide names each field with its raw name and allowed values.
+    const fieldGuide = page.locator('section[data-category="purchases"] details.field-guide');
+    expect(await fieldGuide.locator('summary').textContent()).toBe(archiveMessages.de.fieldGuide);
+    const statusEntry = fieldGuide.locator('li[data-field="status"]');
+    for (const [value, label] of Object.entries(guide.get('status')?.values ?? {})) {
+      expect(await statusEntry.textContent()).toContain(`${label} ${value}`);
+    }
+    // The search finds a row by what it shows as well as by what the file holds.
+    const label = guide.get('status')?.values?.[raw] ?? raw;
+    await page.fill('section[data-category="purchases"] input.search', label);
+    expect(await rowCount({ page } as OpenedPage, 'purchases')).toBe(
+      rows.filter((r) => r.status === raw).length,
+    );
+    await page.fill('section[data-category="purchases"] input.search', raw);
+    expect(await rowCount({ page } as OpenedPage, 'purchases')).toBe(
+      rows.filter((r) => r.status === raw).length,
+    );
+    await page.close();
+  });
+
+  it.each([...ARCHIVE_LOCALES])(
+    'has no serious accessibility problem in %s, wide and narrow, light and dark, and never scrolls sideways',
+    async (locale) => {
+      const { page } = await openLocale(locale);
+      // Open every details element, so axe checks the contrast of what is inside too.
+      await page.evaluate('document.querySelectorAll("details").forEach((d) => { d.open = true; })');
+      for (const [width, height] of [
+        [1280, 900],
+        [390, 844],
+      ] as const) {
+        await page.setViewportSize({ width, height });
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          expect(await seriousViolations(page), `${locale} ${width}px ${colorScheme}`).toEqual([]);
+        }
+        expect(await horizontalOverflow(page), `${locale} ${width}px`).toBe(0);
+      }
+      await page.close();
+    },
+    300_000,
+  );
+
+  it('lets the keyboard reach every table region, with a visible focus', async () => {
+    const { page } = await openLocale('de');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const regions = await page
+      .locator('.scroll[role="region"]')
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label') ?? ''));
+    expect(regions.length).toBeGreaterThan(15);
+    expect(regions.every((label) => label.trim().length > 0)).toBe(true);
+    const reached = new Set<number>();
+    const focusable = await page.evaluate<number>(
+      'document.querySelectorAll("a[href], button:not([disabled]), input, summary, [tabindex=\'0\']").length',
+    );
+    for (let i = 0; i < focusable + 5 && reached.size < regions.length; i++) {
+      await page.keyboard.press('Tab');
+      const at = await page.evaluate<[number, string]>(`(() => {
+        const e = document.activeElement;
+        const all = [...document.querySelectorAll('.scroll[role="region"]')];
+        return [all.indexOf(e), e ? getComputedStyle(e).outlineStyle : ''];
+      })()`);
+      if (at[0] >= 0) {
+        reached.add(at[0]);
+        expect(at[1]).not.toBe('none');
+      }
+    }
+    expect(reached.size).toBe(regions.length);
+    // A focused region scrolls with the arrow keys.
+    const wide = page.locator('section[data-category="purchases"] .scroll[role="region"]').last();
+    await wide.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await wide.evaluate((e) => e.scrollLeft)).toBeGreaterThan(0);
     await page.close();
   });
 });

@@ -12,6 +12,8 @@ import {
 import { addDecimal, decimalText, parseDecimal, summariserFor } from '../../functions/core/collect/summaries';
 import { sourceById } from '../../functions/core/data-map/data-map';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
+import { defaultPrivacyNotice } from '../../functions/core/data-map/default-privacy-notice';
+import { defaultTranslations } from '../../functions/core/data-map/default-translations';
 import {
   ARCHIVE_LOCALES,
   archiveMessages,
@@ -56,6 +58,8 @@ describe('viewer page', () => {
         categories: [],
       },
       dataMap: defaultDataMap,
+      notice: defaultPrivacyNotice,
+      translations: defaultTranslations,
       previews: new Map(),
       locale: 'en',
     });
@@ -68,7 +72,15 @@ describe('viewer page', () => {
     expect(VIEWER_CSP).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]+=*'/);
     expect(VIEWER_CSP).not.toContain('unsafe-inline');
     expect(html).toContain(`<script>${VIEWER_SCRIPT}</script>`);
-    expect(html).not.toMatch(/https?:\/\//);
+    // The page's own markup, script and style name no address; the data may (the privacy
+    // policy and contacts are links for the player to follow, never loaded by the page).
+    expect(html.replace(dataBlock(html), '')).not.toMatch(/https?:\/\//);
+    expect(VIEWER_CSP).not.toMatch(/https?:|\*/);
+  });
+
+  it("makes links only to web and mail addresses and to the archive's files", () => {
+    expect(VIEWER_SCRIPT).toContain('/^(https?:\\/\\/|mailto:)/i');
+    expect(VIEWER_SCRIPT).not.toMatch(/\.href\s*=|setAttribute\('href'/);
   });
 
   it('never writes data into the page as markup', () => {
@@ -122,7 +134,12 @@ describe('locale', () => {
 
   it('writes README.txt in the player language first, then in English', () => {
     const plan = fixturePlan('de-AT');
-    const text = readmeText(plan, fixtureResults({ purchases: 3 }));
+    const content = {
+      dataMap: defaultDataMap,
+      notice: defaultPrivacyNotice,
+      translations: defaultTranslations,
+    };
+    const text = readmeText({ plan, results: fixtureResults({ purchases: 3 }), ...content });
     const de = text.indexOf(archiveMessages.de.readmeHowTo);
     const en = text.indexOf(archiveMessages.en.readmeHowTo);
     expect(de).toBeGreaterThan(-1);
@@ -131,7 +148,7 @@ describe('locale', () => {
     expect(text).toContain('3 records');
     expect(text).toContain('index.html');
     expect(text.split('\r\n').every((line) => !line.includes('\n'))).toBe(true);
-    const english = readmeText(fixturePlan('en-GB'), fixtureResults({}));
+    const english = readmeText({ plan: fixturePlan('en-GB'), results: fixtureResults({}), ...content });
     expect(english.split(archiveMessages.en.readmeHowTo)).toHaveLength(2);
   });
 });
@@ -206,28 +223,29 @@ describe('capped preview', () => {
     expect(preview.records).toBe(5);
   });
 
-  it('totals money per currency exactly, with no float on the way', async () => {
+  it('totals money per status and currency exactly, with no float on the way', async () => {
     const amount = (text: string) => new ExactNumber(text);
     const purchases: StoreRecord[] = [
-      { amount: amount('0.1'), currency: 'EUR' },
-      { amount: amount('0.2'), currency: 'EUR' },
+      { amount: amount('0.1'), currency: 'EUR', status: 'completed' },
+      { amount: amount('0.2'), currency: 'EUR', status: 'completed' },
+      { amount: amount('0.7'), currency: 'EUR', status: 'refunded' },
       { amount: amount('99999999999999999999.99'), currency: 'NOK' },
       { amount: amount('0.01'), currency: 'NOK' },
-      { amount: amount('1e2'), currency: 'THB' },
-      { amount: amount('-5.5'), currency: 'THB' },
-      { amount: amount('1e999999'), currency: 'THB' },
-      { currency: 'DKK' },
+      { amount: amount('1e2'), currency: 'THB', status: 'completed' },
+      { amount: amount('-5.5'), currency: 'THB', status: 'completed' },
+      { amount: amount('1e999999'), currency: 'THB', status: 'completed' },
+      { currency: 'DKK', status: 'completed' },
     ];
     const preview = await collect('purchases', purchases);
-    expect(preview.summary).toEqual({
-      kind: 'money',
-      count: 6,
-      totals: [
-        { currency: 'EUR', count: 2, total: '0.3' },
-        { currency: 'NOK', count: 2, total: '100000000000000000000' },
-        { currency: 'THB', count: 2, total: '94.5' },
-      ],
-    });
+    const summary = preview.summary?.kind === 'money' ? preview.summary : undefined;
+    expect(summary).toMatchObject({ kind: 'money', count: 7, statusField: 'status' });
+    const key = (x: { currency: string; status: string | null }) => `${x.currency} ${x.status}`;
+    expect([...(summary?.totals ?? [])].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([
+      { currency: 'EUR', status: 'completed', count: 2, total: '0.3' },
+      { currency: 'EUR', status: 'refunded', count: 1, total: '0.7' },
+      { currency: 'NOK', status: null, count: 2, total: '100000000000000000000' },
+      { currency: 'THB', status: 'completed', count: 2, total: '94.5' },
+    ]);
   });
 
   it('adds decimals as scaled integers', () => {

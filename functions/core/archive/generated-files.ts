@@ -1,5 +1,8 @@
 import type { DataMap } from '../data-map/data-map';
+import { defaultPrivacyNotice } from '../data-map/default-privacy-notice';
+import { defaultTranslations } from '../data-map/default-translations';
 import type { PrivacyNotice } from '../data-map/privacy-notice';
+import type { Translations } from '../i18n/content';
 import type { CollectResult, ExportPlan } from '../workflow-types';
 import { dataPackageFile } from './data-package';
 import { jsonSchemaFiles } from './json-schema';
@@ -20,6 +23,8 @@ export interface GeneratedFilesInput {
   readPreview?: (key: string) => Promise<Buffer>;
   /** For the Art. 15 facts index.html shows; the shipped notice when absent. */
   privacyNotice?: PrivacyNotice;
+  /** The notice's and map's texts in other languages; the shipped translations when absent. */
+  translations?: Translations;
 }
 
 /**
@@ -29,10 +34,13 @@ export interface GeneratedFilesInput {
  */
 export async function generatedFiles(input: GeneratedFilesInput): Promise<GeneratedContent[]> {
   const { dataMap, plan, results } = input;
+  const notice = input.privacyNotice ?? defaultPrivacyNotice;
+  const translations = input.translations ?? defaultTranslations;
+  const readme = readmeText({ plan, results, dataMap, notice, translations });
   return [
     // First, so a player who opens the zip sees the page meant for people before the data files.
-    await viewerFile({ dataMap, plan, results, readPreview: input.readPreview, notice: input.privacyNotice }),
-    { path: 'README.txt', content: Buffer.from(readmeText(input.plan, input.results), 'utf8') },
+    await viewerFile({ dataMap, plan, results, readPreview: input.readPreview, notice, translations }),
+    { path: 'README.txt', content: Buffer.from(readme, 'utf8') },
     // Standard descriptions (DESIGN.md §5): Frictionless datapackage.json and a JSON Schema per source.
     dataPackageFile(dataMap, plan, results),
     ...jsonSchemaFiles(dataMap, results, { requesterId: plan.playerId }),

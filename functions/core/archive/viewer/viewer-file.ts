@@ -1,7 +1,7 @@
 import { parsePreview, type SourcePreview } from '../../collect/preview';
 import type { DataMap } from '../../data-map/data-map';
-import { defaultPrivacyNotice } from '../../data-map/default-privacy-notice';
 import type { PrivacyNotice } from '../../data-map/privacy-notice';
+import type { Translations } from '../../i18n/content';
 import type { CollectResult, ExportPlan } from '../../workflow-types';
 import { buildManifest } from '../manifest';
 import { buildViewerHtml } from './build-viewer';
@@ -12,7 +12,8 @@ export interface ViewerFileInput {
   plan: ExportPlan;
   results: CollectResult[];
   readPreview?: ((key: string) => Promise<Buffer>) | undefined;
-  notice?: PrivacyNotice | undefined;
+  notice: PrivacyNotice;
+  translations: Translations;
 }
 
 /**
@@ -22,7 +23,8 @@ export interface ViewerFileInput {
  */
 export async function viewerFile(input: ViewerFileInput): Promise<{ path: string; content: Buffer }> {
   const { dataMap, plan, results, readPreview } = input;
-  const manifest = buildManifest(dataMap, input.notice ?? defaultPrivacyNotice, plan, results);
+  const { notice, translations } = input;
+  const manifest = buildManifest(dataMap, notice, plan, results);
   const previews = new Map<string, SourcePreview>();
   if (readPreview) {
     for (const result of results) {
@@ -30,6 +32,8 @@ export async function viewerFile(input: ViewerFileInput): Promise<{ path: string
       previews.set(result.sourceId, parsePreview(await readPreview(result.previewKey)));
     }
   }
-  const html = buildViewerHtml(viewerData({ manifest, dataMap, previews, locale: plan.locale }));
+  const html = buildViewerHtml(
+    viewerData({ manifest, dataMap, notice, translations, previews, locale: plan.locale }),
+  );
   return { path: 'index.html', content: Buffer.from(html, 'utf8') };
 }
