@@ -15,8 +15,12 @@ import { S3Presigner } from '../adapters/s3/s3-presigner';
 import { SesMailer } from '../adapters/ses/ses-mailer';
 import { StepFunctionsExecutions } from '../adapters/stepfunctions/step-functions-executions';
 import { defaultDataMap } from '../core/data-map/default-data-map';
+import { defaultPrivacyNotice } from '../core/data-map/default-privacy-notice';
+import { defaultTranslations } from '../core/data-map/default-translations';
 import { FailedLookupLimiter } from '../core/gateway/failed-lookup-limiter';
 import type { GatewayDeps } from '../core/gateway/handle-gateway-request';
+import type { ArchiveLocale } from '../core/i18n/archive-messages';
+import { contentCatalog, contentKeys, localiser } from '../core/i18n/content';
 import type { DeliverDeps } from '../core/requests/delivery';
 import type { LifecycleDeps } from '../core/requests/lifecycle';
 import type { MailFeedbackDeps } from '../core/requests/mail-feedback';
@@ -162,6 +166,7 @@ export function gatewayDepsFromEnv(env: Env): GatewayDeps {
     limiter: new FailedLookupLimiter(),
     presignSeconds,
     ...(portalUrl ? { portalUrl } : {}),
+    categoryTitle: categoryTitles(),
   };
 }
 
@@ -176,4 +181,11 @@ export function once<T>(build: () => T): () => T {
     }
     return value as T;
   };
+}
+
+/** The data map's category titles in the player's language, for the landing page. */
+function categoryTitles(): (categoryId: string, locale: ArchiveLocale) => string | undefined {
+  const catalog = contentCatalog(defaultDataMap, defaultPrivacyNotice);
+  return (categoryId, locale) =>
+    localiser(catalog, defaultTranslations, locale)(contentKeys.categoryTitle(categoryId)) || undefined;
 }

@@ -6,12 +6,15 @@
  * Nothing is mocked; days pass on the runtime's clock (advanceClock), not on a stand-in.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Download, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../functions/core/archive/manifest';
+import { type GatewayLocale, gatewayMessages } from '../../functions/core/gateway/gateway-messages';
+import { gonePage, landingPage, notFoundPage, tooManyPage } from '../../functions/core/gateway/gateway-pages';
+import { ARCHIVE_LOCALES } from '../../functions/core/i18n/archive-messages';
 import { formatBytes, formatCount, formatDateTime } from '../../functions/core/i18n/formats';
 import type { DownloadGrant } from '../../functions/core/requests/grant';
 import { hashToken } from '../../functions/core/requests/grant';
@@ -20,6 +23,7 @@ import { DEMO_PLAYER_ID, demoTableItems } from '../../functions/seed-demo/demo-d
 import { requestExport } from '../../local/portal';
 import type { LogLine } from '../../local/runtime/lambda-host';
 import { linkFromEml, parseEml } from '../../local/runtime/read-outbox';
+import { horizontalOverflow, seriousViolations } from '../support/axe';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { readZip } from '../support/read-zip';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
@@ -275,7 +279,7 @@ const landingCases = [
   {
     player: p1001,
     locale: 'de',
-    title: 'Ihre Daten sind bereit',
+    title: 'Deine Daten sind bereit',
     labels: { size: 'Größe', expires: 'Link gültig bis', left: 'Verbleibende Downloads' },
     leftText: '2 von 2',
     button: 'Herunterladen',
@@ -500,6 +504,28 @@ describe('the link over its life', () => {
 });
 
 describe('links that do not exist', () => {
+  it('the 404 page speaks the browser’s language (Accept-Language), served with Content-Language', async () => {
+    const unknown = randomBytes(32).toString('base64url');
+    tokensSeen.add(unknown);
+    const page = await browser.context.newPage();
+    try {
+      for (const [header, lang] of [
+        ['de-CH, de;q=0.9, en;q=0.8', 'de'],
+        ['pt-BR, th;q=0.8', 'th'],
+        ['nn, en;q=0.5', 'nb'],
+      ] as const) {
+        await page.setExtraHTTPHeaders({ 'Accept-Language': header });
+        const response = await visit(page, `${runtime.gatewayUrl}/d/${unknown}`);
+        expect(response.status()).toBe(404);
+        expect(response.headers()['content-language']).toBe(lang);
+        expect(response.headers().vary).toBe('Accept-Language');
+        await expectPage(page, lang, gatewayMessages[lang].notFoundTitle);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
   it('an unknown and a malformed token get the plain 404 page with the security headers', async () => {
     const unknown = randomBytes(32).toString('base64url');
     expect(unknown).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -521,6 +547,143 @@ describe('links that do not exist', () => {
       await page.close();
     }
   });
+});
+
+/**
+ * Accessibility of the gateway's pages, checked by axe-core (WCAG 2 A/AA and best practices): no
+ * serious or critical violation, no sideways scrolling on a phone, a visible focus ring, in every
+ * language, light and dark, at a desktop and a phone size. The pages are the gateway's own page
+ * functions filled from a real grant (its file name, sizes and categories); the served landing
+ * page is checked once more as the gateway sends it, under its Content-Security-Policy, so the
+ * hashed stylesheet is known to apply there too.
+ */
+const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
+type Combo = readonly [keyof typeof VIEWPORTS, 'light' | 'dark'];
+const ALL_COMBOS: readonly Combo[] = [
+  ['desktop', 'light'],
+  ['desktop', 'dark'],
+  ['phone', 'light'],
+  ['phone', 'dark'],
+];
+/**
+ * One axe run takes seconds on the shared test machine, so not every page gets all four. The
+ * colours differ only by scheme and the layout only by width (the stylesheet's width query changes
+ * spacing and the grid, never a colour), so a desktop-light and a phone-dark run see every colour
+ * and every layout of a page; Thai (no spaces, the longest unbroken lines) and the served page get
+ * all four. Overflow is measured at both schemes wherever the phone width is checked.
+ */
+const TWO_COMBOS: readonly Combo[] = [
+  ['desktop', 'light'],
+  ['phone', 'dark'],
+];
+const SCREENS = join(import.meta.dirname, '..', '..', 'scratch', 'screens');
+
+/** axe, sideways overflow and the body's explicit colours at each viewport and colour scheme given. */
+async function expectAccessible(
+  page: Page,
+  label: string,
+  combos: readonly Combo[],
+  screenshot?: (combo: Combo) => string | undefined,
+): Promise<void> {
+  for (const combo of combos) {
+    const [size, scheme] = combo;
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize(VIEWPORTS[size]);
+    const where = `${label} ${VIEWPORTS[size].width}px ${scheme}`;
+    expect(await seriousViolations(page), where).toEqual([]);
+    expect(await horizontalOverflow(page), where).toBe(0);
+    // Explicit colours, so contrast is measured against what the reader sees, not a default.
+    const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    expect(background, where).toBe(scheme === 'dark' ? 'rgb(22, 24, 29)' : 'rgb(255, 255, 255)');
+    const path = screenshot?.(combo);
+    if (path) await page.screenshot({ path, fullPage: true });
+  }
+  // The other scheme at phone width too, for overflow (cheap, no axe run).
+  await page.setViewportSize(VIEWPORTS.phone);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    expect(await horizontalOverflow(page), `${label} 390px ${scheme}`).toBe(0);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(VIEWPORTS.desktop);
+}
+
+/**
+ * Tabs to the first link or button, as a keyboard user would, and checks that its focus ring shows
+ * (solid, at least 3 px) in light and in dark.
+ */
+async function expectVisibleFocus(page: Page, label: string): Promise<void> {
+  await page.keyboard.press('Tab');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const ring = await page.evaluate<{ tag: string; style: string; width: string }>(
+      `(() => { const el = document.activeElement; const s = getComputedStyle(el);
+        return { tag: el.tagName, style: s.outlineStyle, width: s.outlineWidth }; })()`,
+    );
+    expect(['A', 'BUTTON'], `${label} ${scheme}`).toContain(ring.tag);
+    expect(ring.style, `${label} ${scheme}`).toBe('solid');
+    expect(Number.parseFloat(ring.width), `${label} ${scheme}`).toBeGreaterThanOrEqual(3);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('accessibility of the gateway pages', () => {
+  let sample: DownloadGrant;
+  let sampleLink: string;
+
+  beforeAll(async () => {
+    await mkdir(SCREENS, { recursive: true });
+    const { grant, link } = await exportAndReadMail(demoPlayer('p-1005'), 'th');
+    sample = grant;
+    sampleLink = link;
+  });
+
+  it('the landing page as served (CSP and all) has no serious violation, light and dark', async () => {
+    const page = await browser.context.newPage();
+    try {
+      const response = await visit(page, sampleLink);
+      expect(response.status()).toBe(200);
+      expect(response.headers()['content-language']).toBe('th');
+      await expectAccessible(page, 'served landing th', ALL_COMBOS, ([size, scheme]) =>
+        size === 'phone' && scheme === 'dark' ? join(SCREENS, 'landing-th-390-dark.png') : undefined,
+      );
+      await expectVisibleFocus(page, 'served landing th');
+    } finally {
+      await page.close();
+    }
+  });
+
+  for (const locale of ARCHIVE_LOCALES as readonly GatewayLocale[]) {
+    it(`${locale}: landing, 410, 404 and 429 pages pass axe at 1280 and 390 px, in light and dark`, async () => {
+      const grant = { ...sample, locale };
+      const options = { portalUrl: 'https://account.example.com/privacy' };
+      const pages: [string, string][] = [
+        ['landing', landingPage(grant, 'A'.repeat(43), runtime.now(), options)],
+        ['410', gonePage('expired', grant, options)],
+        ['404', notFoundPage(options, locale)],
+        ['429', tooManyPage(120, locale)],
+      ];
+      const page = await browser.context.newPage();
+      try {
+        for (const [name, html] of pages) {
+          await page.setContent(html, { waitUntil: 'load' });
+          expect(await page.locator('html').getAttribute('lang')).toBe(locale);
+          await expectAccessible(
+            page,
+            `${name} ${locale}`,
+            locale === 'th' ? ALL_COMBOS : TWO_COMBOS,
+            ([size, scheme]) =>
+              name === '429' && locale === 'de' && size === 'desktop' && scheme === 'light'
+                ? join(SCREENS, '429-de.png')
+                : undefined,
+          );
+          if (name !== '429') await expectVisibleFocus(page, `${name} ${locale}`);
+        }
+      } finally {
+        await page.close();
+      }
+    });
+  }
 });
 
 // Last on purpose: it checks what the whole file logged, including the scenarios above. It also

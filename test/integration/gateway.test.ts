@@ -148,7 +148,7 @@ describe('landing page (GET /d/{token})', () => {
       expectSecurityHeaders(response);
       const body = await response.text();
       expect(body).toContain('<html lang="de">');
-      expect(body).toContain('Ihre Daten sind bereit');
+      expect(body).toContain('Deine Daten sind bereit');
       expect(body).toContain('1.234');
       expect(body).toContain('5 von 5');
       expect(body).toContain(`<form method="post" action="/d/${de.token}/download">`);

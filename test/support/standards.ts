@@ -210,6 +210,7 @@ export interface CsvCheck {
 /** Parses a CSV (RFC 4180, strict quoting) and checks header and every cell against a Table Schema. */
 export function checkCsv(text: string, fields: PackageField[], missingValues = ['']): CsvCheck {
   const [header = [], ...rows] = parseCsv(text, {
+    bom: true,
     relax_quotes: false,
     record_delimiter: '\r\n',
   }) as string[][];

@@ -1,14 +1,19 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { collectSource } from '../../functions/core/collect/collect-source';
 import {
   ADDITIONAL_FIELDS_COLUMN,
+  CSV_BOM,
   csvColumns,
   csvHeader,
   csvLine,
   csvRow,
   neutraliseFormula,
 } from '../../functions/core/collect/csv';
-import type { FieldSpec } from '../../functions/core/data-map/data-map';
+import { type FieldSpec, parseDataMap } from '../../functions/core/data-map/data-map';
+import type { ObjectStore } from '../../functions/core/ports';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
 
 const fields: FieldSpec[] = [
@@ -42,10 +47,10 @@ const fields: FieldSpec[] = [
 ];
 const columns = csvColumns(fields);
 
-/** Header + rows parsed back by an independent RFC 4180 parser. */
+/** Header + rows parsed back by an independent RFC 4180 parser, which drops the byte-order mark. */
 function roundTrip(records: StoreRecord[]): string[][] {
   const text = csvHeader(columns) + records.map((r) => csvRow(r, columns, fields)).join('');
-  return parse(text, { relax_column_count: false, bom: false }) as string[][];
+  return parse(text, { relax_column_count: false, bom: true }) as string[][];
 }
 
 /** One value in a one-column table, parsed back. */
@@ -71,14 +76,106 @@ describe('csvColumns / csvHeader', () => {
     ]);
   });
 
-  it('writes the header with the additionalFields column last and a CRLF end', () => {
+  it('writes the header with the additionalFields column last and a CRLF end, after the byte-order mark', () => {
     const header = csvHeader(columns);
     expect(header).toBe(
-      'playerId,score,active,address.city,address.geo.lat,tags,opponentIds,friend,additionalFields\r\n',
+      '\uFEFFplayerId,score,active,address.city,address.geo.lat,tags,opponentIds,friend,additionalFields\r\n',
     );
     expect(ADDITIONAL_FIELDS_COLUMN).toBe('additionalFields');
   });
 });
+
+describe('the byte-order mark', () => {
+  it('is the first three bytes of the file, EF BB BF, and only there', () => {
+    const text = csvHeader(columns) + csvRow({ playerId: 'ผู้เล่น 🎮' }, columns, fields);
+    const bytes = Buffer.from(text, 'utf8');
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.indexOf(Buffer.from([0xef, 0xbb, 0xbf]), 3)).toBe(-1);
+    expect(CSV_BOM).toBe('\uFEFF');
+    // A reader that knows the convention drops it; one that does not would glue it to the first name.
+    expect(parse(text, { bom: true })[0]?.[0]).toBe('playerId');
+    expect(parse(text, { bom: false })[0]?.[0]).toBe('\uFEFFplayerId');
+  });
+
+  it('is staged by collectSource and counted in the bytes and sha256 the manifest gives', async () => {
+    const store = new MemoryStore();
+    const dataMap = parseDataMap({
+      version: 1,
+      identity: { source: 'players', usernameField: 'username' },
+      categories: [{ id: 'account', title: 'Account and profile' }],
+      sources: [
+        {
+          id: 'players',
+          category: 'account',
+          kind: 'dynamodb',
+          table: 'players',
+          key: { partition: 'playerId' },
+          fields: [
+            { name: 'playerId', type: 'string' },
+            { name: 'username', type: 'string' },
+          ],
+        },
+      ],
+    });
+    const items = [{ playerId: 'p-1', username: 'นักเล่น 🎮' }];
+    const result = await collectSource(
+      {
+        reader: {
+          pages: async function* () {
+            yield items;
+          },
+        },
+        store,
+        dataMap,
+        pseudonymKeys: { keyFor: async () => Buffer.alloc(32, 1) },
+      },
+      {
+        requestId: 'req-1',
+        playerId: 'p-1',
+        attempt: 1,
+        sourceId: 'players',
+        generatedAt: '2026-11-23T10:00:00.000Z',
+        stagingPrefix: 'staging/req-1/',
+      },
+    );
+    const file = result.files.find((f) => f.path.endsWith('.csv'));
+    if (!file) throw new Error('no CSV staged');
+    const staged = store.objects.get(file.stagingKey);
+    if (!staged) throw new Error(`nothing at ${file.stagingKey}`);
+    expect([...staged.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(file.bytes).toBe(staged.length);
+    expect(file.sha256).toBe(createHash('sha256').update(staged).digest('hex'));
+    expect(parse(staged, { bom: true })).toEqual([
+      ['playerId', 'username', 'additionalFields'],
+      ['p-1', 'นักเล่น 🎮', ''],
+    ]);
+    // The JSON twin has no mark: JSON (RFC 8259) forbids one.
+    const json = store.objects.get(result.files.find((f) => f.path.endsWith('.json'))?.stagingKey ?? '');
+    expect(json?.[0]).toBe('{'.charCodeAt(0));
+  });
+});
+
+/** Holds staged objects in memory, for collecting without a network. */
+class MemoryStore implements ObjectStore {
+  readonly objects = new Map<string, Buffer>();
+  async put(key: string, body: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+    this.objects.set(key, Buffer.concat(chunks));
+  }
+  async get(key: string): Promise<Readable> {
+    return Readable.from([this.objects.get(key) ?? Buffer.alloc(0)]);
+  }
+  async exists(key: string): Promise<boolean> {
+    return this.objects.has(key);
+  }
+  async keysUnder(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
+  }
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) this.objects.delete(key);
+  }
+}
 
 describe('csvLine', () => {
   it('quotes cells with quotes, commas, CR or LF, doubles quotes, ends rows with CRLF', () => {

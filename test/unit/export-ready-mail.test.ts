@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../functions/core/gateway/html';
 import { ARCHIVE_LOCALES } from '../../functions/core/i18n/archive-messages';
+import { formatDateTime } from '../../functions/core/i18n/formats';
 import { exportReadyMail } from '../../functions/core/mail/export-ready-mail';
 
 const link = 'https://download.example.com/d/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-ABCDE';
@@ -14,7 +16,7 @@ const base = {
 
 const subjects: Record<string, string> = {
   en: 'Your data export is ready',
-  de: 'Ihr Datenexport ist bereit',
+  de: 'Dein Datenexport ist bereit',
   fr: 'Votre export de données est prêt',
   nb: 'Dataeksporten din er klar',
   da: 'Din dataeksport er klar',
@@ -41,6 +43,39 @@ describe('exportReadyMail', () => {
       expect(mail.html).toContain(`<html lang="${locale}">`);
     },
   );
+
+  it.each(ARCHIVE_LOCALES)('%s: both times name their zone, in the text and the HTML part', (locale) => {
+    const mail = exportReadyMail({ ...base, locale });
+    for (const at of [base.requestedAt, base.expiresAt]) {
+      const shown = formatDateTime(locale, at);
+      expect(shown).toMatch(/\bUTC$/);
+      expect(mail.text).toContain(shown);
+      expect(mail.html).toContain(escapeHtml(shown));
+    }
+    // No clock time without its zone in either part.
+    for (const body of [mail.text, mail.html]) {
+      for (const match of body.matchAll(/(?<![\d.,:])\d{1,2}[:.]\d{2}(?![\d.,:])(?:\s?[AP]M)?/g)) {
+        const end = (match.index ?? 0) + match[0].length;
+        expect(body.slice(end, end + 4), match[0]).toBe(' UTC');
+      }
+    }
+  });
+
+  it('gives the times in another zone, named, when one is given', () => {
+    const mail = exportReadyMail({ ...base, locale: 'en', timeZone: 'Asia/Bangkok' });
+    expect(mail.text).toContain('On November 18, 2026 at 3:30 PM GMT+7 you asked');
+    expect(mail.text).toContain('until November 25, 2026 at 3:30 PM GMT+7 for up to 5 downloads');
+    expect(exportReadyMail({ ...base, locale: 'de', timeZone: 'Europe/Berlin' }).html).toContain(
+      '25. November 2026 um 09:30 MEZ',
+    );
+  });
+
+  it('speaks German with "du"', () => {
+    const mail = exportReadyMail({ ...base, locale: 'de' });
+    expect(mail.text).toContain('hast du eine Kopie');
+    expect(mail.text).toContain('ändere sofort dein Passwort');
+    expect(`${mail.subject} ${mail.text}`).not.toMatch(/(?<!\p{L})(?:Sie|Ihr\p{L}*|Ihnen)(?!\p{L})/u);
+  });
 
   it('tells a player who did not ask to change the password and contact support', () => {
     const mail = exportReadyMail({ ...base, locale: 'en', supportUrl: 'https://support.example.com' });

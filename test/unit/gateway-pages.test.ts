@@ -2,9 +2,31 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { attachmentDisposition } from '../../functions/core/gateway/content-disposition';
 import { FailedLookupLimiter } from '../../functions/core/gateway/failed-lookup-limiter';
-import { errorPage, gonePage, landingPage, notFoundPage } from '../../functions/core/gateway/gateway-pages';
+import {
+  type GatewayLocale,
+  gatewayMessages,
+  negotiateGatewayLocale,
+  parseAcceptLanguage,
+} from '../../functions/core/gateway/gateway-messages';
+import {
+  errorPage,
+  gonePage,
+  landingPage,
+  methodNotAllowedPage,
+  notFoundPage,
+  redirectPage,
+  tooManyPage,
+} from '../../functions/core/gateway/gateway-pages';
+import {
+  type GatewayDeps,
+  type GatewayRequest,
+  handleGatewayRequest,
+} from '../../functions/core/gateway/handle-gateway-request';
 import { CONTENT_SECURITY_POLICY, escapeHtml, securityHeaders } from '../../functions/core/gateway/html';
-import type { DownloadGrant } from '../../functions/core/requests/grant';
+import { ARCHIVE_LOCALES } from '../../functions/core/i18n/archive-messages';
+import { formatDateTime } from '../../functions/core/i18n/formats';
+import { exportReadyMessages } from '../../functions/core/mail/export-ready-messages';
+import { type DownloadGrant, hashToken } from '../../functions/core/requests/grant';
 
 const token = 'A'.repeat(43);
 const now = new Date('2026-11-20T10:00:00Z');
@@ -50,7 +72,7 @@ describe('gateway pages', () => {
     expect(en).toContain('1,234');
     expect(en).toContain('4 of 5');
     expect(en).toContain('in 6 days');
-    expect(en).toContain('November 27, 2026');
+    expect(en).toContain('November 27, 2026 at 9:00 AM UTC');
     expect(en).toContain(`<form method="post" action="/d/${token}/download">`);
 
     const de = landingPage(grant({ locale: 'de-AT' }), token, now);
@@ -58,7 +80,7 @@ describe('gateway pages', () => {
     expect(de).toContain('12,3 MB');
     expect(de).toContain('1.234');
     expect(de).toContain('Herunterladen');
-    expect(de).toContain('27. November 2026');
+    expect(de).toContain('27. November 2026 um 09:00 UTC');
 
     const th = landingPage(grant({ locale: 'th' }), token, now);
     expect(th).toContain('<html lang="th">');
@@ -90,6 +112,9 @@ describe('gateway pages', () => {
       gonePage('expired', grant()),
       notFoundPage(),
       errorPage(),
+      tooManyPage(60, 'th'),
+      methodNotAllowedPage('fr'),
+      redirectPage('https://bucket.example.com/x?a=1&b=2', 'da'),
     ]) {
       expect(html).not.toMatch(/<script|javascript:|\son\w+=/i);
       const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
@@ -109,6 +134,325 @@ describe('gateway pages', () => {
       'X-Frame-Options': 'DENY',
       'Cache-Control': 'no-store',
     });
+  });
+});
+
+const locales = ARCHIVE_LOCALES as readonly GatewayLocale[];
+
+/** lang, <title> and <h1> of a page, as the browser and a screen reader get them. */
+function pageFacts(html: string): { lang: string; title: string; h1: string } {
+  const decode = (text: string) =>
+    text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+  return {
+    lang: /<html lang="([^"]*)">/.exec(html)?.[1] ?? '',
+    title: decode(/<title>([^<]*)<\/title>/.exec(html)?.[1] ?? ''),
+    h1: decode(/<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? ''),
+  };
+}
+
+describe('every page in every language', () => {
+  it.each(locales)('%s: landing, 410 (three reasons), 404, 429, 405, 500 and the 303 body', (locale) => {
+    const m = gatewayMessages[locale];
+    const g = grant({ locale });
+    const pages: [string, string][] = [
+      [landingPage(g, token, now), m.landingTitle],
+      [gonePage('expired', g), m.expiredTitle],
+      [gonePage('used-up', g), m.usedUpTitle],
+      [gonePage('revoked', g), m.revokedTitle],
+      [notFoundPage({}, locale), m.notFoundTitle],
+      [tooManyPage(300, locale), m.tooManyTitle],
+      [methodNotAllowedPage(locale), m.methodNotAllowedTitle],
+      [errorPage(locale), m.errorTitle],
+      [redirectPage('https://bucket.example.com/x', locale), m.redirectTitle],
+    ];
+    for (const [html, title] of pages) {
+      expect(pageFacts(html)).toEqual({ lang: locale, title, h1: title });
+      // No text of another catalogue: every visible sentence is this language's.
+      if (locale !== 'en') {
+        for (const english of [gatewayMessages.en.askAgain, gatewayMessages.en.notFoundText]) {
+          expect(html).not.toContain(escapeHtml(english));
+        }
+      }
+    }
+  });
+
+  it('gives no catalogue an empty or English-copied sentence (where English and the language differ)', () => {
+    for (const locale of locales) {
+      for (const [key, value] of Object.entries(gatewayMessages[locale])) {
+        expect(value.trim(), `${locale}.${key}`).not.toBe('');
+        const english = gatewayMessages.en[key as keyof typeof gatewayMessages.en];
+        if (locale !== 'en' && value.length > 20) expect(value, `${locale}.${key}`).not.toBe(english);
+      }
+    }
+  });
+
+  it('says how long to wait on the 429 page with the plural of each language', () => {
+    expect(tooManyPage(60, 'en')).toContain('try again in 1 minute.');
+    expect(tooManyPage(290, 'en')).toContain('try again in 5 minutes.');
+    expect(tooManyPage(60, 'de')).toContain('in 1 Minute erneut');
+    expect(tooManyPage(300, 'de')).toContain('in 5 Minuten erneut');
+    expect(tooManyPage(300, 'fr')).toContain('dans 5 minutes');
+    expect(tooManyPage(300, 'nb')).toContain('om 5 minutter');
+    expect(tooManyPage(300, 'da')).toContain('om 5 minutter');
+    expect(tooManyPage(300, 'th')).toContain('ใน 5 นาที');
+  });
+});
+
+describe('times name their zone', () => {
+  it.each([
+    ['en', 'November 27, 2026 at 9:00 AM UTC'],
+    ['de', '27. November 2026 um 09:00 UTC'],
+    ['fr', '27 novembre 2026 à 09:00 UTC'],
+    ['nb', '27. november 2026 kl. 09:00 UTC'],
+    ['da', '27. november 2026 kl. 09.00 UTC'],
+    ['th', 'UTC'],
+  ] as const)('%s: %s on the landing and the expired page', (locale, expected) => {
+    expect(formatDateTime(locale, '2026-11-27T09:00:00Z')).toContain(expected);
+    for (const html of [landingPage(grant({ locale }), token, now), gonePage('expired', grant({ locale }))]) {
+      expect(html).toContain(escapeHtml(formatDateTime(locale, '2026-11-27T09:00:00Z')));
+      // Never a bare clock time: every h:mm in the page's text is followed by its zone.
+      const body = html.slice(html.indexOf('<body>'));
+      const times = [...body.matchAll(/(?<![\d.,])\d{1,2}[:.]\d{2}(?![\d.,])(?:\s?[AP]M)?/g)];
+      expect(times.length).toBeGreaterThan(0);
+      for (const match of times) {
+        const end = (match.index ?? 0) + match[0].length;
+        expect(body.slice(end, end + 4), match[0]).toBe(' UTC');
+      }
+    }
+  });
+
+  it('shows another zone, named, when one is given', () => {
+    expect(formatDateTime('en', '2026-11-27T09:00:00Z', 'Europe/Oslo')).toBe(
+      'November 27, 2026 at 10:00 AM GMT+1',
+    );
+    expect(formatDateTime('de', '2026-11-27T09:00:00Z', 'Europe/Berlin')).toBe(
+      '27. November 2026 um 10:00 MEZ',
+    );
+    expect(landingPage(grant({ locale: 'nb' }), token, now, { timeZone: 'Europe/Oslo' })).toContain(
+      '27. november 2026 kl. 10:00 CET',
+    );
+  });
+});
+
+/** Words of the formal German address ("Sie", "Ihr…", "Ihnen"), capitalised as only the polite form is mid-sentence. */
+const FORMAL_GERMAN = /(?<!\p{L})(?:Sie|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres|Ihnen)(?!\p{L})/u;
+
+describe('one form of address per language', () => {
+  it('German says "du" in the pages and the e-mail: no formal word anywhere in the de catalogues', () => {
+    const catalogues = { gateway: gatewayMessages.de, mail: exportReadyMessages.de };
+    for (const [name, catalogue] of Object.entries(catalogues)) {
+      for (const [key, value] of Object.entries(catalogue)) {
+        expect(FORMAL_GERMAN.exec(value)?.[0], `${name}.de.${key}: ${value}`).toBeUndefined();
+      }
+    }
+    const all = Object.values(catalogues)
+      .flatMap((c) => Object.values(c))
+      .join(' ');
+    expect(all).toMatch(/\b(?:du|dein|deine|deinem|deinen|deiner|dich|dir)\b/i);
+  });
+
+  it('French says "vous", never "tu"', () => {
+    const all = [...Object.values(gatewayMessages.fr), ...Object.values(exportReadyMessages.fr)].join(' ');
+    expect(all).toMatch(/\bvous\b/);
+    // Letter boundaries, not \b: JavaScript's \b takes "ê" for a boundary and finds "tes" in "prêtes".
+    expect(all).not.toMatch(/(?<!\p{L})(?:tu|toi|ton|ta|tes)(?!\p{L})/iu);
+  });
+
+  it('Norwegian and Danish say "du", never the formal "De"/"Dem"', () => {
+    for (const locale of ['nb', 'da'] as const) {
+      const all = [
+        ...Object.values(gatewayMessages[locale]),
+        ...Object.values(exportReadyMessages[locale]),
+      ].join(' ');
+      expect(all).toMatch(/\bdu\b/);
+      expect(all).not.toMatch(/\b(?:Dem|Deres)\b/);
+    }
+  });
+
+  it('Thai uses the neutral polite คุณ, never the intimate เธอ or gendered particles', () => {
+    const all = [...Object.values(gatewayMessages.th), ...Object.values(exportReadyMessages.th)].join(' ');
+    expect(all).toContain('คุณ');
+    for (const word of ['เธอ', 'ครับ', 'ค่ะ', 'ท่าน']) expect(all).not.toContain(word);
+  });
+});
+
+describe('parseAcceptLanguage', () => {
+  it('orders ranges by weight, keeping the sender’s order for equal weights', () => {
+    expect(parseAcceptLanguage('da, en-GB;q=0.8, en;q=0.7')).toEqual([
+      { range: 'da', q: 1 },
+      { range: 'en-gb', q: 0.8 },
+      { range: 'en', q: 0.7 },
+    ]);
+    expect(parseAcceptLanguage('fr;q=0.5, de;q=0.9,th ; q=0.9')).toEqual([
+      { range: 'de', q: 0.9 },
+      { range: 'th', q: 0.9 },
+      { range: 'fr', q: 0.5 },
+    ]);
+    expect(parseAcceptLanguage('*;q=0.1, nb-NO')).toEqual([
+      { range: 'nb-no', q: 1 },
+      { range: '*', q: 0.1 },
+    ]);
+  });
+
+  it('skips malformed entries and keeps the rest', () => {
+    expect(
+      parseAcceptLanguage('de;q=2, fr;q=abc, ;q=1, 12, de-toolongsubtag, th;q=0.300, en;q=1.000'),
+    ).toEqual([
+      { range: 'en', q: 1 },
+      { range: 'th', q: 0.3 },
+    ]);
+    expect(parseAcceptLanguage('')).toEqual([]);
+    expect(parseAcceptLanguage(undefined)).toEqual([]);
+    expect(parseAcceptLanguage('<script>')).toEqual([]);
+  });
+
+  it('reads only the start of an absurdly long header', () => {
+    const long = `${'xx, '.repeat(5000)}de`;
+    expect(parseAcceptLanguage(long).length).toBeLessThanOrEqual(32);
+    expect(negotiateGatewayLocale(long)).toBe('en');
+  });
+});
+
+describe('negotiateGatewayLocale', () => {
+  it.each([
+    ['de-CH, de;q=0.9, en;q=0.8', 'de'],
+    ['pt-BR, pt;q=0.9, fr;q=0.8, en;q=0.7', 'fr'],
+    ['en;q=0.5, th;q=0.9', 'th'],
+    ['no', 'nb'],
+    ['nn-NO, en;q=0.5', 'nb'],
+    ['nb-NO', 'nb'],
+    ['da-DK;q=0, fr;q=0.1', 'fr'],
+    ['da;q=0', 'en'],
+    ['ja, zh-CN;q=0.9', 'en'],
+    ['*', 'en'],
+    ['', 'en'],
+    [undefined, 'en'],
+    ['EN-us', 'en'],
+    ['TH', 'th'],
+  ] as const)('%j → %s', (header, expected) => {
+    expect(negotiateGatewayLocale(header)).toBe(expected);
+  });
+});
+
+describe('handleGatewayRequest: the language of each answer', () => {
+  const known = grant({ locale: 'th', tokenHash: hashToken(token) });
+  const otherToken = 'B'.repeat(43);
+
+  function deps(patch: Partial<GatewayDeps> = {}, stored: DownloadGrant[] = [known]): GatewayDeps {
+    const byHash = new Map(stored.map((g) => [g.tokenHash, g]));
+    return {
+      grants: {
+        get: async (hash: string) => byHash.get(hash),
+        consume: async (hash: string) => {
+          const g = byHash.get(hash);
+          return g
+            ? { ok: true, grant: { ...g, downloads: g.downloads + 1 } }
+            : { ok: false, reason: 'unknown' };
+        },
+      } as unknown as GatewayDeps['grants'],
+      requests: { get: async () => ({ state: 'READY' }) } as unknown as GatewayDeps['requests'],
+      archives: { exists: async () => true },
+      presigner: { presignDownload: async () => 'https://bucket.example.com/archive.zip?sig=1' },
+      clock: { now: () => now },
+      recordDownload: async () => undefined,
+      log: () => undefined,
+      presignSeconds: 60,
+      ...patch,
+    };
+  }
+
+  function request(path: string, acceptLanguage?: string, method = 'GET'): GatewayRequest {
+    return {
+      method,
+      path,
+      headers: acceptLanguage === undefined ? {} : { 'accept-language': acceptLanguage },
+      clientId: '192.0.2.1',
+    };
+  }
+
+  it('404 for an unknown token speaks the Accept-Language and says it varies with it', async () => {
+    const response = await handleGatewayRequest(
+      deps(),
+      request(`/d/${otherToken}`, 'fr-CH, fr;q=0.9, en;q=0.8'),
+    );
+    expect(response.status).toBe(404);
+    expect(response.headers['Content-Language']).toBe('fr');
+    expect(response.headers.Vary).toBe('Accept-Language');
+    expect(pageFacts(response.body)).toEqual({
+      lang: 'fr',
+      title: 'Lien introuvable',
+      h1: 'Lien introuvable',
+    });
+    const english = await handleGatewayRequest(deps(), request('/favicon.ico'));
+    expect(english.headers['Content-Language']).toBe('en');
+    expect(pageFacts(english.body).lang).toBe('en');
+  });
+
+  it('reads the header whatever the case of its name', async () => {
+    const response = await handleGatewayRequest(deps(), {
+      ...request(`/d/${otherToken}`),
+      headers: { 'Accept-Language': 'da' },
+    });
+    expect(response.headers['Content-Language']).toBe('da');
+  });
+
+  it('a known grant speaks its own language, whatever the browser asks for', async () => {
+    const landing = await handleGatewayRequest(deps(), request(`/d/${token}`, 'de'));
+    expect(landing.status).toBe(200);
+    expect(landing.headers['Content-Language']).toBe('th');
+    expect(landing.headers.Vary).toBeUndefined();
+    expect(pageFacts(landing.body).lang).toBe('th');
+
+    const revoked = grant({ locale: 'da', tokenHash: hashToken(token), revokedAt: '2026-11-20T09:30:00Z' });
+    const gone = await handleGatewayRequest(deps({}, [revoked]), request(`/d/${token}`, 'de'));
+    expect(gone.status).toBe(410);
+    expect(gone.headers['Content-Language']).toBe('da');
+    expect(pageFacts(gone.body).title).toBe(gatewayMessages.da.revokedTitle);
+
+    const redirect = await handleGatewayRequest(deps(), request(`/d/${token}/download`, 'de', 'POST'));
+    expect(redirect.status).toBe(303);
+    expect(redirect.headers.Location).toBe('https://bucket.example.com/archive.zip?sig=1');
+    expect(redirect.headers['Content-Language']).toBe('th');
+    expect(redirect.body).toContain('href="https://bucket.example.com/archive.zip?sig=1"');
+  });
+
+  it('429 speaks the Accept-Language (nn → nb) and keeps Retry-After', async () => {
+    const limiter = new FailedLookupLimiter({
+      threshold: 0,
+      baseDelayMs: 1,
+      maxDelayMs: 0,
+      windowMs: 120_000,
+    });
+    limiter.recordFailure('192.0.2.1', now.getTime());
+    const response = await handleGatewayRequest(
+      deps({ limiter }),
+      request(`/d/${otherToken}`, 'nn-NO, en;q=0.5'),
+    );
+    expect(response.status).toBe(429);
+    expect(response.headers['Retry-After']).toBe('120');
+    expect(response.headers['Content-Language']).toBe('nb');
+    expect(response.body).toContain('om 2 minutter');
+    expect(pageFacts(response.body).title).toBe(gatewayMessages.nb.tooManyTitle);
+  });
+
+  it('405 and 500 speak the Accept-Language too', async () => {
+    const refused = await handleGatewayRequest(deps(), request(`/d/${token}/download`, 'de-AT', 'GET'));
+    expect(refused.status).toBe(405);
+    expect(refused.headers.Allow).toBe('POST');
+    expect(refused.headers['Content-Language']).toBe('de');
+    expect(pageFacts(refused.body).title).toBe(gatewayMessages.de.methodNotAllowedTitle);
+
+    const failing = deps({
+      grants: {
+        get: async () => {
+          throw new Error('store down');
+        },
+      } as unknown as GatewayDeps['grants'],
+    });
+    const failed = await handleGatewayRequest(failing, request(`/d/${token}`, 'th-TH'));
+    expect(failed.status).toBe(500);
+    expect(failed.headers['Content-Language']).toBe('th');
+    expect(pageFacts(failed.body).title).toBe(gatewayMessages.th.errorTitle);
   });
 });
 

@@ -13,6 +13,15 @@ import { archiveFilePath } from './layout';
  *
  * The package profile is `data-package`, not `tabular-data-package`: the tabular profile requires
  * every resource to be tabular, and the JSON files are not.
+ *
+ * The CSVs start with a UTF-8 byte-order mark (for spreadsheets, see csv.ts). Their `encoding`
+ * stays "utf-8", the IANA name the spec asks for: a BOM is allowed in UTF-8, and Frictionless's
+ * reader (frictionless-py's detect_encoding) reads a "utf-8" file that starts with one as
+ * utf-8-sig, as pandas and R's readr do. "utf-8-sig" is a Python codec name, which other readers
+ * (Node among them) refuse outright. The CSV Dialect spec has no property for the mark, so the
+ * resource says it in `description` and in the custom property `byteOrderMark`; the formula
+ * protection of text cells likewise (`formulaProtection`), since a reader that casts cells must
+ * know that an apostrophe in front of "=…" was added.
  */
 
 export const DATA_PACKAGE_PATH = 'datapackage.json';
@@ -64,10 +73,25 @@ interface ResourceBase {
   hash: string;
 }
 
+/** What csv.ts does to text cells a spreadsheet would run as a formula (OWASP "CSV injection"). */
+export interface FormulaProtection {
+  /** Put in front of the cell's text. */
+  prefix: "'";
+  /** A text cell starting with any of these gets the prefix. */
+  triggers: string[];
+  /** Only cells of these Table Schema types: numbers and the rest are written as they are. */
+  types: ['string'];
+  /** Where the text is kept as it is, without the prefix. */
+  original: string;
+}
+
 export interface TabularResource extends ResourceBase {
   profile: 'tabular-data-resource';
   format: 'csv';
   mediatype: 'text/csv';
+  /** The file starts with the UTF-8 byte-order mark EF BB BF (custom property; see above). */
+  byteOrderMark: true;
+  formulaProtection: FormulaProtection;
   dialect: CsvDialect;
   schema: TableSchema;
 }
@@ -96,6 +120,16 @@ export const CSV_DIALECT: CsvDialect = {
   doubleQuote: true,
   header: true,
 };
+
+/** The characters neutraliseFormula() in csv.ts reacts to, in the order its pattern lists them. */
+export const FORMULA_TRIGGERS = ['=', '+', '-', '@', '\t', '\r'];
+
+/** The sentence every CSV resource's description ends with: what a reader of the file must know. */
+export const CSV_NOTE =
+  'CSV (RFC 4180, comma, CRLF, header row) in UTF-8 starting with a byte-order mark (EF BB BF), so ' +
+  'spreadsheets open it as UTF-8. A text cell that starts with =, +, -, @, a tab or a carriage ' +
+  "return has an apostrophe (') put in front, so a spreadsheet shows it as text instead of running " +
+  'it as a formula; the JSON file of the same source has the exact text.';
 
 /** Latin letters that have no decomposition to ASCII, so NFKD alone would lose them. */
 const LATIN_LETTERS: Record<string, string> = {
@@ -130,7 +164,9 @@ export function dataPackage(dataMap: DataMap, plan: ExportPlan, results: Collect
     title: `Personal data of ${plan.username}`,
     description:
       'A copy of the personal data the game holds about the player (GDPR Art. 15 and 20). Each source ' +
-      'is given twice: as CSV for spreadsheets and as JSON with exact values.',
+      'is given twice: as CSV for spreadsheets and as JSON with exact values. The CSV files start ' +
+      'with a UTF-8 byte-order mark, and text cells that a spreadsheet would run as a formula have ' +
+      'an apostrophe in front (see each CSV resource).',
     created: plan.generatedAt,
     resources: results.flatMap((result) => {
       const source = sourceById(dataMap, result.sourceId);
@@ -169,8 +205,16 @@ function tabularResource(source: SourceSpec, categoryTitle: string, file: Staged
   return {
     profile: 'tabular-data-resource',
     ...common(source, categoryTitle, file, 'csv'),
+    description: source.description ? `${source.description} ${CSV_NOTE}` : CSV_NOTE,
     format: 'csv',
     mediatype: 'text/csv',
+    byteOrderMark: true,
+    formulaProtection: {
+      prefix: "'",
+      triggers: FORMULA_TRIGGERS,
+      types: ['string'],
+      original: archiveFilePath(source.category, source.id, 'json'),
+    },
     dialect: CSV_DIALECT,
     schema: tableSchema(source.fields),
   };

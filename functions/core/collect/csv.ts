@@ -6,7 +6,7 @@ import { misfit } from './type-fit';
 
 /**
  * CSV per RFC 4180 (CRLF line ends, fields with quotes, commas or line breaks quoted, quotes
- * doubled), UTF-8. Columns come from the data map so the header is known before the first record
+ * doubled), UTF-8 with a byte-order mark. Columns come from the data map so the header is known before the first record
  * and no category has to be held in memory to discover them: objects are flattened to dotted
  * columns, lists are written as JSON text in one cell, and fields the map does not declare go
  * into the last column as a JSON object, so the CSV loses nothing the JSON has. A value that does
@@ -15,6 +15,15 @@ import { misfit } from './type-fit';
  */
 
 export const ADDITIONAL_FIELDS_COLUMN = ADDITIONAL_FIELDS;
+
+/**
+ * The UTF-8 byte-order mark (EF BB BF) every CSV file starts with. Excel and LibreOffice take a
+ * double-clicked .csv without one for the system's legacy code page (Windows-1252 and the like),
+ * which turns Thai, accents and emoji into mojibake; with it they read UTF-8. Readers that know
+ * the convention drop it (csv-parse `bom: true`, Python's utf-8-sig, pandas, R's readr, Frictionless).
+ * It is part of the file's bytes, so the manifest's size and sha256 cover it.
+ */
+export const CSV_BOM = '\uFEFF';
 
 export interface CsvColumn {
   name: string;
@@ -34,8 +43,9 @@ export function csvColumns(fields: FieldSpec[], prefix: string[] = []): CsvColum
   });
 }
 
+/** The start of a CSV file: the byte-order mark, then the header row. */
 export function csvHeader(columns: CsvColumn[]): string {
-  return csvLine([...columns.map((c) => c.name), ADDITIONAL_FIELDS_COLUMN]);
+  return CSV_BOM + csvLine([...columns.map((c) => c.name), ADDITIONAL_FIELDS_COLUMN]);
 }
 
 export function csvRow(record: StoreRecord, columns: CsvColumn[], fields: FieldSpec[]): string {

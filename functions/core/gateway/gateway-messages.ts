@@ -2,13 +2,79 @@
  * Text of the download gateway's pages in every language the game supports. Each locale is a
  * full record of the English keys, so a missing translation fails the type check instead of
  * showing a key to a player. `{name}` marks a value filled in at use (HTML-escaped there).
+ *
+ * One form of address per language, the same as the e-mail and the archive: German "du", French
+ * "vous", Norwegian and Danish "du", Thai the neutral polite คุณ (test/unit/gateway-pages.test.ts
+ * scans the German catalogues for formal words).
  */
-import { type ArchiveLocale, resolveArchiveLocale } from '../i18n/archive-messages';
+import { ARCHIVE_LOCALES, type ArchiveLocale, resolveArchiveLocale } from '../i18n/archive-messages';
 
 export type GatewayLocale = ArchiveLocale;
 
 /** The grant's locale decides; region tags fold to their language, anything unknown to English. */
 export const resolveGatewayLocale: (tag: string | undefined) => GatewayLocale = resolveArchiveLocale;
+
+/** One language range of an Accept-Language header and its weight. */
+export interface LanguageRange {
+  /** The range as sent, lower-cased: "de-ch", "*". */
+  range: string;
+  /** 0 to 1; 0 means "not acceptable". */
+  q: number;
+}
+
+// RFC 9110 §12.5.4 and RFC 4647 §2.1: language-range [ OWS ";" OWS "q=" qvalue ].
+const RANGE = /^(\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*)$/i;
+const WEIGHT = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i;
+/** A browser sends a handful; anything longer is not a browser and is cut, never parsed whole. */
+const MAX_HEADER_CHARS = 1024;
+const MAX_RANGES = 32;
+
+/**
+ * The ranges of an Accept-Language header, highest weight first (ties keep the sender's order).
+ * Malformed entries are skipped, not fatal: a header is a hint, never a reason to fail a page.
+ */
+export function parseAcceptLanguage(header: string | undefined): LanguageRange[] {
+  if (!header) return [];
+  const ranges: LanguageRange[] = [];
+  for (const part of header.slice(0, MAX_HEADER_CHARS).split(',').slice(0, MAX_RANGES)) {
+    const [rawRange = '', ...params] = part.split(';').map((p) => p.trim());
+    if (!RANGE.test(rawRange)) continue;
+    let q = 1;
+    let valid = true;
+    for (const param of params) {
+      const weight = WEIGHT.exec(param.replace(/\s+/g, ''));
+      if (weight) q = Number(weight[1]);
+      else valid = false;
+    }
+    if (valid) ranges.push({ range: rawRange.toLowerCase(), q });
+  }
+  // Array.prototype.sort is stable, so equal weights keep the order the browser sent them in.
+  return ranges.sort((a, b) => b.q - a.q);
+}
+
+// Norwegian without a written standard ("no", "nn") reads Bokmål far better than English.
+const ALIASES: Readonly<Record<string, GatewayLocale>> = { no: 'nb', nn: 'nb' };
+
+/** The catalogue a range asks for, by its language subtag; undefined for one we do not have. */
+function supported(range: string): GatewayLocale | undefined {
+  if (range === '*') return 'en';
+  const language = range.split('-')[0] ?? '';
+  if ((ARCHIVE_LOCALES as readonly string[]).includes(language)) return language as GatewayLocale;
+  return ALIASES[language];
+}
+
+/**
+ * The language of a page whose grant is unknown (404, 429, 405, 500): the first language of the
+ * request's Accept-Language, by weight, that has a catalogue; English when none has.
+ */
+export function negotiateGatewayLocale(acceptLanguage: string | undefined): GatewayLocale {
+  for (const { range, q } of parseAcceptLanguage(acceptLanguage)) {
+    if (q <= 0) continue;
+    const locale = supported(range);
+    if (locale) return locale;
+  }
+  return 'en';
+}
 
 const en = {
   landingTitle: 'Your data is ready',
@@ -42,50 +108,58 @@ const en = {
     'You can ask for a new copy of your data at any time in the account portal of the game, under Privacy. You will get a new e-mail with a new link.',
   askAgainLink: 'Open the account portal',
   tooManyTitle: 'Too many attempts',
-  tooManyText: 'Too many unknown links were opened from your network. Please try again in {minutes} minutes.',
+  tooManyText: 'Too many unknown links were opened from your network. Please try again in {duration}.',
   errorTitle: 'Something went wrong',
   errorText: 'We could not answer this request. Please try again in a few minutes; your link still works.',
+  methodNotAllowedTitle: 'Request not supported',
+  methodNotAllowedText: 'Open the link from the e-mail again and use the button on that page.',
+  redirectTitle: 'Your download is starting',
+  redirectLink: 'Start the download',
 };
 
 export type GatewayMessages = { readonly [K in keyof typeof en]: string };
 
 const de: GatewayMessages = {
-  landingTitle: 'Ihre Daten sind bereit',
+  landingTitle: 'Deine Daten sind bereit',
   landingIntro:
-    'Dies ist die von Ihnen angeforderte Kopie der personenbezogenen Daten, die wir zu Ihrem Konto speichern. Prüfen Sie den Inhalt und laden Sie sie dann herunter.',
+    'Dies ist die von dir angeforderte Kopie der personenbezogenen Daten, die wir zu deinem Konto speichern. Prüfe den Inhalt und lade sie dann herunter.',
   archive: 'Archiv',
   fileName: 'Datei',
   size: 'Größe',
   contents: 'Inhalt',
   category: 'Kategorie',
   records: 'Einträge',
-  noCategories: 'Das Archiv enthält keine Einträge: Wir speichern keine Daten zu Ihrem Konto.',
+  noCategories: 'Das Archiv enthält keine Einträge: Wir speichern keine Daten zu deinem Konto.',
   expires: 'Link gültig bis',
   timeLeft: 'Verbleibende Zeit',
   downloadsLeft: 'Verbleibende Downloads',
   downloadsLeftValue: '{left} von {max}',
   downloadButton: 'Herunterladen ({size})',
   downloadNote:
-    'Jeder Klick auf die Schaltfläche zählt als ein Download. Das Archiv ist eine ZIP-Datei: Öffnen Sie darin index.html, um Ihre Daten im Browser zu lesen.',
+    'Jeder Klick auf die Schaltfläche zählt als ein Download. Das Archiv ist eine ZIP-Datei: Öffne darin index.html, um deine Daten im Browser zu lesen.',
   notFoundTitle: 'Link nicht gefunden',
   notFoundText:
-    'Diesen Download-Link gibt es nicht. Prüfen Sie, ob Sie den ganzen Link aus der E-Mail kopiert haben, oder fordern Sie eine neue Kopie Ihrer Daten an.',
+    'Diesen Download-Link gibt es nicht. Prüfe, ob du den ganzen Link aus der E-Mail kopiert hast, oder fordere eine neue Kopie deiner Daten an.',
   expiredTitle: 'Dieser Link ist abgelaufen',
   expiredText: 'Der Download-Link war bis {date} gültig. Das Archiv wurde gelöscht.',
   usedUpTitle: 'Dieser Link ist aufgebraucht',
   usedUpText: 'Das Archiv wurde bereits {max}-mal heruntergeladen, so oft wie dieser Link erlaubt.',
   revokedTitle: 'Dieser Link wurde zurückgezogen',
   revokedText:
-    'Der Download-Link wurde zurückgezogen, zum Beispiel weil Sie gemeldet haben, dass Sie ihn nicht angefordert haben.',
+    'Der Download-Link wurde zurückgezogen, zum Beispiel weil du gemeldet hast, dass du ihn nicht angefordert hast.',
   askAgain:
-    'Sie können jederzeit im Kontoportal des Spiels unter „Datenschutz“ eine neue Kopie Ihrer Daten anfordern. Sie erhalten dann eine neue E-Mail mit einem neuen Link.',
+    'Du kannst jederzeit im Kontoportal des Spiels unter „Datenschutz“ eine neue Kopie deiner Daten anfordern. Du erhältst dann eine neue E-Mail mit einem neuen Link.',
   askAgainLink: 'Kontoportal öffnen',
   tooManyTitle: 'Zu viele Versuche',
   tooManyText:
-    'Aus Ihrem Netzwerk wurden zu viele unbekannte Links geöffnet. Bitte versuchen Sie es in {minutes} Minuten erneut.',
+    'Aus deinem Netzwerk wurden zu viele unbekannte Links geöffnet. Bitte versuche es in {duration} erneut.',
   errorTitle: 'Etwas ist schiefgelaufen',
   errorText:
-    'Wir konnten diese Anfrage nicht beantworten. Bitte versuchen Sie es in einigen Minuten erneut; Ihr Link funktioniert weiterhin.',
+    'Wir konnten diese Anfrage nicht beantworten. Bitte versuche es in einigen Minuten erneut; dein Link funktioniert weiterhin.',
+  methodNotAllowedTitle: 'Anfrage nicht möglich',
+  methodNotAllowedText: 'Öffne den Link aus der E-Mail erneut und nutze die Schaltfläche auf dieser Seite.',
+  redirectTitle: 'Dein Download beginnt',
+  redirectLink: 'Download starten',
 };
 
 const fr: GatewayMessages = {
@@ -121,11 +195,14 @@ const fr: GatewayMessages = {
     'Vous pouvez demander à tout moment une nouvelle copie de vos données dans le portail de compte du jeu, rubrique Confidentialité. Vous recevrez un nouvel e-mail avec un nouveau lien.',
   askAgainLink: 'Ouvrir le portail de compte',
   tooManyTitle: 'Trop de tentatives',
-  tooManyText:
-    'Trop de liens inconnus ont été ouverts depuis votre réseau. Réessayez dans {minutes} minutes.',
+  tooManyText: 'Trop de liens inconnus ont été ouverts depuis votre réseau. Réessayez dans {duration}.',
   errorTitle: 'Une erreur s’est produite',
   errorText:
     'Nous n’avons pas pu répondre à cette demande. Réessayez dans quelques minutes ; votre lien fonctionne toujours.',
+  methodNotAllowedTitle: 'Requête non prise en charge',
+  methodNotAllowedText: 'Ouvrez de nouveau le lien de l’e-mail et utilisez le bouton de cette page.',
+  redirectTitle: 'Votre téléchargement commence',
+  redirectLink: 'Lancer le téléchargement',
 };
 
 const nb: GatewayMessages = {
@@ -159,10 +236,14 @@ const nb: GatewayMessages = {
     'Du kan når som helst be om en ny kopi av dataene dine i spillets kontoportal, under Personvern. Du får en ny e-post med en ny lenke.',
   askAgainLink: 'Åpne kontoportalen',
   tooManyTitle: 'For mange forsøk',
-  tooManyText: 'For mange ukjente lenker ble åpnet fra nettverket ditt. Prøv igjen om {minutes} minutter.',
+  tooManyText: 'For mange ukjente lenker ble åpnet fra nettverket ditt. Prøv igjen om {duration}.',
   errorTitle: 'Noe gikk galt',
   errorText:
     'Vi kunne ikke svare på denne forespørselen. Prøv igjen om noen minutter; lenken din virker fortsatt.',
+  methodNotAllowedTitle: 'Forespørselen støttes ikke',
+  methodNotAllowedText: 'Åpne lenken fra e-posten på nytt, og bruk knappen på den siden.',
+  redirectTitle: 'Nedlastingen starter',
+  redirectLink: 'Start nedlastingen',
 };
 
 const da: GatewayMessages = {
@@ -197,10 +278,14 @@ const da: GatewayMessages = {
     'Du kan til enhver tid bede om en ny kopi af dine data i spillets kontoportal under Privatliv. Du får en ny e-mail med et nyt link.',
   askAgainLink: 'Åbn kontoportalen',
   tooManyTitle: 'For mange forsøg',
-  tooManyText: 'For mange ukendte links blev åbnet fra dit netværk. Prøv igen om {minutes} minutter.',
+  tooManyText: 'For mange ukendte links blev åbnet fra dit netværk. Prøv igen om {duration}.',
   errorTitle: 'Noget gik galt',
   errorText:
     'Vi kunne ikke besvare denne forespørgsel. Prøv igen om et par minutter; dit link virker stadig.',
+  methodNotAllowedTitle: 'Forespørgslen understøttes ikke',
+  methodNotAllowedText: 'Åbn linket fra e-mailen igen, og brug knappen på den side.',
+  redirectTitle: 'Din download starter',
+  redirectLink: 'Start downloaden',
 };
 
 const th: GatewayMessages = {
@@ -232,9 +317,13 @@ const th: GatewayMessages = {
     'คุณสามารถขอสำเนาข้อมูลของคุณใหม่ได้ทุกเมื่อในพอร์ทัลบัญชีของเกม ในส่วนความเป็นส่วนตัว คุณจะได้รับอีเมลฉบับใหม่พร้อมลิงก์ใหม่',
   askAgainLink: 'เปิดพอร์ทัลบัญชี',
   tooManyTitle: 'พยายามหลายครั้งเกินไป',
-  tooManyText: 'มีการเปิดลิงก์ที่ไม่รู้จักจากเครือข่ายของคุณมากเกินไป โปรดลองอีกครั้งใน {minutes} นาที',
+  tooManyText: 'มีการเปิดลิงก์ที่ไม่รู้จักจากเครือข่ายของคุณมากเกินไป โปรดลองอีกครั้งใน {duration}',
   errorTitle: 'เกิดข้อผิดพลาด',
   errorText: 'เราไม่สามารถตอบคำขอนี้ได้ โปรดลองอีกครั้งในอีกสักครู่ ลิงก์ของคุณยังใช้ได้',
+  methodNotAllowedTitle: 'ไม่รองรับคำขอนี้',
+  methodNotAllowedText: 'เปิดลิงก์จากอีเมลอีกครั้ง แล้วใช้ปุ่มบนหน้านั้น',
+  redirectTitle: 'กำลังเริ่มดาวน์โหลด',
+  redirectLink: 'เริ่มดาวน์โหลด',
 };
 
 export const gatewayMessages: Readonly<Record<GatewayLocale, GatewayMessages>> = { en, de, fr, nb, da, th };

@@ -1,5 +1,5 @@
 import { formatMessage } from '../i18n/archive-messages';
-import { formatBytes, formatCount, formatDateTime, formatTimeLeft } from '../i18n/formats';
+import { formatBytes, formatCount, formatDateTime, formatMinutes, formatTimeLeft } from '../i18n/formats';
 import type { DownloadGrant, GrantStatus } from '../requests/grant';
 import { type GatewayLocale, gatewayMessages, resolveGatewayLocale } from './gateway-messages';
 import { escapeHtml, page } from './html';
@@ -11,6 +11,19 @@ export interface PageOptions {
   portalUrl?: string;
   /** A category's title for the player (e.g. from the privacy notice); the category id otherwise. */
   categoryTitle?: (categoryId: string, locale: GatewayLocale) => string | undefined;
+  /**
+   * IANA zone the pages show times in ("Europe/Oslo"); UTC when unset. Every time names its zone
+   * either way, since the player's own zone is not known.
+   */
+  timeZone?: string;
+}
+
+/**
+ * Which language a page is in. Pages about a known grant speak the grant's language; pages
+ * that know no grant (404, 429, 405, 500) take the caller's, from Accept-Language.
+ */
+export function grantLocale(grant: Pick<DownloadGrant, 'locale'>): GatewayLocale {
+  return resolveGatewayLocale(grant.locale);
 }
 
 /** Fills a message and escapes the result: the template and every value are plain text. */
@@ -24,7 +37,7 @@ export function landingPage(
   now: Date,
   options: PageOptions = {},
 ): string {
-  const locale = resolveGatewayLocale(grant.locale);
+  const locale = grantLocale(grant);
   const m = gatewayMessages[locale];
   const size = formatBytes(locale, grant.archiveBytes);
   const left = Math.max(0, grant.maxDownloads - grant.downloads);
@@ -38,7 +51,7 @@ export function landingPage(
   const contents =
     categories.length === 0
       ? `<p>${text(m.noCategories)}</p>`
-      : `<table><thead><tr><th>${text(m.category)}</th><th class="n">${text(m.records)}</th></tr></thead><tbody>${rows}</tbody></table>`;
+      : `<table><thead><tr><th scope="col">${text(m.category)}</th><th scope="col" class="n">${text(m.records)}</th></tr></thead><tbody>${rows}</tbody></table>`;
   // The token is [A-Za-z0-9_-] (checked before any lookup), escaped anyway: no value reaches the page raw.
   const action = `/d/${encodeURIComponent(token)}/download`;
   const body = [
@@ -46,9 +59,9 @@ export function landingPage(
     `<p>${text(m.landingIntro)}</p>`,
     `<h2>${text(m.archive)}</h2>`,
     '<dl>',
-    `<dt>${text(m.fileName)}</dt><dd>${escapeHtml(grant.fileName)}</dd>`,
+    `<dt>${text(m.fileName)}</dt><dd class="file">${escapeHtml(grant.fileName)}</dd>`,
     `<dt>${text(m.size)}</dt><dd>${escapeHtml(size)}</dd>`,
-    `<dt>${text(m.expires)}</dt><dd>${escapeHtml(formatDateTime(locale, grant.expiresAt))}</dd>`,
+    `<dt>${text(m.expires)}</dt><dd>${escapeHtml(formatDateTime(locale, grant.expiresAt, options.timeZone))}</dd>`,
     `<dt>${text(m.timeLeft)}</dt><dd>${escapeHtml(formatTimeLeft(locale, now, grant.expiresAt))}</dd>`,
     `<dt>${text(m.downloadsLeft)}</dt><dd>${text(m.downloadsLeftValue, {
       left: formatCount(locale, left),
@@ -74,11 +87,14 @@ function askAgain(locale: GatewayLocale, options: PageOptions): string {
 
 /** 410: says which of expired / used up / withdrawn happened, in the grant's language. */
 export function gonePage(reason: GoneReason, grant: DownloadGrant, options: PageOptions = {}): string {
-  const locale = resolveGatewayLocale(grant.locale);
+  const locale = grantLocale(grant);
   const m = gatewayMessages[locale];
   const [title, detail] =
     reason === 'expired'
-      ? [m.expiredTitle, text(m.expiredText, { date: formatDateTime(locale, grant.expiresAt) })]
+      ? [
+          m.expiredTitle,
+          text(m.expiredText, { date: formatDateTime(locale, grant.expiresAt, options.timeZone) }),
+        ]
       : reason === 'used-up'
         ? [m.usedUpTitle, text(m.usedUpText, { max: formatCount(locale, grant.maxDownloads) })]
         : [m.revokedTitle, text(m.revokedText)];
@@ -89,31 +105,47 @@ export function gonePage(reason: GoneReason, grant: DownloadGrant, options: Page
   );
 }
 
-/** 404: the grant is unknown, so its language is too: English. */
-export function notFoundPage(options: PageOptions = {}): string {
-  const m = gatewayMessages.en;
+/** 404: the grant is unknown, so its language is too: the caller's (Accept-Language), else English. */
+export function notFoundPage(options: PageOptions = {}, locale: GatewayLocale = 'en'): string {
+  const m = gatewayMessages[locale];
   return page(
-    'en',
+    locale,
     m.notFoundTitle,
-    `<h1>${text(m.notFoundTitle)}</h1>\n<p>${text(m.notFoundText)}</p>\n${askAgain('en', options)}`,
+    `<h1>${text(m.notFoundTitle)}</h1>\n<p>${text(m.notFoundText)}</p>\n${askAgain(locale, options)}`,
   );
 }
 
-export function tooManyPage(retryAfterSeconds: number): string {
-  const m = gatewayMessages.en;
+/** 429, in the caller's language: how long to wait, in whole minutes with their plural. */
+export function tooManyPage(retryAfterSeconds: number, locale: GatewayLocale = 'en'): string {
+  const m = gatewayMessages[locale];
   const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
   return page(
-    'en',
+    locale,
     m.tooManyTitle,
-    `<h1>${text(m.tooManyTitle)}</h1>\n<p>${text(m.tooManyText, { minutes })}</p>`,
+    `<h1>${text(m.tooManyTitle)}</h1>\n<p>${text(m.tooManyText, { duration: formatMinutes(locale, minutes) })}</p>`,
   );
 }
 
-export function errorPage(): string {
-  const m = gatewayMessages.en;
-  return page('en', m.errorTitle, `<h1>${text(m.errorTitle)}</h1>\n<p>${text(m.errorText)}</p>`);
+export function errorPage(locale: GatewayLocale = 'en'): string {
+  const m = gatewayMessages[locale];
+  return page(locale, m.errorTitle, `<h1>${text(m.errorTitle)}</h1>\n<p>${text(m.errorText)}</p>`);
 }
 
-export function methodNotAllowedPage(): string {
-  return page('en', 'Method not allowed', '<h1>Method not allowed</h1>');
+export function methodNotAllowedPage(locale: GatewayLocale = 'en'): string {
+  const m = gatewayMessages[locale];
+  return page(
+    locale,
+    m.methodNotAllowedTitle,
+    `<h1>${text(m.methodNotAllowedTitle)}</h1>\n<p>${text(m.methodNotAllowedText)}</p>`,
+  );
+}
+
+/** The body of the 303 to the archive, for a client that does not follow redirects. */
+export function redirectPage(url: string, locale: GatewayLocale = 'en'): string {
+  const m = gatewayMessages[locale];
+  return page(
+    locale,
+    m.redirectTitle,
+    `<h1>${text(m.redirectTitle)}</h1>\n<p><a href="${escapeHtml(url)}">${text(m.redirectLink)}</a></p>`,
+  );
 }

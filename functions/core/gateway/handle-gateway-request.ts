@@ -1,16 +1,19 @@
 import type { Clock, GrantRepository, ObjectStore, Presigner, RequestRepository } from '../ports';
 import { type DownloadGrant, grantStatus, hashToken, tokenMatches, tokenPattern } from '../requests/grant';
 import type { FailedLookupLimiter } from './failed-lookup-limiter';
+import { type GatewayLocale, negotiateGatewayLocale } from './gateway-messages';
 import {
   errorPage,
   gonePage,
+  grantLocale,
   landingPage,
   methodNotAllowedPage,
   notFoundPage,
   type PageOptions,
+  redirectPage,
   tooManyPage,
 } from './gateway-pages';
-import { escapeHtml, page, securityHeaders } from './html';
+import { securityHeaders } from './html';
 
 /** One HTTP request, whatever carried it (API Gateway event, node:http). */
 export interface GatewayRequest {
@@ -69,44 +72,51 @@ export async function handleGatewayRequest(
   request: GatewayRequest,
 ): Promise<GatewayResponse> {
   const log = deps.log ?? consoleLog;
+  // The language of any page that knows no grant; a known grant's own locale always wins.
+  const caller = negotiateGatewayLocale(header(request, 'accept-language'));
   try {
-    return await route(deps, request, log);
+    return await route(deps, request, log, caller);
   } catch (error) {
     // A plain page for the player; the log gets the error without any token or hash in it.
     log('error', 'gateway-failed', { error: redact(describeError(error)) });
-    return respond(500, errorPage());
+    return respond(500, errorPage(caller), caller, { negotiated: true });
   }
 }
 
-async function route(deps: GatewayDeps, request: GatewayRequest, log: GatewayLog): Promise<GatewayResponse> {
+async function route(
+  deps: GatewayDeps,
+  request: GatewayRequest,
+  log: GatewayLog,
+  caller: GatewayLocale,
+): Promise<GatewayResponse> {
   const method = request.method.toUpperCase();
   const path = request.path.split('?')[0] ?? '';
   const match = tokenRoute.exec(path);
+  const notFound = () => respond(404, notFoundPage(deps, caller), caller, { negotiated: true });
   // Anything outside /d/ (favicon.ico, robots.txt, a typo) is a plain 404 that counts as no guess.
-  if (!match) return headAware(method, respond(404, notFoundPage(deps)));
+  if (!match) return headAware(method, notFound());
 
   const token = match[1] ?? '';
   const isDownload = match[2] !== undefined;
   const allowed = isDownload ? ['POST'] : ['GET', 'HEAD'];
   if (!allowed.includes(method)) {
-    return {
-      ...respond(405, methodNotAllowedPage()),
-      headers: { ...securityHeaders(), Allow: allowed.join(', ') },
-    };
+    const refused = respond(405, methodNotAllowedPage(caller), caller, { negotiated: true });
+    refused.headers.Allow = allowed.join(', ');
+    return refused;
   }
 
   const now = deps.clock.now();
   const grant = await lookUp(deps, token);
   if (!grant) {
     // The limiter decides only how a miss is answered: slower, then 429 instead of 404.
-    const limited = await applyLimiter(deps, request.clientId, now.getTime());
+    const limited = await applyLimiter(deps, request.clientId, now.getTime(), caller);
     deps.limiter?.recordFailure(request.clientId, now.getTime());
     if (limited) {
       log('warn', 'lookup-limited', { retryAfterSeconds: limited.headers['Retry-After'] });
       return headAware(method, limited);
     }
     log('info', 'grant-not-found', { malformed: !tokenPattern.test(token) });
-    return headAware(method, respond(404, notFoundPage(deps)));
+    return headAware(method, notFound());
   }
 
   const status = grantStatus(grant, now);
@@ -116,7 +126,7 @@ async function route(deps: GatewayDeps, request: GatewayRequest, log: GatewayLog
       reason: status,
       route: isDownload ? 'post' : 'get',
     });
-    return headAware(method, respond(410, gonePage(status, grant, deps)));
+    return headAware(method, respond(410, gonePage(status, grant, deps), grantLocale(grant)));
   }
   if (!isDownload) {
     // Signing is local and has no side effect: it only tells which origin the download leads to.
@@ -124,21 +134,28 @@ async function route(deps: GatewayDeps, request: GatewayRequest, log: GatewayLog
       .origin;
     const landing = {
       status: 200,
-      headers: securityHeaders({ formTarget }),
+      headers: { ...securityHeaders({ formTarget }), 'Content-Language': grantLocale(grant) },
       body: landingPage(grant, token, now, deps),
     };
     return headAware(method, landing);
   }
-  return download(deps, grant, now, log);
+  return download(deps, grant, now, log, caller);
 }
 
-async function download(deps: GatewayDeps, grant: DownloadGrant, now: Date, log: GatewayLog) {
+async function download(
+  deps: GatewayDeps,
+  grant: DownloadGrant,
+  now: Date,
+  log: GatewayLog,
+  caller: GatewayLocale,
+) {
+  const locale = grantLocale(grant);
   // The archive must still be there to be worth a download: a request expired (or an archive
   // removed) before the grant's own expiry must not cost the player one of their downloads.
   const request = await deps.requests.get(grant.requestId);
   if (request?.state !== 'READY' || !(await deps.archives.exists(grant.archiveKey))) {
     log('warn', 'archive-gone', { requestId: grant.requestId, state: request?.state ?? 'missing' });
-    return respond(410, gonePage('expired', grant, deps));
+    return respond(410, gonePage('expired', grant, deps), locale);
   }
   // Signed before counting, so a signing failure does not cost the player a download; the URL is
   // disclosed only once the count succeeded.
@@ -149,8 +166,10 @@ async function download(deps: GatewayDeps, grant: DownloadGrant, now: Date, log:
   if (!outcome.ok) {
     // Lost a race (another click took the last download) or changed since the read.
     log('info', 'download-refused', { requestId: grant.requestId, reason: outcome.reason });
-    if (outcome.reason === 'unknown') return respond(404, notFoundPage(deps));
-    return respond(410, gonePage(outcome.reason, grant, deps));
+    if (outcome.reason === 'unknown') {
+      return respond(404, notFoundPage(deps, caller), caller, { negotiated: true });
+    }
+    return respond(410, gonePage(outcome.reason, grant, deps), locale);
   }
 
   const at = now.toISOString();
@@ -171,8 +190,9 @@ async function download(deps: GatewayDeps, grant: DownloadGrant, now: Date, log:
     downloads: outcome.grant.downloads,
     maxDownloads: outcome.grant.maxDownloads,
   });
-  const body = page('en', 'Download', `<p><a href="${escapeHtml(url)}">Download</a></p>`);
-  return { status: 303, headers: { ...securityHeaders(), Location: url }, body };
+  const redirect = respond(303, redirectPage(url, locale), locale);
+  redirect.headers.Location = url;
+  return redirect;
 }
 
 /** Validates the token's shape before any lookup, then looks it up by hash and compares in constant time. */
@@ -187,6 +207,7 @@ async function applyLimiter(
   deps: GatewayDeps,
   clientId: string,
   now: number,
+  caller: GatewayLocale,
 ): Promise<GatewayResponse | undefined> {
   const decision = deps.limiter?.check(clientId, now);
   if (!decision || decision.kind === 'allow') return undefined;
@@ -194,13 +215,40 @@ async function applyLimiter(
     await (deps.sleep ?? sleep)(decision.ms);
     return undefined;
   }
-  const response = respond(429, tooManyPage(decision.retryAfterSeconds));
+  const response = respond(429, tooManyPage(decision.retryAfterSeconds, caller), caller, {
+    negotiated: true,
+  });
   response.headers['Retry-After'] = String(decision.retryAfterSeconds);
   return response;
 }
 
-function respond(status: number, body: string): GatewayResponse {
-  return { status, headers: securityHeaders(), body };
+/**
+ * A page response in `locale`. `negotiated`: the language came from Accept-Language (no grant
+ * known), so the answer varies with that header.
+ */
+function respond(
+  status: number,
+  body: string,
+  locale: GatewayLocale,
+  { negotiated = false }: { negotiated?: boolean } = {},
+): GatewayResponse {
+  return {
+    status,
+    headers: {
+      ...securityHeaders(),
+      'Content-Language': locale,
+      ...(negotiated ? { Vary: 'Accept-Language' } : {}),
+    },
+    body,
+  };
+}
+
+/** A request header by name, whatever the case its carrier gave it (HTTP header names are case-insensitive). */
+function header(request: GatewayRequest, name: string): string | undefined {
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
 }
 
 function headAware(method: string, response: GatewayResponse): GatewayResponse {

@@ -1,6 +1,7 @@
 /**
  * Locale-aware numbers, sizes and dates for pages and e-mails. We do not know the player's time
- * zone, so dates are shown in UTC and say so (an unlabelled time would be wrong for most readers).
+ * zone, so dates are shown in UTC unless a zone is given, and always name their zone: an
+ * unlabelled "04:33" would be wrong for most readers.
  */
 
 const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
@@ -25,12 +26,29 @@ export function formatBytes(locale: string, bytes: number): string {
   }).format(value);
 }
 
-export function formatDateTime(locale: string, at: Date | string): string {
+/**
+ * "November 27, 2026 at 4:33 AM UTC", "27. November 2026 um 04:33 UTC": the long date, the time and
+ * the zone's name in the locale's own order. `timeZone` is an IANA zone ("Europe/Oslo" gives
+ * "05:33 CET"); UTC when none is given. Components rather than dateStyle/timeStyle, because
+ * Intl refuses timeZoneName alongside those.
+ */
+export function formatDateTime(locale: string, at: Date | string, timeZone = 'UTC'): string {
   return new Intl.DateTimeFormat(locale, {
-    dateStyle: 'long',
-    timeStyle: 'short',
-    timeZone: 'UTC',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
   }).format(typeof at === 'string' ? new Date(at) : at);
+}
+
+/** "5 minutes", "1 Minute", "5 นาที": a whole number of minutes with its unit, plural-aware. */
+export function formatMinutes(locale: string, minutes: number): string {
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(
+    minutes,
+  );
 }
 
 /** "in 6 days" / "om 6 dage": the largest whole unit, so the page never claims more time than is left. */

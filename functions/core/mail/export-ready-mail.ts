@@ -17,6 +17,8 @@ export interface ExportReadyMailInput {
   to: string;
   /** Where a player who did not ask for the export reports it; a sentence without a URL otherwise. */
   supportUrl?: string;
+  /** IANA zone the times are given in; UTC when unset. Either way each time names its zone. */
+  timeZone?: string;
 }
 
 /**
@@ -30,8 +32,8 @@ export function exportReadyMail(input: ExportReadyMailInput): MailMessage {
   const m = exportReadyMessages[locale];
   const values = {
     username: input.username,
-    requestedAt: formatDateTime(locale, input.requestedAt),
-    expiresAt: formatDateTime(locale, input.expiresAt),
+    requestedAt: formatDateTime(locale, input.requestedAt, input.timeZone),
+    expiresAt: formatDateTime(locale, input.expiresAt, input.timeZone),
     maxDownloads: formatCount(locale, input.maxDownloads),
     supportUrl: input.supportUrl ?? '',
   };

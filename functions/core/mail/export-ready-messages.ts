@@ -1,7 +1,8 @@
 /**
  * Text of the "your export is ready" e-mail in every language the game supports; every locale is a
  * full record of the English keys (a missing translation fails the type check). `{name}` marks a
- * value filled in at use.
+ * value filled in at use. The form of address is the gateway pages' and the archive's: German
+ * "du", French "vous", Norwegian and Danish "du", Thai the neutral polite คุณ.
  */
 import type { ArchiveLocale } from '../i18n/archive-messages';
 
@@ -25,18 +26,18 @@ const en = {
 export type ExportReadyMessages = { readonly [K in keyof typeof en]: string };
 
 const de: ExportReadyMessages = {
-  subject: 'Ihr Datenexport ist bereit',
+  subject: 'Dein Datenexport ist bereit',
   greeting: 'Hallo {username},',
   requested:
-    'Am {requestedAt} haben Sie eine Kopie der personenbezogenen Daten angefordert, die wir zu Ihrem Spielkonto speichern. Sie steht zum Herunterladen bereit:',
-  button: 'Ihre Daten ansehen und herunterladen',
+    'Am {requestedAt} hast du eine Kopie der personenbezogenen Daten angefordert, die wir zu deinem Spielkonto speichern. Die Kopie steht zum Herunterladen bereit:',
+  button: 'Deine Daten ansehen und herunterladen',
   validityOne:
     'Der Link gilt bis {expiresAt} für {maxDownloads} Download. Die Seite dahinter zeigt vor dem Herunterladen, was das Archiv enthält.',
   validityOther:
     'Der Link gilt bis {expiresAt} für bis zu {maxDownloads} Downloads. Die Seite dahinter zeigt vor dem Herunterladen, was das Archiv enthält.',
-  notYouHeading: 'Sie haben das nicht angefordert?',
+  notYouHeading: 'Du hast das nicht angefordert?',
   notYou:
-    'Mit einem Datenexport lassen sich die Daten eines Kontos abgreifen. Wenn Sie ihn nicht angefordert haben, kann jemand anderes Ihr Konto nutzen: Öffnen Sie den Link nicht und leiten Sie ihn nicht weiter, ändern Sie sofort Ihr Passwort und wenden Sie sich an unseren Support, der den Link zurückzieht.',
+    'Mit einem Datenexport lassen sich die Daten eines Kontos abgreifen. Wenn du ihn nicht angefordert hast, kann jemand anderes dein Konto nutzen: Öffne den Link nicht und leite ihn nicht weiter, ändere sofort dein Passwort und wende dich an unseren Support, der den Link zurückzieht.',
   support: 'Support: {supportUrl}',
   footer: 'Diese E-Mail wurde automatisch versandt; Antworten werden nicht gelesen.',
 };
