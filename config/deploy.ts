@@ -75,8 +75,13 @@ const deployConfigSchema = z
     requestDetailType: z.string().trim().min(1).default('ExportRequested'),
     /** The `source` of the events this pipeline publishes (ExportStatusChanged, ExportReady). */
     pipelineEventSource: z.string().trim().min(1).default('player-data-export'),
-    /** The From of the player's e-mail; its address (or domain) must be verified in SES. */
-    mailFrom: z.string().trim().min(3).default('Privacy team <privacy@example.com>'),
+    /**
+     * The From of the player's e-mail; its address (or domain) must be verified in SES. The
+     * player reads the same address as the controller's in the archive and as the support
+     * contact, so it is the privacy notice's controller e-mail: set this only to change the
+     * display name ("Nordlys privacy team <privacy@…>"). @default "<controller name> <controller email>"
+     */
+    mailFrom: optionalText,
     /** The SES identity to create: an address or a domain. @default the address of mailFrom */
     sesIdentity: optionalText,
     /** false when the identity already exists in the account (SES refuses a second one). */
@@ -171,13 +176,6 @@ const deployConfigSchema = z
           'set either downloadDomainName (a domain this deployment creates) or gatewayBaseUrl (one fronted elsewhere), not both',
       });
     }
-    if (!config.demoMode && RESERVED_MAIL_DOMAIN.test(mailAddress(config.mailFrom))) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mailFrom'],
-        message: `${config.mailFrom} is a placeholder nobody can verify in SES: set mailFrom to your privacy team's address (demo mode alone may use it)`,
-      });
-    }
     const minimum = minimumArchiveRetentionDays(config.linkTtl);
     if (config.archiveRetentionDays !== undefined && config.archiveRetentionDays < minimum) {
       ctx.addIssue({
@@ -188,14 +186,40 @@ const deployConfigSchema = z
     }
   });
 
-export type DeployConfig = Omit<
-  z.output<typeof deployConfigSchema>,
-  'archiveRetentionDays' | 'sesIdentity' | 'linkTtl'
-> & {
+/** The settings as read from context, before the privacy notice gives the sender. */
+export type DeploySettings = Omit<z.output<typeof deployConfigSchema>, 'archiveRetentionDays' | 'linkTtl'> & {
   archiveRetentionDays: number;
-  sesIdentity: string;
   linkTtlSeconds: number;
 };
+
+/** The settings with the sender resolved against the privacy notice (mailSender). */
+export type DeployConfig = Omit<DeploySettings, 'mailFrom' | 'sesIdentity'> & {
+  mailFrom: string;
+  sesIdentity: string;
+};
+
+/**
+ * The e-mail's sender from the privacy notice's controller: one address for the From, the
+ * controller in the archive and the support contact. A mailFrom setting may change the display
+ * name only; a placeholder address is refused outside demo mode (nobody can verify it in SES).
+ */
+export function mailSender(
+  settings: DeploySettings,
+  controller: { name: string; email: string },
+): DeployConfig {
+  const mailFrom = settings.mailFrom ?? `${controller.name} <${controller.email}>`;
+  if (mailAddress(mailFrom).toLowerCase() !== controller.email.toLowerCase()) {
+    throw new DeployConfigError(
+      `mailFrom: ${mailAddress(mailFrom)} is not the privacy notice's controller e-mail (${controller.email}): the player reads both as our address; change the notice's controller.email, or leave mailFrom unset`,
+    );
+  }
+  if (!settings.demoMode && RESERVED_MAIL_DOMAIN.test(mailAddress(mailFrom))) {
+    throw new DeployConfigError(
+      `mailFrom: ${mailFrom} is a placeholder nobody can verify in SES: give a privacy notice (privacyNoticeFile) whose controller e-mail is your privacy team's address (demo mode alone may use it)`,
+    );
+  }
+  return { ...settings, mailFrom, sesIdentity: settings.sesIdentity ?? mailAddress(mailFrom) };
+}
 
 export const deployContextKeys = Object.keys(deployConfigSchema.shape);
 
@@ -218,7 +242,7 @@ export function mailAddress(mailFrom: string): string {
  * Reads the deployment settings from CDK context (`app.node.tryGetContext`). Unknown keys are
  * left alone (CDK keeps its own flags there).
  */
-export function readDeployConfig(context: (key: string) => unknown): DeployConfig {
+export function readDeployConfig(context: (key: string) => unknown): DeploySettings {
   const raw = Object.fromEntries(deployContextKeys.map((key) => [key, context(key)]));
   const result = deployConfigSchema.safeParse(raw);
   if (!result.success) {
@@ -232,6 +256,5 @@ export function readDeployConfig(context: (key: string) => unknown): DeployConfi
     ...config,
     linkTtlSeconds: linkTtl,
     archiveRetentionDays: config.archiveRetentionDays ?? minimumArchiveRetentionDays(linkTtl),
-    sesIdentity: config.sesIdentity ?? mailAddress(config.mailFrom),
   };
 }

@@ -1,6 +1,6 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readDeployConfig } from '../config/deploy';
+import { mailSender, readDeployConfig } from '../config/deploy';
 import { DemoGameStack, demoTableNames } from './demo-game-stack';
 import { readDeploymentFiles } from './deployment-files';
 import { PipelineStack } from './pipeline-stack';
@@ -31,8 +31,9 @@ export function buildApp(props: AppProps = {}): PlayerDataExportApp {
       ...props.context,
     },
   });
-  const config = readDeployConfig((key) => app.node.tryGetContext(key));
-  const files = readDeploymentFiles(config);
+  const settings = readDeployConfig((key) => app.node.tryGetContext(key));
+  const files = readDeploymentFiles(settings);
+  const config = mailSender(settings, files.notice.controller);
   if (config.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const name = config.deploymentName;
   const stateful = new StatefulStack(app, `${name}Stateful`, {

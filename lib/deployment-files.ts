@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeployConfigError } from '../config/deploy';
 import { type DataMap, parseDataMap } from '../functions/core/data-map/data-map';
-import { parsePrivacyNotice } from '../functions/core/data-map/privacy-notice';
+import { defaultTranslations } from '../functions/core/data-map/default-translations';
+import { type PrivacyNotice, parsePrivacyNotice } from '../functions/core/data-map/privacy-notice';
+import { contentCatalog, translationProblems } from '../functions/core/i18n/content';
 import { repoRoot } from './constructs/export-function';
 
 /** What a deployment's functions embed in place of the shipped files (package.json "imports"). */
@@ -10,6 +12,7 @@ export type EmbeddedFiles = Readonly<Record<'#data-map' | '#privacy-notice', str
 
 export interface DeploymentFiles {
   dataMap: DataMap;
+  notice: PrivacyNotice;
   /** Absolute paths, by the import specifier the functions use. */
   embedded: EmbeddedFiles;
 }
@@ -29,8 +32,26 @@ export function readDeploymentFiles(config: {
   const dataMapPath = resolveFile('dataMapFile', config.dataMapFile);
   const noticePath = resolveFile('privacyNoticeFile', config.privacyNoticeFile);
   const dataMap = parsed('dataMapFile', dataMapPath, (raw) => parseDataMap(raw));
-  parsed('privacyNoticeFile', noticePath, (raw) => parsePrivacyNotice(raw, dataMap));
-  return { dataMap, embedded: { '#data-map': dataMapPath, '#privacy-notice': noticePath } };
+  const notice = parsed('privacyNoticeFile', noticePath, (raw) => parsePrivacyNotice(raw, dataMap));
+  checkTranslations(dataMap, notice);
+  return { dataMap, notice, embedded: { '#data-map': dataMapPath, '#privacy-notice': noticePath } };
+}
+
+/**
+ * Every text of the map and the notice needs its translation in config/translations: a deployment
+ * with its own map or notice fails synth naming what is missing, rather than show a player English.
+ */
+function checkTranslations(dataMap: DataMap, notice: PrivacyNotice): void {
+  const catalog = contentCatalog(dataMap, notice);
+  const problems = Object.entries(defaultTranslations).flatMap(([locale, translation]) =>
+    translationProblems(catalog, translation ?? {}).map((p) => `config/translations/${locale}.json: ${p}`),
+  );
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).join('\n  ');
+    throw new DeployConfigError(
+      `The data map's and privacy notice's texts lack ${problems.length} translation(s):\n  ${shown}${problems.length > 10 ? '\n  …' : ''}`,
+    );
+  }
 }
 
 function resolveFile(key: string, file: string): string {

@@ -7,6 +7,7 @@ import { demoTables } from '../../lib/demo-tables';
 import {
   actionsOf,
   type Json,
+  noticeFileWithController,
   PRODUCTION,
   resourcesOf,
   statementsOfFunction,
@@ -250,11 +251,27 @@ describe('The sender', () => {
   });
 
   it('outside demo mode, a placeholder address nobody can verify fails synth', () => {
-    for (const mailFrom of ['Privacy <privacy@example.com>', 'privacy@mail.example.org', 'p@game.test']) {
-      expect(() => synthTemplates({ demoMode: false, mailFrom }), mailFrom).toThrow(
+    for (const email of ['privacy@example.com', 'privacy@mail.example.org', 'p@game.test']) {
+      const privacyNoticeFile = noticeFileWithController(email);
+      expect(() => synthTemplates({ demoMode: false, privacyNoticeFile }), email).toThrow(
         /mailFrom: .*placeholder/,
       );
     }
-    expect(() => synthTemplates({ demoMode: true, mailFrom: 'privacy@example.com' })).not.toThrow();
+    // The shipped notice's controller is a placeholder: demo mode only.
+    expect(() => synthTemplates({ demoMode: false })).toThrow(/mailFrom: .*placeholder/);
+    expect(() => synthTemplates({ demoMode: true })).not.toThrow();
+  });
+
+  it('mails from the controller the archive names, the support contact: one address', () => {
+    const { pipeline } = synthTemplates(PRODUCTION);
+    const env = JSON.stringify(pipeline.findResources('AWS::Lambda::Function'));
+    expect(env).toContain('"MAIL_FROM":"Nordlys Games AS <privacy@nordlys-games.eu>"');
+    // A display name of its own is fine; another address is refused, naming both.
+    expect(() =>
+      synthTemplates({ ...PRODUCTION, mailFrom: 'Nordlys privacy team <privacy@nordlys-games.eu>' }),
+    ).not.toThrow();
+    expect(() => synthTemplates({ ...PRODUCTION, mailFrom: 'Privacy <noreply@nordlys-games.eu>' })).toThrow(
+      /noreply@nordlys-games\.eu is not the privacy notice's controller e-mail \(privacy@nordlys-games\.eu\)/,
+    );
   });
 });

@@ -172,7 +172,7 @@ describe('A deployment’s own data map', () => {
     for (const fn of Object.values(live.pipeline.findResources('AWS::Lambda::Function'))) {
       if (!fn.Metadata?.[EMBEDDED_METADATA]) continue;
       expect(fn.Metadata[EMBEDDED_METADATA]['#data-map']).toBe(mapFile);
-      expect(fn.Metadata[EMBEDDED_METADATA]['#privacy-notice']).toBe('config/privacy-notice.json');
+      expect(fn.Metadata[EMBEDDED_METADATA]['#privacy-notice']).toBe(PRODUCTION.privacyNoticeFile);
     }
   });
 
@@ -186,5 +186,18 @@ describe('A deployment’s own data map', () => {
       JSON.stringify({ ...liveMap, sources: [{ ...liveMap.sources[0], kmsKeyArn: 'alias/game' }] }),
     );
     expect(() => synthTemplates({ dataMapFile: bad })).toThrow(/dataMapFile: .*kmsKeyArn/s);
+  });
+
+  it('fails synth when a text of its map has no translation, naming the file and the key', () => {
+    const relabelled = join(dir, 'relabelled.json');
+    const sources = liveMap.sources.map((s) =>
+      s.id === 'players'
+        ? { ...s, fields: [...s.fields, { name: 'nickname', type: 'string', label: 'Nickname' }] }
+        : s,
+    );
+    writeFileSync(relabelled, JSON.stringify({ ...liveMap, sources }));
+    expect(() => synthTemplates({ dataMapFile: relabelled })).toThrow(
+      /lack 5 translation\(s\):\n {2}config\/translations\/de\.json: missing: field\.players\.nickname\.label/,
+    );
   });
 });

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app';
 import { repoRoot } from '../../lib/constructs/export-function';
 
-const LIMIT_BYTES = 1_500_000;
+// BuildArchive is the largest: it embeds the texts of the notice and the map in six languages.
+const LIMIT_BYTES = 2_000_000;
 
 /** The app exactly as `cdk synth` builds it: every function bundled, the nag plugin registered. */
 describe('Synthesis with bundling and cdk-nag', () => {
@@ -22,7 +23,7 @@ describe('Synthesis with bundling and cdk-nag', () => {
     expect(findings).toEqual([]);
   });
 
-  it('reports every function’s bundle size, each under 1.5 MB minified', () => {
+  it('reports every function’s bundle size, each under 2 MB minified', () => {
     const sizes: Record<string, number> = {};
     const functions = [pipeline, ...(demoGame ? [demoGame] : [])].flatMap((stack) =>
       Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function')),

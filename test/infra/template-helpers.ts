@@ -1,8 +1,26 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 
+/**
+ * A privacy notice as a real game would ship it: the shipped one with the controller's address
+ * on a domain SES can verify (the shipped one's is a placeholder, fine for demo mode only).
+ */
+export function noticeFileWithController(email: string): string {
+  const notice = JSON.parse(readFileSync('config/privacy-notice.json', 'utf8'));
+  notice.controller.email = email;
+  const file = join(mkdtempSync(join(tmpdir(), 'notice-')), 'privacy-notice.json');
+  writeFileSync(file, JSON.stringify(notice));
+  return file;
+}
+
 /** Settings of a deployment next to a real game: no demo, a sender SES can verify. */
-export const PRODUCTION = { demoMode: false, mailFrom: 'Privacy team <privacy@nordlys-games.eu>' } as const;
+export const PRODUCTION = {
+  demoMode: false,
+  privacyNoticeFile: noticeFileWithController('privacy@nordlys-games.eu'),
+} as const;
 
 /**
  * The stacks synthesised without bundling (template assertions need no code) and without the
