@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { OWN_REQUESTS_TABLE } from '../../functions/core/data-map/data-map';
 import { readSourceTables } from '../../functions/runtime/config';
 import type { PolicyDocument } from './iam-policy';
 
@@ -109,6 +110,8 @@ export interface HttpRoute {
   routeKey: string;
   functionArn: string;
   payloadFormatVersion: string;
+  /** The route's AuthorizationType: NONE (the default) or AWS_IAM (SigV4-signed callers only). */
+  authorizationType?: string;
 }
 
 export interface HttpApiResource {
@@ -176,7 +179,10 @@ export interface Deployment {
 export function gameTables(deployment: Deployment): ReadonlyMap<string, string> {
   const tables = new Map<string, string>();
   for (const fn of deployment.functions) {
-    for (const [name, table] of readSourceTables(fn.environment)) tables.set(name, table);
+    for (const [name, table] of readSourceTables(fn.environment)) {
+      // "@requests" is the pipeline's own requests table, read as a source; not the game's.
+      if (name !== OWN_REQUESTS_TABLE) tables.set(name, table);
+    }
   }
   return tables;
 }
@@ -472,7 +478,13 @@ class Resolver {
       const integration = integrations.get(String(props.Target ?? '').replace(/^integrations\//, ''));
       if (!integration) throw new TemplateError(`Route ${props.RouteKey} has no Lambda integration`);
       const [method = '', path = ''] = String(props.RouteKey).split(' ');
-      routes.push({ method, path, routeKey: String(props.RouteKey), ...integration });
+      routes.push({
+        method,
+        path,
+        routeKey: String(props.RouteKey),
+        ...integration,
+        ...(props.AuthorizationType ? { authorizationType: String(props.AuthorizationType) } : {}),
+      });
     }
     const stage = all.find(
       (r) =>

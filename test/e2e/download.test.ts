@@ -12,9 +12,13 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Download, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../functions/core/archive/manifest';
+import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
+import { defaultPrivacyNotice } from '../../functions/core/data-map/default-privacy-notice';
+import { defaultTranslations } from '../../functions/core/data-map/default-translations';
 import { type GatewayLocale, gatewayMessages } from '../../functions/core/gateway/gateway-messages';
 import { gonePage, landingPage, notFoundPage, tooManyPage } from '../../functions/core/gateway/gateway-pages';
-import { ARCHIVE_LOCALES } from '../../functions/core/i18n/archive-messages';
+import { ARCHIVE_LOCALES, resolveArchiveLocale } from '../../functions/core/i18n/archive-messages';
+import { contentCatalog, localiser } from '../../functions/core/i18n/content';
 import { formatBytes, formatCount, formatDateTime } from '../../functions/core/i18n/formats';
 import type { DownloadGrant } from '../../functions/core/requests/grant';
 import { hashToken } from '../../functions/core/requests/grant';
@@ -320,7 +324,16 @@ describe('the player opens the e-mailed link', () => {
           .evaluateAll((trs) =>
             trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
           );
-        expect(rows).toEqual(categories.map(([id, count]) => [id, formatCount(c.locale, count)]));
+        // Each category by its title in the player's language (the data map's, translated).
+        const title = localiser(
+          contentCatalog(defaultDataMap, defaultPrivacyNotice),
+          defaultTranslations,
+          resolveArchiveLocale(c.locale),
+        );
+        expect(rows).toEqual(
+          categories.map(([id, count]) => [title(`category.${id}.title`), formatCount(c.locale, count)]),
+        );
+        if (c.locale.startsWith('de')) expect(rows[0]?.[0]).toBe('Konto und Profil');
 
         const button = page.getByRole('button');
         expect(await button.count()).toBe(1);

@@ -1,11 +1,13 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { OWN_REQUESTS_TABLE } from '../../functions/core/data-map/data-map';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import { readSourceTables } from '../../functions/runtime/config';
 import { demoTables } from '../../lib/demo-tables';
 import {
   actionsOf,
+  flatten,
   type Json,
   noticeFileWithController,
   PRODUCTION,
@@ -47,9 +49,9 @@ function stackIds(built: ReturnType<typeof synthTemplates>): string[] {
   return built.app.node.children.filter((c) => Stack.isStack(c)).map((c) => c.node.id);
 }
 
-function environments(template: Template): Record<string, string>[] {
+function environments(template: Template): Record<string, Json>[] {
   return Object.values(template.findResources('AWS::Lambda::Function')).map(
-    (fn) => (fn.Properties.Environment?.Variables ?? {}) as Record<string, string>,
+    (fn) => (fn.Properties.Environment?.Variables ?? {}) as Record<string, Json>,
   );
 }
 
@@ -103,16 +105,23 @@ describe('Demo game', () => {
   });
 
   it('the pipeline reads the demo tables by their prefixed names, and in production the game’s own', () => {
+    // The value holds the requests table's name, a reference: read as text (${…}).
+    const tablesOf = (env: Record<string, Json>) =>
+      readSourceTables({ SOURCE_TABLES: flatten(env.SOURCE_TABLES) });
     const readers = environments(demo.pipeline).filter((env) => env.SOURCE_TABLES);
     // plan, collect, start and deliver read sources; nothing else is told where they are.
     expect(readers).toHaveLength(4);
     for (const env of readers) {
-      const tables = readSourceTables(env);
-      for (const source of defaultDataMap.sources) {
+      const tables = tablesOf(env);
+      for (const source of defaultDataMap.sources.filter((s) => s.table !== OWN_REQUESTS_TABLE)) {
         expect(tables.get(source.table)).toBe(`PlayerDataExport-demo-${source.table}`);
       }
+      expect(tables.get(OWN_REQUESTS_TABLE)).toMatch(/^\$\{import:.*PipelineTable|^\$\{.*PipelineTable/);
     }
-    expect(environments(production.pipeline).some((env) => env.SOURCE_TABLES)).toBe(false);
+    // In production the map's names are the game's own; only "@requests" is resolved.
+    for (const env of environments(production.pipeline).filter((e) => e.SOURCE_TABLES)) {
+      expect([...tablesOf(env).keys()]).toEqual([OWN_REQUESTS_TABLE]);
+    }
     // Deployed after the demo game's tables exist, as after the stateful stack.
     const pipelineStack = demo.app.node.findChild('PlayerDataExportPipeline') as Stack;
     expect(pipelineStack.dependencies.map((d) => d.node.id).sort()).toEqual([

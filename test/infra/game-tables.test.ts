@@ -188,6 +188,17 @@ describe('A deployment’s own data map', () => {
     expect(() => synthTemplates({ dataMapFile: bad })).toThrow(/dataMapFile: .*kmsKeyArn/s);
   });
 
+  it('fails synth when a source reads "@requests" other than through its byPlayer index', () => {
+    const wrongKey = join(dir, 'wrong-requests-key.json');
+    const sources = liveMap.sources.map((s) =>
+      s.table === '@requests' ? { ...s, key: { ...s.key, template: '{playerId}' } } : s,
+    );
+    writeFileSync(wrongKey, JSON.stringify({ ...liveMap, sources }));
+    expect(() => synthTemplates({ ...PRODUCTION, dataMapFile: wrongKey })).toThrow(
+      /data map source "data-requests" reads @requests: its key must be \{ "index": "byPlayer", "partition": "gsi1pk", "sort": "gsi1sk", "template": "PLAYER#\{playerId\}" \}/,
+    );
+  });
+
   it('fails synth when a text of its map has no translation, naming the file and the key', () => {
     const relabelled = join(dir, 'relabelled.json');
     const sources = liveMap.sources.map((s) =>

@@ -24,6 +24,7 @@ const NEW_CATEGORIES = [
   'push-notifications',
   'newsletter-tracking',
   'analytics-and-attribution',
+  'data-requests',
 ];
 
 let runtime: TestRuntime;
@@ -135,6 +136,43 @@ describe('categories of the demo player export', () => {
     expect(set['private-messages/private-messages-received.json']).toBe('access');
     expect(set['support/support-tickets.json']).toBe('access');
     expect(set['account/players.json']).toBe('portability');
+  });
+
+  it("counts the archive's download on the request: the history the player's next archive shows", () => {
+    expect(request).toMatchObject({ downloads: 1, lastDownloadAt: expect.any(String) });
+  });
+
+  it("holds the player's own history of data requests: this one, and an earlier one with its downloads", async () => {
+    const first = records('data-requests/data-requests.json');
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({
+      requestId: request?.requestId,
+      state: 'COLLECTING',
+      dueAt: request?.dueAt,
+    });
+    // Our own bookkeeping stays out, saying why; nothing of another player's requests is read.
+    for (const internal of ['pk', 'sk', 'gsi1pk', 'gsi2pk', 'attempt', 'archiveKey']) {
+      expect(first[0], internal).not.toHaveProperty(internal);
+    }
+    expect(
+      manifest.sources.find((s) => s.id === 'data-requests')?.withheldFields.map((f) => f.field),
+    ).toContain('archiveKey');
+    // Once the first archive has expired, a new request makes a new archive, which lists both.
+    const earlier = request?.requestId ?? '';
+    await runtime.records.requests.transition(earlier, 'READY', 'EXPIRED', runtime.now().toISOString());
+    const again = await exportAndOpen(runtime, DEMO_PLAYER_ID);
+    expect(again.answering.requestId).not.toBe(earlier);
+    const history = JSON.parse(again.files.get('data-requests/data-requests.json')?.toString('utf8') ?? '{}')
+      .records as StoreRecord[];
+    expect(history.map((r) => r.requestId).sort()).toEqual([earlier, again.answering.requestId].sort());
+    expect(history.find((r) => r.requestId === earlier)).toMatchObject({
+      state: 'EXPIRED',
+      downloads: 1,
+      stateTimes: { READY: expect.any(String), EXPIRED: expect.any(String) },
+    });
+    for (const other of DEMO_PLAYER_IDS.filter((id) => id !== DEMO_PLAYER_ID)) {
+      expect(history.some((r) => r.playerId === other)).toBe(false);
+    }
   });
 
   it('omits anti-cheat internals, saying why, and keeps the decision facts', () => {

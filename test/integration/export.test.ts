@@ -110,6 +110,8 @@ describe('export of the demo player', () => {
       'push-notifications': mine('push-notifications').length,
       'newsletter-events': mine('newsletter-events').length,
       attribution: mine('attribution').length,
+      // This request itself: the player's own history of data requests.
+      'data-requests': 1,
     };
     const counted = Object.fromEntries(result.manifest.sources.map((s) => [s.id, s.records]));
     expect(counted).toEqual(expected);
@@ -280,6 +282,8 @@ describe('a player with no data in some categories', () => {
       'push-notifications': 'none held',
       'newsletter-tracking': 'none held',
       'analytics-and-attribution': 'none held',
+      // Even a player with nothing else has this request on record.
+      'data-requests': 'exported',
     });
     expect(JSON.parse(files.get('purchases/purchases.json')?.toString('utf8') ?? '').records).toEqual([]);
     expect(

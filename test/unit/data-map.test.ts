@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import raw from '../../config/data-map.json' with { type: 'json' };
+import { type JsonSchema, sourceJsonSchema } from '../../functions/core/archive/json-schema';
 import {
   DataMapError,
+  fieldGuideText,
   parseDataMap,
   type SourceSpec,
   sourceById,
@@ -177,5 +179,26 @@ describe('sourceQuery', () => {
 
   it('inserts a player id containing $ patterns literally', () => {
     expect(sourceQuery(source({ template: 'PLAYER#{playerId}' }), 'a$&b').partitionValue).toBe('PLAYER#a$&b');
+  });
+});
+
+describe('field guide in the schemas', () => {
+  it('gives a field its description and allowed values in one text', () => {
+    expect(
+      fieldGuideText({ description: 'Where it was paid', values: { card: 'Card', vipps: 'Vipps' } }),
+    ).toBe('Where it was paid. Values: card (Card), vipps (Vipps).');
+    expect(fieldGuideText({ description: 'Ends with a stop.' })).toBe('Ends with a stop.');
+    expect(fieldGuideText({})).toBeUndefined();
+  });
+
+  it('labels every column of the shipped map in datapackage.json and every JSON Schema property', () => {
+    const purchases = sourceById(defaultDataMap, 'purchases');
+    const schema = sourceJsonSchema(purchases, defaultDataMap, { requesterId: 'p-1' });
+    const records = schema.properties?.records as JsonSchema;
+    const status = (records.items as JsonSchema).properties?.status;
+    expect(status).toMatchObject({
+      title: 'Status',
+      description: expect.stringContaining('refunded (Refunded)'),
+    });
   });
 });

@@ -8,6 +8,7 @@ import dataMap from '../../config/data-map.json';
 import type { AttributeItem } from '../../functions/adapters/dynamodb/batch-writer';
 import { rootFolderName } from '../../functions/core/archive/layout';
 import { toJsonText } from '../../functions/core/collect/json-text';
+import { OWN_REQUESTS_TABLE } from '../../functions/core/data-map/data-map';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../../functions/core/values';
 import {
   DEMO_BIG_POINTS,
@@ -216,7 +217,8 @@ describe('demo data', () => {
   });
 
   it('matches the data map: field names, types, and numbers only as ExactNumber', () => {
-    for (const source of dataMap.sources) {
+    // "@requests" is the pipeline's own table, not the demo game's.
+    for (const source of dataMap.sources.filter((s) => s.table !== OWN_REQUESTS_TABLE)) {
       const records = items(source.table as DemoTable);
       expect(records.length, source.table).toBeGreaterThan(0);
       for (const record of records) {

@@ -151,6 +151,46 @@ describe('locale', () => {
     const english = readmeText({ plan: fixturePlan('en-GB'), results: fixtureResults({}), ...content });
     expect(english.split(archiveMessages.en.readmeHowTo)).toHaveLength(2);
   });
+
+  for (const locale of ['de', 'th'] as const) {
+    it(`README.txt in ${locale}: rights with how to use them, controller, DPO, joint controller, complaint route and authority`, () => {
+      const content = {
+        dataMap: defaultDataMap,
+        notice: defaultPrivacyNotice,
+        translations: defaultTranslations,
+      };
+      const text = readmeText({ plan: fixturePlan(locale), results: fixtureResults({}), ...content });
+      const mine = text.slice(0, text.indexOf('-'.repeat(96)));
+      const m = archiveMessages[locale];
+      const t = (key: string) => defaultTranslations[locale]?.[key] ?? '';
+      for (const heading of [
+        m.rightsHeading,
+        m.controllerHeading,
+        m.dpoHeading,
+        m.jointControllersHeading,
+        m.complaintHeading,
+        m.transfersSafeguardsHeading,
+        m.supportHeading,
+      ]) {
+        expect(mine).toContain(heading);
+      }
+      for (const right of defaultPrivacyNotice.rights.items) {
+        expect(mine).toContain(t(`notice.rights.${right.article}.name`));
+      }
+      expect(mine).toContain(t('notice.rights.complaint').slice(0, 40));
+      expect(mine).toContain(t('notice.supervisoryAuthority.name'));
+      expect(mine).toContain(defaultPrivacyNotice.controller.name);
+      expect(mine).toContain(defaultPrivacyNotice.controller.email);
+      expect(mine).toContain(defaultPrivacyNotice.dpo.email);
+      expect(mine).toContain(defaultPrivacyNotice.supervisoryAuthority.address ?? '');
+      expect(mine).toContain('Modern Times Group MTG AB');
+      // Citations are resolved for the reader: no "[004 §…]" left, the policy's address instead.
+      expect(text).not.toMatch(/\[\d{3} /);
+      expect(mine).toContain(defaultPrivacyNotice.policyDocuments['004']?.url ?? 'missing');
+      // And none of the English rights texts in the player's part.
+      expect(mine).not.toContain(defaultPrivacyNotice.rights.summary);
+    });
+  }
 });
 
 describe('capped preview', () => {

@@ -26,6 +26,9 @@ export const pipelineTableKeys = {
 
 export const PIPELINE_TTL_ATTRIBUTE = 'ttl';
 
+/** The byPlayer index's partition key of a player: "PLAYER#<playerId>". */
+export const playerKey = (playerId: string) => `PLAYER#${playerId}`;
+
 export const pipelineIndexNames = Object.keys(
   pipelineTableKeys.indexes,
 ) as (keyof typeof pipelineTableKeys.indexes)[];

@@ -1,5 +1,11 @@
 import { ADDITIONAL_FIELDS_COLUMN, type CsvColumn, csvColumns } from '../collect/csv';
-import { type DataMap, type FieldSpec, type SourceSpec, sourceById } from '../data-map/data-map';
+import {
+  type DataMap,
+  type FieldSpec,
+  fieldGuideText,
+  type SourceSpec,
+  sourceById,
+} from '../data-map/data-map';
 import type { CollectResult, ExportPlan, StagedFile } from '../workflow-types';
 import { schemaFilePath } from './json-schema';
 import { archiveFilePath } from './layout';
@@ -38,6 +44,8 @@ export type TableFieldType =
 
 export interface TableField {
   name: string;
+  /** The label the player reads (the data map's `label`). */
+  title?: string;
   type: TableFieldType;
   /**
    * "any" for dates and date-times: the values are the store's own RFC 3339 text (fractional
@@ -251,7 +259,7 @@ function tableField(column: CsvColumn, fields: FieldSpec[]): TableField {
   const pseudonymised = spec?.rule === 'pseudonymise';
   const type = tableType(column.type, pseudonymised);
   const description =
-    spec?.description ??
+    (spec ? fieldGuideText(spec) : undefined) ??
     (pseudonymised
       ? spec?.pseudonym === 'agent'
         ? 'A support agent as a pseudonym ("agent-…"), the same throughout this archive.'
@@ -263,6 +271,7 @@ function tableField(column: CsvColumn, fields: FieldSpec[]): TableField {
           : undefined);
   return {
     name: column.name,
+    ...(spec?.label ? { title: spec.label } : {}),
     type,
     ...(type === 'datetime' || type === 'date' ? { format: 'any' as const } : {}),
     ...(description ? { description } : {}),

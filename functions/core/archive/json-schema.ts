@@ -3,6 +3,7 @@ import type { FieldMismatch } from '../collect/type-observer';
 import {
   type DataMap,
   type FieldSpec,
+  fieldGuideText,
   type PseudonymKind,
   type ScalarType,
   type SourceSpec,
@@ -138,8 +139,16 @@ function fieldSchema(
   } else {
     schema = scalarSchema(field.type, pseudonym, options);
   }
-  const description = field.description ?? schema.description;
-  return widened({ ...nullable(schema), ...(description ? { description } : {}) }, path, options);
+  const description = fieldGuideText(field) ?? schema.description;
+  return widened(
+    {
+      ...nullable(schema),
+      ...(field.label ? { title: field.label } : {}),
+      ...(description ? { description } : {}),
+    },
+    path,
+    options,
+  );
 }
 
 /** JSON types of the kinds the observer reports. */

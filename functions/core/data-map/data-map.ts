@@ -89,6 +89,24 @@ const fieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
     }),
 );
 
+/**
+ * The table name by which the data map reads this pipeline's own request records (the player's
+ * history of data requests): the stack resolves it to its requests table, like a demo table name.
+ */
+export const OWN_REQUESTS_TABLE = '@requests';
+
+/**
+ * A field's description with its allowed values, as the schemas and the CSV documentation give
+ * it: "Status of the purchase. Values: completed (Completed), refunded (Refunded)."
+ */
+export function fieldGuideText(field: Pick<FieldSpec, 'description' | 'values'>): string | undefined {
+  const values = Object.entries(field.values ?? {});
+  const listed =
+    values.length > 0 ? `Values: ${values.map(([v, label]) => `${v} (${label})`).join(', ')}.` : '';
+  const text = [field.description?.trim().replace(/([^.])$/, '$1.'), listed].filter(Boolean).join(' ');
+  return text || undefined;
+}
+
 /** The name of the CSV column that holds undeclared fields; reserved in the map. */
 export const ADDITIONAL_FIELDS = 'additionalFields';
 
