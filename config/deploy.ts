@@ -128,6 +128,22 @@ const deployConfigSchema = z
     gatewayBaseUrl: optionalText.pipe(z.url().optional()),
     /** Link to the account portal, shown on the gateway's "expired" and "not found" pages. */
     portalUrl: optionalText.pipe(z.url().optional()),
+    /**
+     * The account portal's IAM role (this or another account) that reads a player's requests
+     * through the portal API (GET /portal/players/{playerId}/requests, AWS_IAM). HTTP APIs have no
+     * resource policy, so the pipeline creates a role the portal assumes (PortalInvokerRoleArn),
+     * allowed to invoke those routes only. Unset: any principal of this account whose policy
+     * allows execute-api:Invoke on the PortalApiArn output.
+     */
+    portalPrincipalArn: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+          'expected an IAM role ARN, e.g. arn:aws:iam::111122223333:role/account-portal',
+        )
+        .optional(),
+    ),
     /** How long a download link works: "7d", "12h", "10m" (a minute at least, 30 days at most). */
     linkTtl: duration(60, 30 * 86_400).default(7 * 86_400),
     /** Downloads allowed per link. */

@@ -18,10 +18,14 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { DeployConfig } from '../config/deploy';
-import { pipelineIndexNames } from '../functions/adapters/dynamodb/pipeline-table';
+import { type DeployConfig, DeployConfigError } from '../config/deploy';
+import {
+  pipelineIndexNames,
+  pipelineTableKeys,
+  playerKey,
+} from '../functions/adapters/dynamodb/pipeline-table';
 import { SES_FEEDBACK_DETAIL_TYPES } from '../functions/adapters/ses/ses-feedback-event';
-import type { SourceSpec } from '../functions/core/data-map/data-map';
+import { OWN_REQUESTS_TABLE, type SourceSpec } from '../functions/core/data-map/data-map';
 import { exportWorkflow } from '../functions/core/workflow';
 import { ExportAlarms } from './constructs/alarms';
 import {
@@ -35,6 +39,8 @@ import { DownloadGateway } from './constructs/download-gateway';
 import { ExportFunction, logRetentionOf, type TableBinding } from './constructs/export-function';
 import { ExportWorkflow } from './constructs/export-workflow';
 import { ARCHIVES_PREFIX, STAGING_PREFIX } from './constructs/exports-bucket';
+import { dashboardUrl, OpsDashboard, type ThrottleWatch } from './constructs/ops-dashboard';
+import { PortalApi } from './constructs/portal-api';
 import type { DeploymentFiles } from './deployment-files';
 import { mailConfigurationSetName, stackExports } from './stateful-stack';
 
@@ -65,31 +71,37 @@ export class PipelineStack extends Stack {
   readonly workflow: ExportWorkflow;
   readonly gateway: DownloadGateway;
   readonly requestRule: Rule;
+  readonly portalApi: PortalApi;
+  readonly dashboard: OpsDashboard;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { config, pipelineTable, sourceTables } = props;
     const imports = stackExports(config.deploymentName);
     // By the stateful stack's named exports (see stackExports); deploy that stack first.
+    // One key encrypts the exports bucket and the requests table (the stateful stack's data key).
+    const dataKey = Key.fromKeyArn(this, 'DataKey', Fn.importValue(imports.dataKeyArn));
     const exportsBucket = Bucket.fromBucketAttributes(this, 'ExportsBucket', {
       bucketArn: Fn.importValue(imports.exportsBucketArn),
       bucketName: Fn.importValue(imports.exportsBucketName),
-      encryptionKey: Key.fromKeyArn(this, 'DataKey', Fn.importValue(imports.dataKeyArn)),
+      encryptionKey: dataKey,
     });
     const logRetention = logRetentionOf(config.logRetentionDays);
     const bus = EventBus.fromEventBusName(this, 'PortalBus', config.portalEventBusName);
     const { dataMap } = props.files;
     const identity = identitySource(dataMap);
+    checkOwnRequestSources(dataMap.sources);
+    // The pipeline's own request records are read like a game table ("@requests" in the map).
+    const readableTables = new Map([...sourceTables, [OWN_REQUESTS_TABLE, pipelineTable.tableName]]);
     /**
      * Query on the given sources' tables (or indexes), Decrypt on their customer-managed keys, and
      * where the data map's table names resolve to.
      */
     const readSources = (fn: ExportFunction, sources: readonly SourceSpec[]) => {
-      if (sourceTables.size > 0) {
-        fn.addEnvironment('SOURCE_TABLES', JSON.stringify(Object.fromEntries(sourceTables)));
-      }
+      fn.addEnvironment('SOURCE_TABLES', JSON.stringify(Object.fromEntries(readableTables)));
+      if (sources.some((s) => s.table === OWN_REQUESTS_TABLE)) fn.allowKey(dataKey, false);
       return fn
-        .allowQuery(sourceResourceArns(this, sources, sourceTables))
+        .allowQuery(sourceResourceArns(this, sources, readableTables))
         .allowTableKeys(sources.flatMap((source) => (source.kmsKeyArn ? [source.kmsKeyArn] : [])));
     };
 
@@ -177,9 +189,10 @@ export class PipelineStack extends Stack {
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         leadingKeys: ['GRANT#*'],
       })
-      // Requests are read (a download needs its request READY) and audit entries appended.
+      // Requests are read (a download needs its request READY), audit entries appended, and the
+      // request's download count and time kept up to date (the player's request history shows them).
       .bindTable(pipelineTable, undefined, {
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         leadingKeys: ['REQUEST#*'],
       })
       // Presigned URLs are signed with this role: it can read archives and nothing else.
@@ -207,6 +220,25 @@ export class PipelineStack extends Stack {
     const linkBaseUrl =
       config.gatewayBaseUrl ??
       (config.downloadDomainName ? `https://${config.downloadDomainName}` : this.gateway.url);
+
+    // ── Portal API: the account portal reads a player's requests (AWS_IAM routes) ────────────────
+    const portalFn = make('portal-api', 'Account portal (AWS_IAM): a player’s requests and their states', {
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+    })
+      .addEnvironment('PIPELINE_TABLE', pipelineTable.tableName)
+      // Query on the byPlayer index only: not the table's items, not the byState work list.
+      .allowQuery([`${pipelineTable.tableArn}/index/${PORTAL_INDEX}`]);
+    if (pipelineTable.encryptionKey) portalFn.allowKey(pipelineTable.encryptionKey, false);
+    const { portalPrincipalArn } = config;
+    this.portalApi = new PortalApi(this, 'PortalRoutes', {
+      api: this.gateway.api,
+      handler: portalFn.function,
+      ...(portalPrincipalArn ? { portalPrincipalArn } : {}),
+    });
+    if (this.portalApi.invokerRole) {
+      portalFn.addEnvironment('PORTAL_CALLER_ROLE_ARN', this.portalApi.invokerRole.roleArn);
+    }
 
     // ── Workflow steps ─────────────────────────────────────────────────────────────────────────
     const planFn = readSources(
@@ -403,7 +435,7 @@ export class PipelineStack extends Stack {
       ],
     });
 
-    new ExportAlarms(this, 'Alarms', {
+    const alarms = new ExportAlarms(this, 'Alarms', {
       stateMachine,
       deadLetterQueues: {
         StartExport: intakeDlq,
@@ -420,12 +452,21 @@ export class PipelineStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
+    this.dashboard = new OpsDashboard(this, 'OpsDashboard', {
+      serviceName: config.deploymentName,
+      sweepPeriod,
+      stateMachine,
+      alarms: alarms.alarms,
+      throttleWatches: throttleWatches(dataMap.sources, sourceTables, pipelineTable.tableName),
+    });
+
     this.functions = {
       ...byLambda,
       'start-export': startFn,
       'expire-exports': sweepFn,
       'download-gateway': gatewayFn,
       'mail-events': mailEventsFn,
+      'portal-api': portalFn,
     };
     for (const [name, fn] of Object.entries(this.functions)) {
       if (config.tracing) {
@@ -439,9 +480,79 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'DownloadBaseUrl', { value: linkBaseUrl });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intakeDlq.queueUrl });
+    new CfnOutput(this, 'OpsDashboardName', { value: this.dashboard.dashboardName });
+    // For the ops CLI's retry and cancel, which publish ExportStatusChanged as the pipeline does.
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'PipelineEventSource', { value: config.pipelineEventSource });
+    new CfnOutput(this, 'OpsDashboardUrl', { value: dashboardUrl(this.dashboard.dashboardName) });
+    new CfnOutput(this, 'PortalApiArn', {
+      value: this.portalApi.invokeArn,
+      description:
+        'Resource of the execute-api:Invoke permission for the portal routes (AWS_IAM): GET /portal/players/{playerId}/requests',
+    });
+    if (this.portalApi.invokerRole) {
+      new CfnOutput(this, 'PortalInvokerRoleArn', {
+        value: this.portalApi.invokerRole.roleArn,
+        description: 'The role the account portal assumes to call the portal routes',
+      });
+    }
   }
+}
+
+/** The pipeline table's index the portal API may query (a player's requests). */
+const PORTAL_INDEX: (typeof pipelineIndexNames)[number] = 'byPlayer';
+
+/**
+ * The tables (and indexes) whose read throttling the dashboard shows: the requests table with its
+ * indexes, and every table or index the data map reads, by the name or ARN it resolves to.
+ */
+function throttleWatches(
+  sources: readonly SourceSpec[],
+  sourceTables: ReadonlyMap<string, string>,
+  ownTable: string,
+): ThrottleWatch[] {
+  const watches = new Map<string, ThrottleWatch>();
+  const add = (watch: ThrottleWatch) =>
+    watches.set([watch.account, watch.region, watch.tableName, watch.indexName].join('|'), watch);
+  add({ tableName: ownTable, label: 'requests table' });
+  for (const index of pipelineIndexNames) {
+    add({ tableName: ownTable, indexName: index, label: `requests table ${index}` });
+  }
+  for (const source of sources) {
+    if (source.table === OWN_REQUESTS_TABLE) continue;
+    const nameOrArn = sourceTables.get(source.table) ?? source.table;
+    const arn = /^arn:[^:]+:dynamodb:([^:]+):(\d{12}):table\/([^/]+)/.exec(nameOrArn);
+    add({
+      tableName: arn?.[3] ?? nameOrArn,
+      ...(source.key.index ? { indexName: source.key.index } : {}),
+      ...(arn ? { region: arn[1] as string, account: arn[2] as string } : {}),
+      label: source.key.index ? `${source.table} ${source.key.index}` : source.table,
+    });
+  }
+  return [...watches.values()];
 }
 
 function pascal(entry: string): string {
   return entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * A source on "@requests" must read the requests table's byPlayer index the way the request
+ * repository writes it; anything else would read nothing, or another layout's keys.
+ */
+function checkOwnRequestSources(sources: readonly SourceSpec[]): void {
+  const { partition, sort } = pipelineTableKeys.indexes.byPlayer;
+  for (const source of sources.filter((s) => s.table === OWN_REQUESTS_TABLE)) {
+    const { key } = source;
+    if (
+      key.index !== 'byPlayer' ||
+      key.partition !== partition ||
+      (key.sort !== undefined && key.sort !== sort) ||
+      key.template !== playerKey('{playerId}')
+    ) {
+      throw new DeployConfigError(
+        `data map source "${source.id}" reads ${OWN_REQUESTS_TABLE}: its key must be { "index": "byPlayer", "partition": "${partition}", "sort": "${sort}", "template": "${playerKey('{playerId}')}" }`,
+      );
+    }
+  }
 }

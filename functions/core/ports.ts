@@ -82,8 +82,10 @@ export interface RequestRepository {
     options?: { attempt?: number; patch?: RecordPatch },
   ): Promise<ExportRequestRecord>;
   /**
-   * Sends a request in a working state back to RECEIVED as attempt `attempt + 1`, only if it is
-   * still in `from` at `attempt`; appends a 'restarted' audit entry with the reason.
+   * Sends a request back to RECEIVED as attempt `attempt + 1`, only if it is still in `from` at
+   * `attempt`; appends a 'restarted' audit entry with the reason. From a working state (the
+   * watchdog; an operator retrying a stuck request) or from FAILED (an operator's retry, see
+   * canRestart), which also clears the failure reason and the clean-up mark.
    */
   restart(
     requestId: string,
@@ -92,8 +94,13 @@ export interface RequestRepository {
     at: string,
     reason: string,
   ): Promise<ExportRequestRecord>;
-  /** Sets fields that do not change the state (the watchdog's mark, delivery outcome, clean-up). */
-  update(requestId: string, patch: RecordPatch): Promise<void>;
+  /**
+   * Sets fields that do not change the state (the watchdog's mark, delivery outcome, clean-up);
+   * `remove` drops fields that no longer hold (a re-sent link's earlier delivery problem).
+   */
+  update(requestId: string, patch: RecordPatch, options?: { remove?: (keyof RecordPatch)[] }): Promise<void>;
+  /** One more download of the request's archive, and when (the player's request history shows both). */
+  countDownload(requestId: string, at: string): Promise<void>;
   appendAudit(entry: AuditEntry): Promise<void>;
   audit(requestId: string): Promise<AuditEntry[]>;
   /**
@@ -109,6 +116,8 @@ export interface RequestRepository {
   ): Promise<{ claimed: true } | { claimed: false; heldBy: string; claimedAt: string }>;
   /** Requests in a state, oldest update first (watchdog, expiry sweep, clean-up). */
   listInState(state: RequestState): Promise<ExportRequestRecord[]>;
+  /** A player's requests, oldest first (the privacy team's view of one player). */
+  listForPlayer(playerId: string): Promise<ExportRequestRecord[]>;
 }
 
 /**
@@ -132,6 +141,12 @@ export interface DeliveryOutbox {
   ): Promise<boolean>;
   /** Open entries whose next attempt is due at `now` (SENDING ones included: a send that never answered). */
   listDue(now: Date): Promise<Delivery[]>;
+  /**
+   * Opens a done entry again with a new link (an operator re-sending it): both channels PENDING,
+   * tries reset, due at `at`, back on the work list. False when the entry is missing or still
+   * open (its first delivery is under way: one sender at a time).
+   */
+  reopen(requestId: string, link: { tokenHash: string; link: string; at: string }): Promise<boolean>;
 }
 
 export type ConsumeOutcome =
@@ -187,4 +202,6 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 export interface WorkflowExecutions {
   start(input: WorkflowInput): Promise<'started' | 'exists'>;
   status(requestId: string, attempt: number): Promise<ExecutionStatus>;
+  /** Stops the attempt's execution if it is running; answers whether it was. */
+  stop(requestId: string, attempt: number, cause: string): Promise<boolean>;
 }

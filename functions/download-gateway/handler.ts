@@ -1,9 +1,13 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { errorPage } from '../core/gateway/gateway-pages';
 import { type GatewayDeps, handleGatewayRequest } from '../core/gateway/handle-gateway-request';
 import { securityHeaders } from '../core/gateway/html';
 import { gatewayDepsFromEnv, once } from '../runtime/composition';
+import { metricsNamespace } from '../runtime/metrics';
+
+const metrics = new Metrics(metricsNamespace);
 
 /** The part of an API Gateway HTTP API (payload format 2.0) event the gateway reads. */
 const httpApiEventSchema = z.object({
@@ -46,6 +50,12 @@ export function createGatewayHandler(deps: () => GatewayDeps) {
       headers: lowerCaseKeys(event.headers ?? {}),
       clientId: event.requestContext.http.sourceIp,
     });
+    if (response.status === 303) {
+      // A counted download (only POST …/download redirects). Published here and only then: the
+      // landing pages and refusals have nothing to publish (an empty flush just logs a warning).
+      metrics.addMetric('Downloads', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    }
     return {
       statusCode: response.status,
       headers: response.headers,

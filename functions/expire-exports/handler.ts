@@ -4,6 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { sweepExpired } from '../core/requests/expiry-sweep';
 import { removeLeftovers } from '../core/requests/leftovers';
+import { gaugedStates, requestGauges } from '../core/requests/ops-gauges';
 import { requestsNearDueDate, superviseRequests, undeliveredLinks } from '../core/requests/watchdog';
 import {
   engineDepsFromEnv,
@@ -14,7 +15,7 @@ import {
 } from '../runtime/composition';
 import { readSweepConfig } from '../runtime/config';
 import { logger } from '../runtime/logger';
-import { metricsNamespace } from '../runtime/metrics';
+import { metricsNamespace, STATE_DIMENSION } from '../runtime/metrics';
 
 const metrics = new Metrics(metricsNamespace);
 const deps = once(() => {
@@ -78,6 +79,18 @@ export const handler = middy()
       undelivered,
     };
     logger.info('sweep done', summary);
+    // The ops dashboard's gauges, after the work: counts and ages only.
+    const gauges = await requestGauges(lifecycle);
+    for (const state of gaugedStates) {
+      // One EMF record per state: Powertools applies a dimension to every metric of a flush.
+      metrics
+        .singleMetric()
+        .addDimension(STATE_DIMENSION, state)
+        .addMetric('RequestsByState', MetricUnit.Count, gauges.byState[state]);
+    }
+    metrics.addMetric('OldestWaitingHours', MetricUnit.NoUnit, gauges.oldestWaitingHours);
+    metrics.addMetric('RequestsDueWithin7Days', MetricUnit.Count, gauges.dueWithin7Days);
+    metrics.addMetric('DeliveriesPending', MetricUnit.Count, gauges.deliveriesPending);
     if (supervised.errors.length > 0) {
       // Everything else was done; failing the invocation makes the SweepErrors alarm fire.
       throw new Error(

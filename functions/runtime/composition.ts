@@ -6,6 +6,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbDeliveryOutbox } from '../adapters/dynamodb/dynamodb-delivery-outbox';
 import { DynamoDbGrantRepository } from '../adapters/dynamodb/dynamodb-grant-repository';
+import { DynamoDbPlayerRequestHistory } from '../adapters/dynamodb/dynamodb-player-request-history';
 import { DynamoDbRequestRepository } from '../adapters/dynamodb/dynamodb-request-repository';
 import { DynamoDbSourceReader } from '../adapters/dynamodb/dynamodb-source-reader';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
@@ -21,6 +22,7 @@ import { FailedLookupLimiter } from '../core/gateway/failed-lookup-limiter';
 import type { GatewayDeps } from '../core/gateway/handle-gateway-request';
 import type { ArchiveLocale } from '../core/i18n/archive-messages';
 import { contentCatalog, contentKeys, localiser } from '../core/i18n/content';
+import type { PortalDeps } from '../core/portal/player-requests';
 import type { DeliverDeps } from '../core/requests/delivery';
 import type { LifecycleDeps } from '../core/requests/lifecycle';
 import type { MailFeedbackDeps } from '../core/requests/mail-feedback';
@@ -33,6 +35,7 @@ import {
   readLinkSettings,
   readMailConfig,
   readPipelineTable,
+  readPortalCallerRoleArn,
   readPseudonymKeyId,
   readSourceTables,
 } from './config';
@@ -154,19 +157,30 @@ export function gatewayDepsFromEnv(env: Env): GatewayDeps {
     archives: storeFromEnv(env),
     presigner: new S3Presigner(s3Client(), bucket),
     clock: systemClock,
-    recordDownload: (grant, at) =>
-      requests.appendAudit({
+    recordDownload: async (grant, at) => {
+      await requests.appendAudit({
         requestId: grant.requestId,
         at,
         action: 'download',
         // Downloads used of allowed: no personal data in the audit trail.
         detail: `${grant.downloads}/${grant.maxDownloads}`,
-      }),
+      });
+      await requests.countDownload(grant.requestId, at);
+    },
     // One per instance (module scope): the inner limit; the HTTP API's throttling is the outer one.
     limiter: new FailedLookupLimiter(),
     presignSeconds,
     ...(portalUrl ? { portalUrl } : {}),
     categoryTitle: categoryTitles(),
+  };
+}
+
+/** portal-api: a player's requests from the byPlayer index, for the account portal. */
+export function portalDepsFromEnv(env: Env): PortalDeps {
+  const allowedCallerRoleArn = readPortalCallerRoleArn(env);
+  return {
+    history: new DynamoDbPlayerRequestHistory(dynamodbClient(), readPipelineTable(env), systemClock),
+    ...(allowedCallerRoleArn ? { allowedCallerRoleArn } : {}),
   };
 }
 

@@ -132,6 +132,19 @@ export function readGatewayConfig(env: Env): { presignSeconds: number; portalUrl
   return { presignSeconds, ...(portalUrl ? { portalUrl } : {}) };
 }
 
+/**
+ * portal-api: the role whose sessions may call it (PORTAL_CALLER_ROLE_ARN, set when the deployment
+ * names the portal's principal); absent, any caller API Gateway authenticated and authorised.
+ */
+export function readPortalCallerRoleArn(env: Env): string | undefined {
+  const arn = env.PORTAL_CALLER_ROLE_ARN?.trim();
+  if (!arn) return undefined;
+  if (!/^arn:[^:]+:iam::\d{12}:role\/.+$/.test(arn)) {
+    throw new ConfigError('Environment variable PORTAL_CALLER_ROLE_ARN must be an IAM role ARN');
+  }
+  return arn;
+}
+
 export function required(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) {

@@ -7,6 +7,13 @@ import { parseArgs } from 'node:util';
 import { durationSeconds, readDeployConfig } from '../../config/deploy';
 import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { loadDataDirectory } from '../load-data';
+import {
+  defaultLocalStackFile,
+  localStackInfo,
+  removeLocalStackFile,
+  removeLocalStackFileSync,
+  writeLocalStackFile,
+} from '../ops/local-stack-file';
 import { requestExport } from '../portal';
 import { startLocalRuntime } from '../runtime/runtime';
 import { CliError, positiveInteger, reportAndExit } from './cli-support';
@@ -55,8 +62,14 @@ async function main(): Promise<void> {
     // Often enough that a short --link-ttl visibly expires while you watch.
     scheduleEveryMs: Math.min(60_000, Math.max(1_000, (linkSeconds * 1000) / 4)),
   });
+  // For `npm run ops` in another terminal: where this stack is; gone when it stops (a file left
+  // by a killed process is stale: its pid no longer runs).
+  const opsFile = defaultLocalStackFile();
+  await writeLocalStackFile(opsFile, localStackInfo(runtime, workDir));
+  process.once('exit', () => removeLocalStackFileSync(opsFile));
   const stop = async () => {
     say('\nStopping…');
+    await removeLocalStackFile(opsFile);
     await runtime.stop();
     process.exit(0);
   };
@@ -107,7 +120,9 @@ async function main(): Promise<void> {
     say(
       `Serving the download gateway at ${runtime.gatewayUrl} — open the link in a browser. Ctrl-C to stop.`,
     );
+    say('In another terminal: npm run ops -- requests list (the requests of this stack; --help for more)');
   } catch (error) {
+    await removeLocalStackFile(opsFile);
     await runtime.stop();
     throw error;
   }

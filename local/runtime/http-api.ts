@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { verifySigV4 } from './authorizer';
+import { ADMIN_ACCESS_KEY } from './aws-endpoint';
 import { type HttpApiResource, type HttpRoute, LOCAL_ACCOUNT } from './deployment';
 import type { InvokeResult } from './lambda-host';
 import { closeServer, listenOnLoopback } from './loopback';
@@ -14,11 +16,31 @@ export interface HttpApiTargets {
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
+ * The IAM identity of a signed caller, as API Gateway puts it in requestContext.authorizer.iam.
+ * Locally only the harness's admin key exists (secret = key id, see adminClients): it stands for
+ * a principal allowed execute-api:Invoke on every route.
+ */
+export const LOCAL_ADMIN_USER_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:user/local-admin`;
+
+interface IamCaller {
+  accessKey: string;
+  accountId: string;
+  callerId: string;
+  cognitoIdentity: null;
+  principalOrgId: null;
+  userArn: string;
+  userId: string;
+}
+
+/**
  * An HTTP API of the template on a local port: each request is matched to a route (method and path
  * with {parameters}), turned into the Lambda proxy event of the integration's payload format 2.0,
  * and the function's answer turned back into an HTTP response, as API Gateway does. The stage's
  * throttling applies (429), and a function API Gateway may not invoke (no resource-based
- * permission for apigateway.amazonaws.com) answers 500, as it would after a deploy.
+ * permission for apigateway.amazonaws.com) answers 500, as it would after a deploy. An AWS_IAM
+ * route takes only requests SigV4-signed (Authorization header, verified in full) with a key the
+ * runtime knows, the harness's admin key; anything else is answered 403 before any function runs.
+ * Identity policies are not evaluated for it: the admin may invoke every route.
  */
 export class LocalHttpApi {
   private server?: Server;
@@ -65,6 +87,28 @@ export class LocalHttpApi {
     const body = await readBody(req);
     if (body === undefined) return reply(413, 'Request Entity Too Large');
     const { route, pathParameters } = matched;
+    let caller: IamCaller | undefined;
+    if (route.authorizationType === 'AWS_IAM') {
+      const check = verifySigV4(
+        { method: req.method ?? 'GET', target: req.url ?? '/', headers: req.headers, body },
+        {
+          region: this.region,
+          service: 'execute-api',
+          now: new Date(),
+          secretFor: (keyId) => (keyId === ADMIN_ACCESS_KEY ? ADMIN_ACCESS_KEY : undefined),
+        },
+      );
+      if (!check.ok) return reply(403, check.message);
+      caller = {
+        accessKey: check.accessKeyId,
+        accountId: LOCAL_ACCOUNT,
+        callerId: 'AIDALOCALADMIN',
+        cognitoIdentity: null,
+        principalOrgId: null,
+        userArn: LOCAL_ADMIN_USER_ARN,
+        userId: 'AIDALOCALADMIN',
+      };
+    }
     const resource = route.routeKey === '$default' ? '$default' : `${route.method}${route.path}`;
     const sourceArn = `arn:aws:execute-api:${this.region}:${LOCAL_ACCOUNT}:${this.api.id}/$default/${resource}`;
     if (!this.targets.mayInvoke(route.functionArn, 'apigateway.amazonaws.com', sourceArn)) {
@@ -72,7 +116,7 @@ export class LocalHttpApi {
     }
     const result = await this.targets.invoke(
       route.functionArn,
-      this.event(req, url, route, pathParameters, body),
+      this.event(req, url, route, pathParameters, body, caller),
     );
     if (!result.ok) return reply(500, 'Internal Server Error');
     this.respond(res, result.payload);
@@ -113,6 +157,7 @@ export class LocalHttpApi {
     route: HttpRoute,
     pathParameters: Record<string, string>,
     body: Buffer,
+    caller?: IamCaller,
   ) {
     const headers: Record<string, string> = {};
     const cookies: string[] = [];
@@ -152,6 +197,7 @@ export class LocalHttpApi {
           userAgent: headers['user-agent'] ?? '',
         },
         requestId: randomUUID(),
+        ...(caller ? { authorizer: { iam: caller } } : {}),
         routeKey: route.routeKey,
         stage: '$default',
         time: now.toUTCString(),

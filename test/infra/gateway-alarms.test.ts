@@ -13,6 +13,8 @@ describe('Download gateway HTTP API', () => {
     expect(routes.sort()).toEqual([
       '$default',
       'GET /d/{token}',
+      // The account portal's AWS_IAM route (test/infra/ops.test.ts).
+      'GET /portal/players/{playerId}/requests',
       'HEAD /d/{token}',
       'POST /d/{token}/download',
     ]);
@@ -91,7 +93,7 @@ describe('Alarms', () => {
 describe('Functions', () => {
   it('run on arm64 with the newest Node.js runtime and a log group with the configured retention', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Runtime).toBe('nodejs24.x');

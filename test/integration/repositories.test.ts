@@ -283,8 +283,22 @@ describe('request records: restart', () => {
     expect(restarted).toMatchObject({ state: 'RECEIVED', attempt: 2 });
   });
 
-  it('never restarts a request that is not working', async () => {
-    for (const state of ['READY', 'EXPIRED', 'FAILED'] as const) {
+  it("restarts a FAILED request as the next attempt (an operator's retry), no longer failed", async () => {
+    const record = await createIn('FAILED', {
+      failureReason: 'SourceReadError: sanctions',
+      cleanedUpAt: '2025-03-10T11:00:00.000Z',
+    });
+    const at = '2025-03-10T14:00:00.000Z';
+    const restarted = await requests().restart(record.requestId, 'FAILED', 1, at, 'retried by local:ops');
+    expect(restarted).toMatchObject({ state: 'RECEIVED', attempt: 2, updatedAt: at });
+    expect(restarted.failureReason).toBeUndefined();
+    expect(restarted.cleanedUpAt).toBeUndefined();
+    expect((await requests().listInState('RECEIVED')).map((r) => r.requestId)).toContain(record.requestId);
+    expect((await requests().listInState('FAILED')).map((r) => r.requestId)).not.toContain(record.requestId);
+  });
+
+  it('never restarts a request that is READY or EXPIRED (the player has an answer)', async () => {
+    for (const state of ['READY', 'EXPIRED'] as const) {
       const record = await createIn(state);
       await expect(
         requests().restart(record.requestId, state, 1, '2025-03-10T14:00:00.000Z', 'test'),

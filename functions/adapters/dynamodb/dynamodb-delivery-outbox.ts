@@ -116,6 +116,38 @@ export class DynamoDbDeliveryOutbox implements DeliveryOutbox {
     }
   }
 
+  async reopen(requestId: string, link: { tokenHash: string; link: string; at: string }): Promise<boolean> {
+    const update = new UpdateBuilder({});
+    update.setAll({
+      tokenHash: link.tokenHash,
+      link: link.link,
+      mail: 'PENDING',
+      event: 'PENDING',
+      attempts: 0,
+      createdAt: link.at,
+      nextAttemptAt: link.at,
+    });
+    update.set(byState.partition, s(OPEN));
+    update.set(byState.sort, s(link.at));
+    update.remove('completedAt');
+    update.remove('lastError');
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: key(requestId),
+          // Only a done entry: an open one has a sender at work, and two must never send at once.
+          ConditionExpression: 'attribute_exists(pk) AND attribute_exists(completedAt)',
+          ...update.build(),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async listDue(now: Date): Promise<Delivery[]> {
     const due: Delivery[] = [];
     const pages = paginateQuery(

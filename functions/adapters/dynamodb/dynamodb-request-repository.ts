@@ -6,6 +6,7 @@ import {
   paginateQuery,
   type QueryCommandInput,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { Clock, RequestRepository } from '../../core/ports';
 import { RequestNotFoundError, RequestStateConflictError } from '../../core/requests/request-errors';
@@ -13,11 +14,11 @@ import {
   type AuditAction,
   type AuditEntry,
   canMove,
+  canRestart,
   type ExportRequestRecord,
   IllegalTransitionError,
   type RequestState,
   requestStates,
-  workingStates,
 } from '../../core/requests/request-record';
 import {
   fromPlainItem,
@@ -34,19 +35,19 @@ import {
   ttlPassed,
   UpdateBuilder,
 } from './pipeline-items';
-import { pipelineTableKeys } from './pipeline-table';
+import { pipelineTableKeys, playerKey } from './pipeline-table';
 
 /* Keys as laid out in ./pipeline-table.ts: request, audit entries and the player's claim. */
 export const requestPk = (requestId: string) => `REQUEST#${requestId}`;
 const REQUEST_SK = 'REQUEST';
 const AUDIT_PREFIX = 'AUDIT#';
 const stateKey = (state: RequestState) => `STATE#${state}`;
-const playerKey = (playerId: string) => `PLAYER#${playerId}`;
 const CLAIM_SK = 'ACTIVE';
 const { byState, byPlayer } = pipelineTableKeys.indexes;
 
 type Patch = Parameters<RequestRepository['update']>[1];
 type TransitionOptions = NonNullable<Parameters<RequestRepository['transition']>[4]>;
+type UpdateOptions = NonNullable<Parameters<RequestRepository['update']>[2]>;
 
 /** RequestRepository on the pipeline's single table, with the low-level DynamoDB client. */
 export class DynamoDbRequestRepository implements RequestRepository {
@@ -127,8 +128,9 @@ export class DynamoDbRequestRepository implements RequestRepository {
     at: string,
     reason: string,
   ): Promise<ExportRequestRecord> {
-    // From RECEIVED too: an attempt that never got past planning is restarted in place.
-    if (!workingStates.includes(from)) throw new IllegalTransitionError(requestId, from, 'RECEIVED');
+    // From RECEIVED too: an attempt that never got past planning is restarted in place. From
+    // FAILED only by an operator's retry (see canRestart).
+    if (!canRestart(from)) throw new IllegalTransitionError(requestId, from, 'RECEIVED');
     const update = new UpdateBuilder({ ':from': s(from), ':attempt': n(attempt) });
     update.name('#state', 'state');
     update.set('state', s('RECEIVED'));
@@ -137,6 +139,11 @@ export class DynamoDbRequestRepository implements RequestRepository {
     update.set(byState.partition, s(stateKey('RECEIVED')));
     update.set(byState.sort, s(at));
     update.remove('stuckSince');
+    if (from === 'FAILED') {
+      // At work again: no longer failed, and the schedule cleans up after it once it ends again.
+      update.remove('failureReason');
+      update.remove('cleanedUpAt');
+    }
     return this.move(
       requestId,
       update,
@@ -184,18 +191,39 @@ export class DynamoDbRequestRepository implements RequestRepository {
     }
   }
 
-  async update(requestId: string, patch: Patch): Promise<void> {
+  async update(requestId: string, patch: Patch, options: UpdateOptions = {}): Promise<void> {
     const update = new UpdateBuilder({});
     update.setAll(patch);
+    for (const name of options.remove ?? []) if (patch[name] === undefined) update.remove(name);
     if (update.isEmpty()) return;
+    // updatedAt stays: it is "when the request last moved", which is what the watchdog measures.
+    await this.updateExisting(requestId, update.build());
+  }
+
+  async countDownload(requestId: string, at: string): Promise<void> {
+    // ADD: concurrent downloads each count, whichever grant (a re-sent link) they came through.
+    await this.updateExisting(requestId, {
+      UpdateExpression: 'ADD #downloads :one SET #last = :at',
+      ExpressionAttributeNames: { '#downloads': 'downloads', '#last': 'lastDownloadAt' },
+      ExpressionAttributeValues: { ':one': { N: '1' }, ':at': s(at) },
+    });
+  }
+
+  /** An update of a request that must exist: a missing one is RequestNotFoundError. */
+  private async updateExisting(
+    requestId: string,
+    expression: Pick<
+      UpdateItemCommandInput,
+      'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: s(requestPk(requestId)), sk: s(REQUEST_SK) },
           ConditionExpression: 'attribute_exists(pk)',
-          // updatedAt stays: it is "when the request last moved", which is what the watchdog measures.
-          ...update.build(),
+          ...expression,
         }),
       );
     } catch (error) {
@@ -279,6 +307,16 @@ export class DynamoDbRequestRepository implements RequestRepository {
       IndexName: 'byState',
       KeyConditionExpression: `${byState.partition} = :pk`,
       ExpressionAttributeValues: { ':pk': s(stateKey(state)) },
+      ScanIndexForward: true,
+    });
+    return items.map(fromRequestItem);
+  }
+
+  async listForPlayer(playerId: string): Promise<ExportRequestRecord[]> {
+    const items = await this.query({
+      IndexName: 'byPlayer',
+      KeyConditionExpression: `${byPlayer.partition} = :pk`,
+      ExpressionAttributeValues: { ':pk': s(playerKey(playerId)) },
       ScanIndexForward: true,
     });
     return items.map(fromRequestItem);

@@ -4,6 +4,7 @@ import {
   ExecutionDoesNotExist,
   type SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { ExecutionStatus, WorkflowExecutions } from '../../core/ports';
 import { executionName } from '../../core/workflow';
@@ -45,6 +46,23 @@ export class StepFunctionsExecutions implements WorkflowExecutions {
       return execution.status === 'PENDING_REDRIVE' ? 'RUNNING' : (execution.status ?? 'RUNNING');
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return 'NOT_FOUND';
+      throw error;
+    }
+  }
+
+  async stop(requestId: string, attempt: number, cause: string): Promise<boolean> {
+    if ((await this.status(requestId, attempt)) !== 'RUNNING') return false;
+    try {
+      await this.client.send(
+        new StopExecutionCommand({
+          executionArn: this.executionArn(executionName(requestId, attempt)),
+          // The cause is kept in the execution's history for 90 days: ids and names only.
+          cause: cause.slice(0, 256),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return false;
       throw error;
     }
   }

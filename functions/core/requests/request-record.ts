@@ -6,7 +6,15 @@ import type { RetentionFindingSummary } from '../workflow-types';
  *
  *   RECEIVED → COLLECTING → PACKAGING → READY → EXPIRED
  *      ↑ ╰──────────┴────────────┴──→ FAILED
- *      ╰── restart ─┴────────────╯   (the watchdog, when the execution of an attempt was lost)
+ *      ├── restart ─┴────────────╯      │   (the watchdog, when the execution of an attempt was
+ *      │                                │    lost; an operator, when the watchdog marked it stuck)
+ *      ╰── restart ─────────────────────╯   (an operator's retry: `npm run ops -- requests retry`)
+ *
+ * Two kinds of move: a transition stays within one attempt (`canMove`, what the workflow's steps
+ * do); a restart begins the next attempt, so every step of the earlier one is superseded
+ * (`canRestart`). FAILED is final for the workflow and the watchdog, but not for the legal duty
+ * (a failed export still owes the player an answer), so an operator may restart it; READY and
+ * EXPIRED are never restarted (the player has an answer: re-send or revoke its link instead).
  */
 
 export const requestStates = ['RECEIVED', 'COLLECTING', 'PACKAGING', 'READY', 'EXPIRED', 'FAILED'] as const;
@@ -25,6 +33,13 @@ export const workingStates: RequestState[] = ['RECEIVED', 'COLLECTING', 'PACKAGI
 
 export function canMove(from: RequestState, to: RequestState): boolean {
   return allowed[from].includes(to);
+}
+
+/** States a restart (a new attempt, back to RECEIVED) may leave. */
+export const restartableStates: RequestState[] = [...workingStates, 'FAILED'];
+
+export function canRestart(from: RequestState): boolean {
+  return restartableStates.includes(from);
 }
 
 export class IllegalTransitionError extends Error {
@@ -70,6 +85,9 @@ export interface ExportRequestRecord {
    * the stated retention, and the oldest date (the store's deletion job is late).
    */
   retentionFindings?: RetentionFindingSummary[];
+  /** How often the archive was downloaded, through any of the request's links, and when last. */
+  downloads?: number;
+  lastDownloadAt?: string;
   /** Marked by the watchdog when the request sat in a working state too long. */
   stuckSince?: string;
   /** When the player's link left (e-mail and ExportReady), or what stopped it. */
@@ -107,7 +125,12 @@ export type AuditAction =
   | 'mail-delivered'
   | 'mail-bounced'
   | 'mail-complained'
-  | 'mail-rejected';
+  | 'mail-rejected'
+  // An operator's action (npm run ops): the detail names who (local:<user>, or the IAM principal's ARN).
+  | 'ops-retry'
+  | 'ops-cancel'
+  | 'ops-resend'
+  | 'ops-revoke';
 
 export interface AuditEntry {
   requestId: string;
