@@ -8,7 +8,7 @@ import { durationSeconds } from '../../config/deploy';
 import { OpsRefusedError } from '../../functions/core/requests/ops/ops-errors';
 import { RequestNotFoundError } from '../../functions/core/requests/request-errors';
 import { type RequestState, requestStates } from '../../functions/core/requests/request-record';
-import { runCommand } from '../ops/commands';
+import { type ParsedCommand, runCommand } from '../ops/commands';
 import { defaultLocalStackFile, NoLocalStackError } from '../ops/local-stack-file';
 import { OpsDeps } from '../ops/ops-deps';
 import { awsTarget, localTarget, OpsTargetError } from '../ops/target';
@@ -45,14 +45,6 @@ const commandOptions: Record<string, { positional: boolean; options: string[] }>
   register: { positional: false, options: ['from', 'to', 'format'] },
   'retention findings': { positional: false, options: ['from', 'to'] },
 };
-
-export type ParsedCommand =
-  | { name: 'requests list'; state?: RequestState; playerId?: string; dueWithinMs?: number }
-  | { name: 'requests show' | 'requests retry'; requestId: string }
-  | { name: 'requests cancel' | 'links revoke'; requestId: string; reason: string }
-  | { name: 'links resend'; requestId: string; revokeOld: boolean; waitMs?: number }
-  | { name: 'register'; from: Date; to: Date; format: 'csv' | 'json' }
-  | { name: 'retention findings'; from?: Date; to?: Date };
 
 export interface ParsedArgs {
   command: ParsedCommand;

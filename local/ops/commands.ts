@@ -12,8 +12,17 @@ import {
   type RequestSummary,
   showRequest,
 } from '../../functions/core/requests/ops/request-views';
-import type { ParsedCommand } from '../cli/ops';
+import type { RequestState } from '../../functions/core/requests/request-record';
 import type { OpsDeps } from './ops-deps';
+
+/** A command as the CLI parsed it (local/cli/ops.ts). */
+export type ParsedCommand =
+  | { name: 'requests list'; state?: RequestState; playerId?: string; dueWithinMs?: number }
+  | { name: 'requests show' | 'requests retry'; requestId: string }
+  | { name: 'requests cancel' | 'links revoke'; requestId: string; reason: string }
+  | { name: 'links resend'; requestId: string; revokeOld: boolean; waitMs?: number }
+  | { name: 'register'; from: Date; to: Date; format: 'csv' | 'json' }
+  | { name: 'retention findings'; from?: Date; to?: Date };
 
 /**
  * One ops command: the use case on the target's adapters, then its output, human or (`json`) one
