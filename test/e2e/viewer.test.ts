@@ -473,6 +473,7 @@ describe('the viewer for people, in every language', () => {
     'Global',
     'Clan',
     'Match',
+    'Downloads',
   ]);
   const same = (locale: string, text: string) =>
     NAMES.has(text) || (locale === 'de' && SAME_IN_GERMAN.has(text));
