@@ -30,6 +30,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // The two browser files side by side: each has its own runtime and browser profile, and
+          // most of their time is axe and Chromium, not the runtime.
+          maxWorkers: 2,
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
