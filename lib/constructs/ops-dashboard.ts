@@ -73,20 +73,25 @@ export class OpsDashboard extends Construct {
         }),
       ),
     });
-    const oldestWaiting = new SingleValueWidget({
-      title: 'Oldest waiting request (hours since receipt)',
-      width: 6,
-      height: 6,
-      sparkline: true,
-      metrics: [sweep('OldestWaitingHours', 'Hours')],
-    });
-    const dueSoon = new SingleValueWidget({
-      title: 'Requests due within 7 days (or overdue)',
-      width: 6,
-      height: 6,
-      sparkline: true,
-      metrics: [sweep('RequestsDueWithin7Days', 'Due within 7 days')],
-    });
+    // A figure the sweep publishes each run, shown as its latest value with a sparkline.
+    const gauge = (title: string, metricName: string, label: string) =>
+      new SingleValueWidget({
+        title,
+        width: 6,
+        height: 6,
+        sparkline: true,
+        metrics: [sweep(metricName, label)],
+      });
+    const oldestWaiting = gauge(
+      'Oldest waiting request (hours since receipt)',
+      'OldestWaitingHours',
+      'Hours',
+    );
+    const dueSoon = gauge(
+      'Requests due within 7 days (or overdue)',
+      'RequestsDueWithin7Days',
+      'Due within 7 days',
+    );
 
     const failures = new GraphWidget({
       title: 'Failures by reason',

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { collectSource } from '../../functions/core/collect/collect-source';
@@ -13,8 +12,8 @@ import {
   neutraliseFormula,
 } from '../../functions/core/collect/csv';
 import { type FieldSpec, parseDataMap } from '../../functions/core/data-map/data-map';
-import type { ObjectStore } from '../../functions/core/ports';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
+import { MemoryStore } from '../support/memory-store';
 
 const fields: FieldSpec[] = [
   { name: 'playerId', type: 'string', rule: 'export' },
@@ -154,28 +153,6 @@ describe('the byte-order mark', () => {
     expect(json?.[0]).toBe('{'.charCodeAt(0));
   });
 });
-
-/** Holds staged objects in memory, for collecting without a network. */
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, Buffer>();
-  async put(key: string, body: Readable): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
-    this.objects.set(key, Buffer.concat(chunks));
-  }
-  async get(key: string): Promise<Readable> {
-    return Readable.from([this.objects.get(key) ?? Buffer.alloc(0)]);
-  }
-  async exists(key: string): Promise<boolean> {
-    return this.objects.has(key);
-  }
-  async keysUnder(prefix: string): Promise<string[]> {
-    return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
-  }
-  async delete(keys: string[]): Promise<void> {
-    for (const key of keys) this.objects.delete(key);
-  }
-}
 
 describe('csvLine', () => {
   it('quotes cells with quotes, commas, CR or LF, doubles quotes, ends rows with CRLF', () => {

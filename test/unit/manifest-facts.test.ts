@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { Readable as ReadableStream } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildManifest } from '../../functions/core/archive/manifest';
 import { collectSource } from '../../functions/core/collect/collect-source';
@@ -9,9 +7,10 @@ import { RetentionCheck } from '../../functions/core/collect/retention';
 import { DataMapError, parseDataMap, type SourceSpec } from '../../functions/core/data-map/data-map';
 import { defaultPrivacyNotice } from '../../functions/core/data-map/default-privacy-notice';
 import type { PrivacyNotice } from '../../functions/core/data-map/privacy-notice';
-import type { ObjectStore, PseudonymKeys, SourceReader } from '../../functions/core/ports';
+import type { PseudonymKeys, SourceReader } from '../../functions/core/ports';
 import type { StoreRecord } from '../../functions/core/values';
 import type { CollectResult, CollectTask, ExportPlan } from '../../functions/core/workflow-types';
+import { MemoryStore } from '../support/memory-store';
 
 const GENERATED_AT = '2026-11-23T10:00:00.000Z';
 const DAY = 86_400_000;
@@ -161,28 +160,6 @@ describe('retention in the data map', () => {
     ).toThrow(/marked as not stored/);
   });
 });
-
-/** Holds objects in memory, for collecting without a network. */
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, Buffer>();
-  async put(key: string, body: Readable): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
-    this.objects.set(key, Buffer.concat(chunks));
-  }
-  async get(key: string): Promise<Readable> {
-    return ReadableStream.from([this.objects.get(key) ?? Buffer.alloc(0)]);
-  }
-  async exists(key: string): Promise<boolean> {
-    return this.objects.has(key);
-  }
-  async keysUnder(prefix: string): Promise<string[]> {
-    return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
-  }
-  async delete(keys: string[]): Promise<void> {
-    for (const key of keys) this.objects.delete(key);
-  }
-}
 
 /** A fixed key per request and attempt, as the KMS adapter derives one. */
 const pseudonymKeys: PseudonymKeys = {
