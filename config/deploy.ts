@@ -160,6 +160,23 @@ const deployConfigSchema = z
     gatewayRateLimit: wholeNumber(1, 10_000).default(20),
     /** Burst of requests the download gateway accepts. */
     gatewayBurstLimit: wholeNumber(1, 5_000).default(40),
+    /**
+     * Exports that may run at once (admission): more requests wait QUEUED, oldest first, so a
+     * burst of requests never reads the game's tables all at once. Each export reads up to four
+     * sources side by side.
+     */
+    maxConcurrentExports: wholeNumber(1, 1000).default(10),
+    /**
+     * The admission alarm fires when the oldest queued request has waited this share (percent)
+     * of its legal month: raise maxConcurrentExports or the read budgets before the deadline.
+     */
+    queueAlarmDueSharePercent: wholeNumber(1, 90).default(25),
+    /**
+     * Read capacity units per second the exports together may use on each game table the data
+     * map gives no budget of its own (`readBudgets` in the map): a token bucket every collector
+     * of every export shares, so the game's own reads keep their capacity.
+     */
+    readBudget: wholeNumber(1, 1_000_000).default(1000),
     /** How often the expiry sweep and watchdog run. */
     sweepEveryMinutes: wholeNumber(1, 60).default(15),
     /** A request in a working state longer than this is flagged stuck. */

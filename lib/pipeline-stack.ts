@@ -343,13 +343,11 @@ export class PipelineStack extends Stack {
       )
         .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
         .bindEventBus(bus, config.pipelineEventSource)
-        .addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn)
         .addEnvironment('RESEND_COOLDOWN_HOURS', String(config.resendCooldownHours))
         .addEnvironment('ALLOWED_EVENT_SOURCES', config.portalEventSource)
         .addEnvironment('REQUEST_DETAIL_TYPE', config.requestDetailType)
         .addEnvironment('MAX_REQUEST_AGE_DAYS', String(config.maxRequestAgeDays)),
     );
-    stateMachine.grantStartExecution(startFn.role);
 
     this.requestRule = new Rule(this, 'ExportRequestedRule', {
       eventBus: bus,
@@ -364,6 +362,40 @@ export class PipelineStack extends Stack {
           maxEventAge: Duration.hours(24),
         }),
       ],
+    });
+
+    // ── Admission: queued requests start while fewer than maxConcurrentExports run ─────────────
+    const dispatchDlq = deadLetters('DispatchExports');
+    const dispatchFn = make(
+      'dispatch-exports',
+      'Admission: starts the oldest QUEUED requests while fewer than maxConcurrentExports run',
+      { timeout: Duration.minutes(1), deadLetterQueue: dispatchDlq },
+    )
+      .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
+      .bindEventBus(bus, config.pipelineEventSource)
+      .addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn)
+      .addEnvironment('MAX_CONCURRENT_EXPORTS', String(config.maxConcurrentExports));
+    stateMachine.grantStartExecution(dispatchFn.role);
+    const dispatchTarget = new LambdaFunction(dispatchFn.function, {
+      deadLetterQueue: dispatchDlq,
+      retryAttempts: 2,
+    });
+    // Our own status events wake it: a request queued, or one finished (a slot may be free).
+    new Rule(this, 'DispatchOnStatusRule', {
+      eventBus: bus,
+      description: 'A request was queued or an export ended: start queued exports of player-data-export',
+      eventPattern: {
+        source: [config.pipelineEventSource],
+        detailType: ['ExportStatusChanged'],
+        detail: { state: ['QUEUED', 'READY', 'FAILED'] },
+      },
+      targets: [dispatchTarget],
+    });
+    // …and a schedule, for an event that was lost and for the queue's metrics.
+    new Rule(this, 'DispatchSchedule', {
+      description: 'Starts queued exports of player-data-export and reports the queue',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [dispatchTarget],
     });
 
     // ── Schedule: expiry sweep and watchdog ────────────────────────────────────────────────────
@@ -435,6 +467,7 @@ export class PipelineStack extends Stack {
       ],
     });
 
+    const watches = throttleWatches(dataMap.sources, sourceTables, pipelineTable.tableName);
     const alarms = new ExportAlarms(this, 'Alarms', {
       stateMachine,
       deadLetterQueues: {
@@ -442,7 +475,11 @@ export class PipelineStack extends Stack {
         ExpireExports: sweepDlq,
         DeliverLink: deliveryDlq,
         MailEvents: mailEventsDlq,
+        DispatchExports: dispatchDlq,
       },
+      dispatchFunction: dispatchFn.function,
+      queueAlarmDueSharePercent: config.queueAlarmDueSharePercent,
+      throttleWatches: watches,
       deliveryFunction: deliverFn.function,
       api: this.gateway.api,
       gatewayFunction: gatewayFn.function,
@@ -457,12 +494,13 @@ export class PipelineStack extends Stack {
       sweepPeriod,
       stateMachine,
       alarms: alarms.alarms,
-      throttleWatches: throttleWatches(dataMap.sources, sourceTables, pipelineTable.tableName),
+      throttleWatches: watches,
     });
 
     this.functions = {
       ...byLambda,
       'start-export': startFn,
+      'dispatch-exports': dispatchFn,
       'expire-exports': sweepFn,
       'download-gateway': gatewayFn,
       'mail-events': mailEventsFn,

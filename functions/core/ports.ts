@@ -116,8 +116,26 @@ export interface RequestRepository {
   ): Promise<{ claimed: true } | { claimed: false; heldBy: string; claimedAt: string }>;
   /** Requests in a state, oldest update first (watchdog, expiry sweep, clean-up). */
   listInState(state: RequestState): Promise<ExportRequestRecord[]>;
+  /**
+   * How many requests entered `state` before `at` (the work list's sort key), attached ones
+   * included only if stored in that state: a QUEUED request's place in the queue.
+   */
+  countInStateBefore(state: RequestState, at: string): Promise<number>;
   /** A player's requests, oldest first (the privacy team's view of one player). */
   listForPlayer(playerId: string): Promise<ExportRequestRecord[]>;
+}
+
+/**
+ * The deployment's export slots (admission.ts): one shared set of the request ids allowed to run.
+ * `take` is one conditional write: it adds the id only while fewer than `limit` are held (true
+ * also when the id holds one already), so dispatchers side by side never exceed the limit.
+ */
+export interface ExportSlots {
+  take(requestId: string, limit: number): Promise<boolean>;
+  /** Counts a request that is at work without a slot (an operator's retry), whatever the limit. */
+  adopt(requestId: string): Promise<void>;
+  release(requestId: string): Promise<void>;
+  holders(): Promise<string[]>;
 }
 
 /**

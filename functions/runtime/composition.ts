@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbDeliveryOutbox } from '../adapters/dynamodb/dynamodb-delivery-outbox';
+import { DynamoDbExportSlots } from '../adapters/dynamodb/dynamodb-export-slots';
 import { DynamoDbGrantRepository } from '../adapters/dynamodb/dynamodb-grant-repository';
 import { DynamoDbPlayerRequestHistory } from '../adapters/dynamodb/dynamodb-player-request-history';
 import { DynamoDbRequestRepository } from '../adapters/dynamodb/dynamodb-request-repository';
@@ -78,6 +79,10 @@ export function lifecycleDepsFromEnv(env: Env): LifecycleDeps {
     }),
     clock: systemClock,
   };
+}
+
+export function slotsFromEnv(env: Env) {
+  return new DynamoDbExportSlots(dynamodbClient(), readPipelineTable(env));
 }
 
 /** plan, collect and build: the game's stores in, staged files and archives out. */

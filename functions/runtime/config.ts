@@ -84,7 +84,6 @@ export function readMailConfig(env: Env): MailConfig {
 
 /** start-export: which events it takes and what it does with a repeat. */
 export interface IntakeConfig {
-  stateMachineArn: string;
   resendCooldownMs: number;
   /** Sources allowed to send the request event (defence in depth behind the event rule). */
   allowedSources: string[];
@@ -94,7 +93,6 @@ export interface IntakeConfig {
 
 export function readIntakeConfig(env: Env): IntakeConfig {
   return {
-    stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
     resendCooldownMs: wholeNumber(env, 'RESEND_COOLDOWN_HOURS', 0) * 3_600_000,
     allowedSources: required(env, 'ALLOWED_EVENT_SOURCES')
       .split(',')
@@ -102,6 +100,14 @@ export function readIntakeConfig(env: Env): IntakeConfig {
       .filter((source) => source !== ''),
     detailType: required(env, 'REQUEST_DETAIL_TYPE'),
     maxRequestAgeMs: wholeNumber(env, 'MAX_REQUEST_AGE_DAYS', 1) * 86_400_000,
+  };
+}
+
+/** dispatch-exports: the workflow it starts and how many exports may run at once. */
+export function readAdmissionConfig(env: Env): { stateMachineArn: string; maxConcurrent: number } {
+  return {
+    stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
+    maxConcurrent: wholeNumber(env, 'MAX_CONCURRENT_EXPORTS', 1),
   };
 }
 

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { WorkflowExecutions } from '../core/ports';
 import {
   acceptExportRequest,
   type IntakeDeps,
@@ -10,13 +9,7 @@ import {
   validateExportRequested,
 } from '../core/requests/intake';
 import { type ResendDeps, resendLink } from '../core/requests/resend-link';
-import {
-  deliverDepsFromEnv,
-  executionsFromEnv,
-  grantsFromEnv,
-  lifecycleDepsFromEnv,
-  once,
-} from '../runtime/composition';
+import { deliverDepsFromEnv, grantsFromEnv, lifecycleDepsFromEnv, once } from '../runtime/composition';
 import { type IntakeConfig, readIntakeConfig, readLinkSettings, readMailConfig } from '../runtime/config';
 import { logger } from '../runtime/logger';
 
@@ -34,7 +27,6 @@ const deps = once(() => {
     resendCooldownMs: config.resendCooldownMs,
     trustEventEmail: readMailConfig(env).trustEventEmail,
   };
-  const executions: WorkflowExecutions = executionsFromEnv(config.stateMachineArn);
   // Built on the first re-send only: most events start an export and never mail from here.
   const resend = once(
     (): ResendDeps => ({
@@ -43,20 +35,21 @@ const deps = once(() => {
       settings: readLinkSettings(env),
     }),
   );
-  return { config, intake, options, executions, resend };
+  return { config, intake, options, resend };
 });
 
 /**
- * start-export: the portal's request event → a recorded request and, if needed, one workflow
- * execution (or a new link to a fresh archive). A malformed event throws InvalidEventError (field
- * paths only, never values): Lambda's asynchronous invocation then keeps it in the function's
- * dead-letter queue. A re-delivered event of a request that was recorded but never started starts
- * it (the execution name is the request id, so that is harmless if it did start).
+ * start-export: the portal's request event → a recorded request, QUEUED for the dispatcher (its
+ * ExportStatusChanged event wakes dispatch-exports, which starts the execution when a slot is
+ * free), attached to the player's request under way, or answered with a new link to a fresh
+ * archive. A malformed event throws InvalidEventError (field paths only, never values): Lambda's
+ * asynchronous invocation then keeps it in the function's dead-letter queue. A re-delivered event
+ * finds its request recorded and does nothing more.
  */
 export const handler = middy<unknown, StartExportResult>()
   .use(injectLambdaContext(logger))
   .handler(async (event): Promise<StartExportResult> => {
-    const { config, intake, options, executions, resend } = deps();
+    const { config, intake, options, resend } = deps();
     let detail: ReturnType<typeof validateExportRequested>;
     try {
       detail = validateExportRequested(event, {
@@ -75,12 +68,9 @@ export const handler = middy<unknown, StartExportResult>()
     const result: StartExportResult = { outcome: accepted.outcome, requestId: detail.requestId };
     const record = accepted.record;
     switch (accepted.outcome) {
-      case 'started':
-        await executions.start(workflowInput(record));
-        break;
+      case 'queued':
       case 'duplicate':
-        // Recorded by an earlier delivery that may have failed before the start: start again.
-        if (record.state === 'RECEIVED' && !record.attachedTo) await executions.start(workflowInput(record));
+        // The dispatcher starts it (a QUEUED event woke it; its schedule covers a lost event).
         break;
       case 'resend':
         result.answeredBy = accepted.answeredBy.requestId;
@@ -97,12 +87,3 @@ export const handler = middy<unknown, StartExportResult>()
     });
     return result;
   });
-
-function workflowInput(record: { requestId: string; playerId: string; locale: string; attempt: number }) {
-  return {
-    requestId: record.requestId,
-    playerId: record.playerId,
-    locale: record.locale,
-    attempt: record.attempt,
-  };
-}

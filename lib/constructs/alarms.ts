@@ -16,6 +16,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../functions/runtime/metrics';
+import { readThrottles, type ThrottleWatch } from './ops-dashboard';
 
 export interface ExportAlarmsProps {
   readonly stateMachine: IStateMachine;
@@ -24,6 +25,11 @@ export interface ExportAlarmsProps {
   readonly gatewayFunction: IFunction;
   readonly sweepFunction: IFunction;
   readonly deliveryFunction: IFunction;
+  readonly dispatchFunction: IFunction;
+  /** The admission alarm's threshold: the oldest queued request's wait, % of its legal month. */
+  readonly queueAlarmDueSharePercent: number;
+  /** The tables and indexes the exports read: an alarm on each one's read throttling (this account's). */
+  readonly throttleWatches: readonly ThrottleWatch[];
   /** How often expire-exports publishes its metrics. */
   readonly sweepPeriod: Duration;
   /** The `service` dimension of the functions' metrics: the deployment's name. */
@@ -153,6 +159,41 @@ export class ExportAlarms extends Construct {
       'More than 5% of the link e-mails bounced or were marked as spam in 6 hours: players are not getting their links (their requests carry deliveryProblem), and SES may pause sending for the account. Check the addresses the identity table holds.',
       5,
     );
+    // ── Admission and read budgets ──
+    const everyMinute = (metricName: string, statistic: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        period: Duration.minutes(5),
+        statistic,
+      });
+    alarm(
+      'QueueWaitNearDueDate',
+      everyMinute('OldestQueuedDueShare', 'Maximum'),
+      `The oldest request waiting for an export slot has used ${props.queueAlarmDueSharePercent}% or more of its legal month (Art. 12(3)): raise maxConcurrentExports (and the tables' read budgets), or find what keeps the running exports from finishing.`,
+      props.queueAlarmDueSharePercent,
+    );
+    alarm(
+      'DispatchErrors',
+      props.dispatchFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      'dispatch-exports failed: queued requests are not being started (its schedule retries every minute).',
+    );
+    alarm(
+      'ThrottledSourceReads',
+      everyMinute('ThrottledReads', 'Sum'),
+      "The collectors' reads of a game table were throttled (they wait and continue; an export is never failed for throttling alone). Often: lower that table's read budget (data map readBudgets, or readBudget) below what the table can give, or raise the table's capacity.",
+      10,
+    );
+    // Every table (and index) the exports read in this account: the game's own reads are what a
+    // throttle there hurts first. Tables of other accounts are on the dashboard only.
+    for (const watch of props.throttleWatches.filter((w) => !w.account)) {
+      alarm(
+        `ReadThrottles${constructIdOf(watch.label)}`,
+        readThrottles(watch),
+        `Reads of ${watch.label} were throttled: the game's own requests to it may be failing. If exports were running, lower its read budget.`,
+      );
+    }
     alarm(
       'GatewayServerErrors',
       props.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
@@ -174,4 +215,12 @@ export class ExportAlarms extends Construct {
       'The expiry sweep failed: links and requests are not being expired and the due-date watch is blind.',
     );
   }
+}
+
+/** "game-stats byPlayer" → "GameStatsByPlayer": a stable construct id from a label. */
+function constructIdOf(label: string): string {
+  return label
+    .split(/[^A-Za-z0-9]+/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
 }

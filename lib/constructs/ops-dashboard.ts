@@ -200,7 +200,7 @@ export function dashboardUrl(dashboardName: string): string {
   return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboardName}`;
 }
 
-function readThrottles(watch: ThrottleWatch): IMetric {
+export function readThrottles(watch: ThrottleWatch): IMetric {
   return new Metric({
     namespace: 'AWS/DynamoDB',
     metricName: 'ReadThrottleEvents',

@@ -94,23 +94,23 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-describe('recorded but not started', () => {
-  it('StartExecution throttled: the request is kept RECEIVED and the watchdog starts it', async () => {
+describe('queued, admitted, but not started', () => {
+  it('StartExecution throttled: the dispatcher leaves the request RECEIVED and the watchdog starts it', async () => {
     const player = await newPlayer();
     fault({
       service: 'states',
       operation: 'StartExecution',
-      functionName: 'StartExport',
+      functionName: 'DispatchExports',
       code: 'ThrottlingException',
     });
     const requestId = await request(player.id);
+    // Admitted (QUEUED → RECEIVED), but no execution: the dispatcher's start was refused.
     expect((await record(requestId)).state).toBe('RECEIVED');
     expect(executionsOf(requestId)).toEqual([]);
-    // Lambda retried the event twice, then kept it in the intake's dead-letter queue.
-    const dead = await runtime.queues.messages('StartExportDeadLetters');
-    expect(
-      dead.some((m) => m.body.includes(requestId) && m.attributes.ErrorMessage?.includes('Throttling')),
-    ).toBe(true);
+    // Its retries find the request at work (it holds its slot): starting it is the watchdog's job.
+    expect((await runtime.records.requests.audit(requestId)).map((a) => a.detail)).toContain(
+      'QUEUED → RECEIVED',
+    );
 
     clearFaults();
     await runtime.runSchedule('SweepSchedule');
@@ -121,18 +121,21 @@ describe('recorded but not started', () => {
     expect(await mailsTo(player.email as string)).toHaveLength(1);
   });
 
-  it('a re-delivered event starts a request that was recorded but never started', async () => {
+  it('a request the dispatcher could not admit stays QUEUED, and the dispatch schedule starts it', async () => {
     const player = await newPlayer();
-    const throttled = fault({
-      service: 'states',
-      operation: 'StartExecution',
-      functionName: 'StartExport',
-      code: 'ThrottlingException',
+    const broken = fault({
+      service: 'dynamodb',
+      functionName: 'DispatchExports',
+      code: 'InternalServerError',
     });
     const requestId = await request(player.id);
-    expect((await record(requestId)).state).toBe('RECEIVED');
-    throttled.remove();
+    expect((await record(requestId)).state).toBe('QUEUED');
+    expect(executionsOf(requestId)).toEqual([]);
+    broken.remove();
+    // A re-delivered request event starts nothing itself: admission is the dispatcher's alone.
     await request(player.id, { requestId });
+    expect((await record(requestId)).state).toBe('QUEUED');
+    await runtime.runSchedule('DispatchSchedule');
     expect((await record(requestId)).state).toBe('READY');
     expect(executionsOf(requestId)).toHaveLength(1);
     expect(await mailsTo(player.email as string)).toHaveLength(1);

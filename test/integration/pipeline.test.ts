@@ -17,18 +17,18 @@ afterAll(async () => {
 });
 
 describe('a request from event to download, on the synthesized templates', () => {
-  it('moves RECEIVED → COLLECTING → PACKAGING → READY, publishing each change, and mails a working link', async () => {
+  it('moves QUEUED → RECEIVED → COLLECTING → PACKAGING → READY, publishing each change, and mails a working link', async () => {
     const { requestId, record, link, mailed } = await requestExport(runtime, {
       playerId: DEMO_PLAYER_ID,
       locale: 'nb',
     });
     expect(record.state).toBe('READY');
-    expect(Object.keys(record.stateTimes)).toEqual(['RECEIVED', 'COLLECTING', 'PACKAGING', 'READY']);
+    expect(Object.keys(record.stateTimes)).toEqual(['QUEUED', 'RECEIVED', 'COLLECTING', 'PACKAGING', 'READY']);
     expect(mailed).toBe(true);
     const events = (await runtime.events()).filter((e) => e.detail.requestId === requestId);
     expect(
       events.filter((e) => e['detail-type'] === 'ExportStatusChanged').map((e) => e.detail.state),
-    ).toEqual(['RECEIVED', 'COLLECTING', 'PACKAGING', 'READY']);
+    ).toEqual(['QUEUED', 'RECEIVED', 'COLLECTING', 'PACKAGING', 'READY']);
     const out = join(runtime.workDir, 'download.zip');
     const { fileName } = await downloadAsPlayer(link, out);
     expect(fileName).toMatch(/^ingrid_nordlys-data-export-\d{4}-\d{2}-\d{2}\.zip$/);

@@ -7,7 +7,12 @@ import {
   type RequestState,
   requestStates,
 } from '../../functions/core/requests/request-record';
-import { ConfigError, readIntakeConfig, readPipelineTable } from '../../functions/runtime/config';
+import {
+  ConfigError,
+  readAdmissionConfig,
+  readIntakeConfig,
+  readPipelineTable,
+} from '../../functions/runtime/config';
 
 function event(detail: Record<string, unknown> = {}, envelope: Record<string, unknown> = {}) {
   return {
@@ -167,6 +172,8 @@ describe('legalDueDate', () => {
 
 describe('request transitions', () => {
   const expected: Record<RequestState, RequestState[]> = {
+    // Admission: the dispatcher starts it, or an operator cancels it while it waits.
+    QUEUED: ['RECEIVED', 'FAILED'],
     RECEIVED: ['COLLECTING', 'FAILED'],
     // Back to RECEIVED: the watchdog restarts a request whose execution was lost.
     COLLECTING: ['PACKAGING', 'FAILED', 'RECEIVED'],
@@ -200,7 +207,6 @@ describe('safeFailureReason', () => {
 
 describe('configuration from the environment', () => {
   const intake = {
-    STATE_MACHINE_ARN: 'arn',
     RESEND_COOLDOWN_HOURS: '24',
     ALLOWED_EVENT_SOURCES: 'a, b,',
     REQUEST_DETAIL_TYPE: 'ExportRequested',
@@ -210,8 +216,11 @@ describe('configuration from the environment', () => {
   it('names the missing or malformed variable; no default hides a template that lacks one', () => {
     expect(() => readPipelineTable({})).toThrow(ConfigError);
     expect(() => readPipelineTable({})).toThrow(/PIPELINE_TABLE is not set/);
-    const { STATE_MACHINE_ARN: _arn, ...withoutArn } = intake;
-    expect(() => readIntakeConfig(withoutArn)).toThrow(/STATE_MACHINE_ARN is not set/);
+    const { REQUEST_DETAIL_TYPE: _type, ...withoutType } = intake;
+    expect(() => readIntakeConfig(withoutType)).toThrow(/REQUEST_DETAIL_TYPE is not set/);
+    expect(() => readAdmissionConfig({ STATE_MACHINE_ARN: 'arn' })).toThrow(
+      /MAX_CONCURRENT_EXPORTS is not set/,
+    );
     expect(() => readIntakeConfig({ ...intake, RESEND_COOLDOWN_HOURS: 'soon' })).toThrow(
       /RESEND_COOLDOWN_HOURS must be a whole number/,
     );
@@ -219,11 +228,20 @@ describe('configuration from the environment', () => {
 
   it('reads the start-export settings', () => {
     expect(readIntakeConfig(intake)).toEqual({
-      stateMachineArn: 'arn',
       resendCooldownMs: 24 * 3600 * 1000,
       allowedSources: ['a', 'b'],
       detailType: 'ExportRequested',
       maxRequestAgeMs: 30 * 86_400_000,
     });
+  });
+
+  it('reads the dispatcher settings', () => {
+    expect(readAdmissionConfig({ STATE_MACHINE_ARN: 'arn', MAX_CONCURRENT_EXPORTS: '6' })).toEqual({
+      stateMachineArn: 'arn',
+      maxConcurrent: 6,
+    });
+    expect(() => readAdmissionConfig({ STATE_MACHINE_ARN: 'arn', MAX_CONCURRENT_EXPORTS: '0' })).toThrow(
+      /MAX_CONCURRENT_EXPORTS/,
+    );
   });
 });

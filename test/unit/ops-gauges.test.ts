@@ -62,7 +62,14 @@ describe('requestGauges (the sweep’s dashboard figures)', () => {
         record('i', 'EXPIRED', 900),
       ]),
     });
-    expect(gauges.byState).toEqual({ RECEIVED: 1, COLLECTING: 1, PACKAGING: 1, READY: 3, FAILED: 1 });
+    expect(gauges.byState).toEqual({
+      QUEUED: 0,
+      RECEIVED: 1,
+      COLLECTING: 1,
+      PACKAGING: 1,
+      READY: 3,
+      FAILED: 1,
+    });
     // The oldest request in a working state (not the attached one, not FAILED or READY).
     expect(gauges.oldestWaitingHours).toBe(30);
     // READY, link not sent and no problem reported: "f" only.
@@ -86,7 +93,7 @@ describe('requestGauges (the sweep’s dashboard figures)', () => {
 
     const empty = await requestGauges({ clock, requests: repository([]) });
     expect(empty).toEqual({
-      byState: { RECEIVED: 0, COLLECTING: 0, PACKAGING: 0, READY: 0, FAILED: 0 },
+      byState: { QUEUED: 0, RECEIVED: 0, COLLECTING: 0, PACKAGING: 0, READY: 0, FAILED: 0 },
       oldestWaitingHours: 0,
       dueWithin7Days: 0,
       deliveriesPending: 0,

@@ -312,6 +312,22 @@ export class DynamoDbRequestRepository implements RequestRepository {
     return items.map(fromRequestItem);
   }
 
+  async countInStateBefore(state: RequestState, at: string): Promise<number> {
+    let count = 0;
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        IndexName: 'byState',
+        KeyConditionExpression: `${byState.partition} = :pk AND ${byState.sort} < :at`,
+        ExpressionAttributeValues: { ':pk': s(stateKey(state)), ':at': s(at) },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
+    return count;
+  }
+
   async listForPlayer(playerId: string): Promise<ExportRequestRecord[]> {
     const items = await this.query({
       IndexName: 'byPlayer',

@@ -11,6 +11,8 @@ import type { TableKeys } from './table-keys';
  *   claim     pk PLAYER#<playerId>    sk ACTIVE                the request that answers the player now
  *   grant     pk GRANT#<sha256(token)> sk GRANT                gsi2 GRANT#ACTIVE      / <expiresAt>
  *                                                             (gsi2 removed when expired or revoked)
+ *   slots     pk ADMISSION             sk SLOTS                 holders: the request ids allowed to run
+ *   budget    pk BUDGET#<table>        sk BUDGET                a read budget's token bucket
  *
  * `byPlayer` lists a player's requests for the privacy team; `byState` is the work list of the
  * watchdog, the expiry sweep and the delivery outbox. TTL attribute `ttl` (epoch seconds).

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock, EventPublisher, RequestRepository } from '../ports';
 import { statusChangedDetail } from './lifecycle';
 import { type EventIssue, InvalidEventError } from './request-errors';
-import { type AuditEntry, type ExportRequestRecord, legalDueDate, workingStates } from './request-record';
+import { type AuditEntry, type ExportRequestRecord, legalDueDate, openStates } from './request-record';
 
 export { InvalidEventError } from './request-errors';
 
@@ -160,13 +160,13 @@ export interface IntakeOptions {
 
 /**
  * What the caller must do next:
- * - `started`: a new request; start its workflow.
- * - `duplicate`: this request id was seen before (re-delivery); start it again if it never started.
+ * - `queued`: a new request, recorded QUEUED; the dispatcher starts it when a slot is free.
+ * - `duplicate`: this request id was seen before (re-delivery): nothing more to do.
  * - `attached`: the player already has a request under way; this one is answered by it.
  * - `resend`: the player's last archive is fresh; send a new link to it for this request.
  */
 export type IntakeOutcome =
-  | { outcome: 'started'; record: ExportRequestRecord }
+  | { outcome: 'queued'; record: ExportRequestRecord }
   | { outcome: 'duplicate'; record: ExportRequestRecord }
   | { outcome: 'attached'; record: ExportRequestRecord; answeredBy: string }
   | { outcome: 'resend'; record: ExportRequestRecord; answeredBy: ExportRequestRecord };
@@ -208,20 +208,20 @@ export async function acceptExportRequest(
   for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
     const claim = await requests.claimPlayer(detail.playerId, detail.requestId, replacing);
     if (claim.claimed || claim.heldBy === detail.requestId) {
-      return record(deps, { outcome: 'started', record: newRecord(detail, now, options) });
+      return record(deps, { outcome: 'queued', record: newRecord(detail, now, options) });
     }
     const holder = await requests.get(claim.heldBy);
     const beingRecorded = !holder && now.getTime() - Date.parse(claim.claimedAt) < CLAIM_GRACE_MS;
-    if (beingRecorded || (holder && workingStates.includes(holder.state))) {
-      const attached = { ...newRecord(detail, now, options), attachedTo: claim.heldBy };
+    if (beingRecorded || (holder && openStates.includes(holder.state))) {
+      const attached = attachedRecord(detail, now, options, claim.heldBy);
       return record(
         deps,
         { outcome: 'attached', record: attached, answeredBy: claim.heldBy },
-        `answered by ${claim.heldBy} (${holder?.state ?? 'RECEIVED'})`,
+        `answered by ${claim.heldBy} (${holder?.state ?? 'QUEUED'})`,
       );
     }
     if (holder?.state === 'READY' && readyWithin(holder, now, options.resendCooldownMs)) {
-      const attached = { ...newRecord(detail, now, options), attachedTo: holder.requestId };
+      const attached = attachedRecord(detail, now, options, holder.requestId);
       return record(
         deps,
         { outcome: 'resend', record: attached, answeredBy: holder },
@@ -263,6 +263,25 @@ function readyWithin(record: ExportRequestRecord, now: Date, cooldownMs: number)
   return readyAt !== undefined && now.getTime() - Date.parse(readyAt) < cooldownMs;
 }
 
+/**
+ * A request another one answers: kept RECEIVED (never QUEUED: it needs no slot and no execution),
+ * with `attachedTo` naming the request that does the work.
+ */
+function attachedRecord(
+  detail: ExportRequestedDetail,
+  now: Date,
+  options: IntakeOptions,
+  answeredBy: string,
+): ExportRequestRecord {
+  const receivedAt = now.toISOString();
+  return {
+    ...newRecord(detail, now, options),
+    state: 'RECEIVED',
+    stateTimes: { RECEIVED: receivedAt },
+    attachedTo: answeredBy,
+  };
+}
+
 function newRecord(detail: ExportRequestedDetail, now: Date, options: IntakeOptions): ExportRequestRecord {
   const receivedAt = now.toISOString();
   // The month runs from when the controller received the request: the portal is the controller's
@@ -278,8 +297,8 @@ function newRecord(detail: ExportRequestedDetail, now: Date, options: IntakeOpti
     receivedAt,
     dueAt: legalDueDate(start).toISOString(),
     attempt: 1,
-    state: 'RECEIVED',
-    stateTimes: { RECEIVED: receivedAt },
+    state: 'QUEUED',
+    stateTimes: { QUEUED: receivedAt },
     updatedAt: receivedAt,
   };
   if (detail.channel) record.channel = detail.channel;

@@ -1,6 +1,6 @@
 import type { Clock, EventPublisher, RequestRepository } from '../ports';
 import { RequestNotFoundError, RequestStateConflictError, SupersededAttemptError } from './request-errors';
-import { type ExportRequestRecord, type RequestState, workingStates } from './request-record';
+import { type ExportRequestRecord, openStates, type RequestState } from './request-record';
 
 export interface LifecycleDeps {
   requests: RequestRepository;
@@ -78,7 +78,7 @@ export async function enterState(
 }
 
 /**
- * Fails a request from whichever working state it is in. A request already READY, EXPIRED or
+ * Fails a request from whichever open state (queued or working) it is in. A request already READY, EXPIRED or
  * FAILED is returned as it is: the failure handler of a workflow may run after another path
  * finished it, and must not undo that. With `attempt`, only that attempt may fail it: a
  * superseded execution's failure handler leaves the newer attempt alone (SupersededAttemptError).
@@ -101,7 +101,7 @@ export async function failRequest(
         ? await deps.requests.get(requestId)
         : await currentAttempt(deps, requestId, attempt);
     if (!current) throw new RequestNotFoundError(requestId);
-    if (!workingStates.includes(current.state)) return current;
+    if (!openStates.includes(current.state)) return current;
     try {
       return await moveRequest(deps, requestId, current.state, 'FAILED', {
         attempt: current.attempt,

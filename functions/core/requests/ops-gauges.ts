@@ -1,5 +1,5 @@
 import type { Clock, RequestRepository } from '../ports';
-import { type RequestState, workingStates } from './request-record';
+import { openStates, type RequestState } from './request-record';
 import { requestsNearDueDate } from './watchdog';
 
 /**
@@ -7,6 +7,7 @@ import { requestsNearDueDate } from './watchdog';
  * request ends, so its count only grows (the register lists those requests).
  */
 export const gaugedStates = [
+  'QUEUED',
   'RECEIVED',
   'COLLECTING',
   'PACKAGING',
@@ -21,7 +22,7 @@ export const DASHBOARD_DUE_WITHIN_DAYS = 7;
 export interface RequestGauges {
   /** Requests in each state, those attached to another request (which answers them) not counted. */
   byState: Record<GaugedState, number>;
-  /** Hours since receipt of the working request that has waited longest for its archive; 0 when none waits. */
+  /** Hours since receipt of the open (queued or working) request that has waited longest for its archive; 0 when none waits. */
   oldestWaitingHours: number;
   /** Requests owing an answer (see requestsNearDueDate) due within 7 days, or already overdue. */
   dueWithin7Days: number;
@@ -47,7 +48,7 @@ export async function requestGauges(deps: {
     for (const record of await deps.requests.listInState(state)) {
       if (record.attachedTo) continue;
       byState[state] += 1;
-      if (workingStates.includes(state)) {
+      if (openStates.includes(state)) {
         oldestReceivedAt = Math.min(oldestReceivedAt, Date.parse(record.receivedAt));
       }
       if (state === 'READY' && !record.deliveredAt && !record.deliveryProblem) deliveriesPending += 1;

@@ -4,11 +4,15 @@ import type { RetentionFindingSummary } from '../workflow-types';
  * The life of one export request, as the privacy team sees it: states with a timestamp each, the
  * legal due date, the failure reason, and an append-only audit trail.
  *
- *   RECEIVED → COLLECTING → PACKAGING → READY → EXPIRED
- *      ↑ ╰──────────┴────────────┴──→ FAILED
+ *   QUEUED → RECEIVED → COLLECTING → PACKAGING → READY → EXPIRED
+ *      ╰────────────┴─────────┴────────────┴──→ FAILED
  *      ├── restart ─┴────────────╯      │   (the watchdog, when the execution of an attempt was
  *      │                                │    lost; an operator, when the watchdog marked it stuck)
  *      ╰── restart ─────────────────────╯   (an operator's retry: `npm run ops -- requests retry`)
+ *
+ * QUEUED is admission (admission.ts): a new request waits there until the dispatcher gives it
+ * one of the deployment's export slots and starts its execution (RECEIVED onwards), so a burst of
+ * requests never reads the game's tables all at once.
  *
  * Two kinds of move: a transition stays within one attempt (`canMove`, what the workflow's steps
  * do); a restart begins the next attempt, so every step of the earlier one is superseded
@@ -17,10 +21,19 @@ import type { RetentionFindingSummary } from '../workflow-types';
  * EXPIRED are never restarted (the player has an answer: re-send or revoke its link instead).
  */
 
-export const requestStates = ['RECEIVED', 'COLLECTING', 'PACKAGING', 'READY', 'EXPIRED', 'FAILED'] as const;
+export const requestStates = [
+  'QUEUED',
+  'RECEIVED',
+  'COLLECTING',
+  'PACKAGING',
+  'READY',
+  'EXPIRED',
+  'FAILED',
+] as const;
 export type RequestState = (typeof requestStates)[number];
 
 const allowed: Record<RequestState, RequestState[]> = {
+  QUEUED: ['RECEIVED', 'FAILED'],
   RECEIVED: ['COLLECTING', 'FAILED'],
   COLLECTING: ['PACKAGING', 'FAILED', 'RECEIVED'],
   PACKAGING: ['READY', 'FAILED', 'RECEIVED'],
@@ -29,7 +42,11 @@ const allowed: Record<RequestState, RequestState[]> = {
   FAILED: [],
 };
 
+/** States with an execution working on the request (the watchdog looks after these). */
 export const workingStates: RequestState[] = ['RECEIVED', 'COLLECTING', 'PACKAGING'];
+
+/** States that still owe the player an archive: waiting for a slot, or at work. */
+export const openStates: RequestState[] = ['QUEUED', ...workingStates];
 
 export function canMove(from: RequestState, to: RequestState): boolean {
   return allowed[from].includes(to);
@@ -70,7 +87,7 @@ export interface ExportRequestRecord {
   stateTimes: Partial<Record<RequestState, string>>;
   updatedAt: string;
   failureReason?: string;
-  /** Set when this request joined another one of the same player already under way. */
+  /** Set when this request joined another one of the same player already under way (or queued). */
   attachedTo?: string;
   archiveKey?: string;
   archiveBytes?: number;

@@ -3,7 +3,7 @@ import type { Clock, ExecutionStatus, RequestRepository, WorkflowExecutions } fr
 import { executionName } from '../workflow';
 import { failRequest, type LifecycleDeps, statusChangedDetail } from './lifecycle';
 import { RequestStateConflictError } from './request-errors';
-import { type ExportRequestRecord, type RequestState, workingStates } from './request-record';
+import { type ExportRequestRecord, openStates, type RequestState, workingStates } from './request-record';
 
 export interface SupervisorDeps extends LifecycleDeps {
   executions: WorkflowExecutions;
@@ -155,7 +155,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Requests that still owe the player an answer and whose due date is within `dueWithinDays`,
- * soonest first: the input of the "close to the legal due date" alarm. Owing an answer: working,
+ * soonest first: the input of the "close to the legal due date" alarm. Owing an answer: queued, working,
  * FAILED (a failed export does not end the legal duty), or READY with a link that never arrived.
  */
 export async function requestsNearDueDate(
@@ -165,7 +165,7 @@ export async function requestsNearDueDate(
   const now = deps.clock.now().getTime();
   const horizon = now + options.dueWithinDays * DAY_MS;
   const due: DueSoonRequest[] = [];
-  for (const state of [...workingStates, 'FAILED', 'READY'] as RequestState[]) {
+  for (const state of [...openStates, 'FAILED', 'READY'] as RequestState[]) {
     for (const record of await deps.requests.listInState(state)) {
       const dueAt = Date.parse(record.dueAt);
       const undelivered = state === 'READY' && !record.deliveredAt;

@@ -2,7 +2,7 @@ import type { WorkflowExecutions } from '../../ports';
 import { executionName } from '../../workflow';
 import { failRequest, type LifecycleDeps, safeFailureReason, statusChangedDetail } from '../lifecycle';
 import { RequestNotFoundError } from '../request-errors';
-import { type ExportRequestRecord, workingStates } from '../request-record';
+import { type ExportRequestRecord, openStates, workingStates } from '../request-record';
 import type { RevokeDeps } from '../revoke-links';
 import { revokeLinks } from '../revoke-links';
 import { OpsRefusedError } from './ops-errors';
@@ -100,7 +100,7 @@ async function reclaimPlayer(deps: OpsLifecycleDeps, record: ExportRequestRecord
     const claim = await deps.requests.claimPlayer(record.playerId, record.requestId, replacing);
     if (claim.claimed || claim.heldBy === record.requestId) return;
     const holder = await deps.requests.get(claim.heldBy);
-    if (holder && workingStates.includes(holder.state)) {
+    if (holder && openStates.includes(holder.state)) {
       throw new OpsRefusedError(
         `Player ${record.playerId} has request ${holder.requestId} at work (${holder.state}): one export per player at a time; it answers the player, or retry ${record.requestId} once it has ended`,
       );
@@ -133,18 +133,19 @@ export async function cancelRequest(
 ): Promise<CancelOutcome> {
   const record = await deps.requests.get(requestId);
   if (!record) throw new RequestNotFoundError(requestId);
-  if (!workingStates.includes(record.state)) {
+  if (!openStates.includes(record.state)) {
     throw new OpsRefusedError(
-      `Request ${requestId} is ${record.state}: only a request at work is cancelled${record.state === 'READY' ? ' (revoke its links instead)' : ''}`,
+      `Request ${requestId} is ${record.state}: only a request queued or at work is cancelled${record.state === 'READY' ? ' (revoke its links instead)' : ''}`,
     );
   }
   const failed = await failRequest(deps, requestId, `cancelled by ${actor}: ${reason}`, record.attempt);
   if (failed.state !== 'FAILED') {
     throw new OpsRefusedError(`Request ${requestId} became ${failed.state} before it could be cancelled`);
   }
-  const stopped = record.attachedTo
-    ? false
-    : await deps.executions.stop(requestId, record.attempt, `cancelled by ${actor}`);
+  const stopped =
+    record.attachedTo || record.state === 'QUEUED'
+      ? false
+      : await deps.executions.stop(requestId, record.attempt, `cancelled by ${actor}`);
   const { revoked } = await revokeLinks(deps, requestId, `cancelled by ${actor}`);
   await deps.requests.appendAudit({
     requestId,

@@ -3,9 +3,9 @@ import { RequestNotFoundError } from '../request-errors';
 import {
   type AuditAction,
   type ExportRequestRecord,
+  openStates,
   type RequestState,
   requestStates,
-  workingStates,
 } from '../request-record';
 
 /** One line of `ops requests list`: what the privacy team scans for. */
@@ -66,7 +66,7 @@ export async function listRequests(
 /** Still owes the player an answer: the legal month runs on (see requestsNearDueDate). */
 export function owesAnswer(record: ExportRequestRecord): boolean {
   if (record.attachedTo) return false;
-  if (workingStates.includes(record.state) || record.state === 'FAILED') return true;
+  if (openStates.includes(record.state) || record.state === 'FAILED') return true;
   return record.state === 'READY' && !record.deliveredAt;
 }
 
