@@ -25,7 +25,7 @@ import {
   playerKey,
 } from '../functions/adapters/dynamodb/pipeline-table';
 import { SES_FEEDBACK_DETAIL_TYPES } from '../functions/adapters/ses/ses-feedback-event';
-import { OWN_REQUESTS_TABLE, type SourceSpec } from '../functions/core/data-map/data-map';
+import { OWN_REQUESTS_TABLE, readBudgetsOf, type SourceSpec } from '../functions/core/data-map/data-map';
 import { exportWorkflow } from '../functions/core/workflow';
 import { ExportAlarms } from './constructs/alarms';
 import {
@@ -256,7 +256,14 @@ export class PipelineStack extends Stack {
       make('collect-category', 'Workflow map step: one source → staged JSON, CSV and preview', {
         memorySize: 1024,
         timeout: Duration.minutes(15),
-      }).addEnvironment('PIPELINE_TABLE', pipelineTable.tableName),
+      })
+        .addEnvironment('PIPELINE_TABLE', pipelineTable.tableName)
+        .addEnvironment('READ_BUDGETS', JSON.stringify(readBudgetsOf(dataMap, config.readBudget)))
+        // The read budgets' token buckets (BUDGET#<table>): read and replaced, nothing else.
+        .bindTable(pipelineTable, undefined, {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          leadingKeys: ['BUDGET#*'],
+        }),
       dataMap.sources,
     )
       .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { write: [STAGING_PREFIX] })

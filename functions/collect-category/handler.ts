@@ -21,7 +21,20 @@ export const handler = middy<z.infer<typeof collectTaskSchema>>()
   .use(logMetrics(metrics))
   .use(validateInput(collectTaskSchema))
   .handler(async (task) => {
-    const result = await collectSource(deps(), task);
+    const { reader } = deps();
+    const before = { ...reader.stats };
+    let result: Awaited<ReturnType<typeof collectSource>>;
+    try {
+      result = await collectSource(deps(), task);
+    } finally {
+      // What this source cost the store, and how often it pushed back (the budget alarm's input).
+      metrics.addMetric('ThrottledReads', MetricUnit.Count, reader.stats.throttled - before.throttled);
+      metrics.addMetric(
+        'SourceReadUnits',
+        MetricUnit.Count,
+        Math.round(reader.stats.consumedUnits - before.consumedUnits),
+      );
+    }
     logger.info('source collected', {
       requestId: task.requestId,
       attempt: task.attempt,

@@ -58,3 +58,19 @@ export class DeleteFailedError extends Error {
     super(`${keys.length} object(s) could not be deleted (${[...new Set(codes)].join(', ')})`);
   }
 }
+
+/**
+ * A store kept throttling our reads for longer than one invocation may wait. Never a reason to
+ * fail an export: the workflow retries it with long waits (workflow.ts), well within the legal month.
+ */
+export class SourceThrottledError extends Error {
+  override name = 'SourceThrottledError';
+  constructor(
+    readonly table: string,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `Reads of table ${table} were throttled for ${Math.round(waitedMs / 1000)} s; the step is retried later`,
+    );
+  }
+}

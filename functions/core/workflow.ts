@@ -17,6 +17,17 @@ export interface RetryPolicy {
   backoffRate: number;
   /** Random spread of each wait (Step Functions "FULL" jitter), so parallel retries don't stampede. */
   jitter: boolean;
+  /**
+   * Errors that mean "not now" rather than "broken" (a store that keeps throttling us): waited
+   * out with their own long, capped backoff, before any other retrier is asked.
+   */
+  waits?: {
+    errors: readonly string[];
+    maxAttempts: number;
+    intervalSeconds: number;
+    backoffRate: number;
+    maxDelaySeconds: number;
+  };
 }
 
 /**
@@ -74,6 +85,22 @@ const transientRetry: RetryPolicy = {
   jitter: true,
 };
 
+/**
+ * Collectors: a game table that keeps throttling our reads (each collector already waited up to
+ * ten minutes) is tried again for hours, never failed: 1 minute doubling to 15, 60 times (about
+ * 14 hours, inside the execution's 24; the watchdog starts a next attempt after that).
+ */
+const collectRetry: RetryPolicy = {
+  ...transientRetry,
+  waits: {
+    errors: ['SourceThrottledError'],
+    maxAttempts: 60,
+    intervalSeconds: 60,
+    backoffRate: 2,
+    maxDelaySeconds: 900,
+  },
+};
+
 /** E-mail and events wait longer: SES throttles at its sending rate (1/s in the sandbox). */
 const deliveryRetry: RetryPolicy = {
   notRetried: permanentErrors,
@@ -104,7 +131,7 @@ export const exportWorkflow: {
       itemsPath: '$.plan.tasks',
       maxConcurrency: 4,
       resultPath: '$.results',
-      retry: transientRetry,
+      retry: collectRetry,
     },
     {
       id: 'BuildArchive',

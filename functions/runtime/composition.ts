@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDbBucketStore } from '../adapters/dynamodb/dynamodb-bucket-store';
 import { DynamoDbDeliveryOutbox } from '../adapters/dynamodb/dynamodb-delivery-outbox';
 import { DynamoDbExportSlots } from '../adapters/dynamodb/dynamodb-export-slots';
 import { DynamoDbGrantRepository } from '../adapters/dynamodb/dynamodb-grant-repository';
@@ -16,6 +17,7 @@ import { S3ObjectStore } from '../adapters/s3/s3-object-store';
 import { S3Presigner } from '../adapters/s3/s3-presigner';
 import { SesMailer } from '../adapters/ses/ses-mailer';
 import { StepFunctionsExecutions } from '../adapters/stepfunctions/step-functions-executions';
+import { budgetKey, SharedTokenBucket } from '../core/collect/read-budget';
 import { defaultDataMap } from '../core/data-map/default-data-map';
 import { defaultPrivacyNotice } from '../core/data-map/default-privacy-notice';
 import { defaultTranslations } from '../core/data-map/default-translations';
@@ -38,6 +40,7 @@ import {
   readPipelineTable,
   readPortalCallerRoleArn,
   readPseudonymKeyId,
+  readReadBudgets,
   readSourceTables,
 } from './config';
 import { systemClock } from './system';
@@ -88,17 +91,29 @@ export function slotsFromEnv(env: Env) {
 /** plan, collect and build: the game's stores in, staged files and archives out. */
 export function engineDepsFromEnv(env: Env) {
   return {
-    reader: new DynamoDbSourceReader(dynamodbClient(), readSourceTables(env)),
+    reader: new DynamoDbSourceReader(dynamodbClient(), { tables: readSourceTables(env) }),
     store: storeFromEnv(env),
     dataMap: defaultDataMap,
     clock: systemClock,
   };
 }
 
-/** collect-category: the engine, and the key that pseudonymises other players. */
+/**
+ * collect-category: the engine with a reader that keeps to each table's read budget (the token
+ * buckets live in the pipeline table, shared by every collector), and the key that pseudonymises
+ * other players.
+ */
 export function collectDepsFromEnv(env: Env) {
+  const buckets = new DynamoDbBucketStore(dynamodbClient(), readPipelineTable(env));
+  const budgets = new Map(
+    [...readReadBudgets(env)].map(([table, units]) => [
+      table,
+      new SharedTokenBucket(buckets, budgetKey(table), units),
+    ]),
+  );
   return {
     ...engineDepsFromEnv(env),
+    reader: new DynamoDbSourceReader(dynamodbClient(), { tables: readSourceTables(env), budgets }),
     pseudonymKeys: new KmsPseudonymKeys(kmsClient(), readPseudonymKeyId(env)),
   };
 }
@@ -133,7 +148,7 @@ export function deliverDepsFromEnv(env: Env): DeliverDeps {
       from: mail.mailFrom,
       ...(mail.sesConfigurationSet ? { configurationSetName: mail.sesConfigurationSet } : {}),
     }),
-    reader: new DynamoDbSourceReader(dynamodbClient(), readSourceTables(env)),
+    reader: new DynamoDbSourceReader(dynamodbClient(), { tables: readSourceTables(env) }),
     dataMap: defaultDataMap,
   };
 }

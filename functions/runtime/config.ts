@@ -43,6 +43,28 @@ export function readSourceTables(env: Env): ReadonlyMap<string, string> {
   return new Map(entries as [string, string][]);
 }
 
+/**
+ * collect-category: read capacity units per second the exports may use of each game table
+ * (`READ_BUDGETS`, a JSON object of the data map's table name → units, set by the stack from the
+ * map's readBudgets and the deployment's readBudget). Required: a collector without budgets would
+ * read the game's tables as fast as they answer.
+ */
+export function readReadBudgets(env: Env): ReadonlyMap<string, number> {
+  const text = required(env, 'READ_BUDGETS');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('READ_BUDGETS is not JSON: expected an object of table name → units per second');
+  }
+  const entries =
+    parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  if (entries.some(([, value]) => typeof value !== 'number' || !(value > 0))) {
+    throw new ConfigError('READ_BUDGETS must be an object of table name → positive units per second');
+  }
+  return new Map(entries as [string, number][]);
+}
+
 export function readExportsBucket(env: Env): string {
   return required(env, 'EXPORTS_BUCKET');
 }

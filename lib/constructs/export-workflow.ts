@@ -175,6 +175,16 @@ export class ExportWorkflow extends Construct {
  */
 function addRetry(state: LambdaInvoke, policy: RetryPolicy): void {
   if (policy.notRetried.length > 0) state.addRetry({ errors: [...policy.notRetried], maxAttempts: 0 });
+  if (policy.waits) {
+    state.addRetry({
+      errors: [...policy.waits.errors],
+      maxAttempts: policy.waits.maxAttempts,
+      interval: Duration.seconds(policy.waits.intervalSeconds),
+      backoffRate: policy.waits.backoffRate,
+      maxDelay: Duration.seconds(policy.waits.maxDelaySeconds),
+      jitterStrategy: JitterType.FULL,
+    });
+  }
   state.addRetry({
     errors: ['States.ALL'],
     maxAttempts: Math.max(0, policy.maxAttempts - 1),

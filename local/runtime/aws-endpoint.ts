@@ -14,6 +14,7 @@ import { LocalEventBus, type PutEventsEntry } from './event-bus';
 import type { AuthorizationRequest } from './iam-policy';
 import type { LocalKms } from './kms';
 import { closeServer, listenOnLoopback } from './loopback';
+import { consumedCapacityOf, type ReadMeter } from './read-meter';
 import { deleteObjectsKeys, s3Call } from './s3-calls';
 import { errorResponse, type Protocol, ServiceError, statusOf } from './service-errors';
 import type { LocalStepFunctions } from './step-functions';
@@ -52,6 +53,11 @@ export interface FaultRule {
   /** The AWS error code, e.g. "ThrottlingException", "TooManyRequestsException", "InternalError". */
   code?: string;
   message?: string;
+  /**
+   * Fail only this share (0–1) of the matching calls, at random: a store under load throttling
+   * some reads (`npm run load -- --inject-throttling 0.2`). @default every matching call
+   */
+  share?: number;
   /** Instead of (or before) an error: hold the call this long, like a slow network or store. */
   delayMs?: number;
   /**
@@ -83,7 +89,12 @@ export interface EndpointOptions {
   kms: LocalKms;
   /** The runtime's clock (see LocalRuntime.advanceClock): presigned URLs expire by it. */
   now: () => Date;
+  /** Counts the read units dynalite reports for every read it serves. */
+  readMeter: ReadMeter;
 }
+
+/** DynamoDB reads: the endpoint asks dynalite for their consumed capacity and meters it. */
+const METERED_READS = new Set(['Query', 'Scan', 'GetItem', 'BatchGetItem']);
 
 /** The key id the harness signs with; s3rver accepts only this one. */
 export const ADMIN_ACCESS_KEY = 'S3RVER';
@@ -251,6 +262,7 @@ export class AwsEndpoint {
       fault.seen++;
       if (fault.seen <= (fault.after ?? 0)) continue;
       if (fault.times !== undefined && fault.hits >= fault.times) continue;
+      if (fault.share !== undefined && Math.random() >= fault.share) continue;
       fault.hits++;
       return fault;
     }
@@ -315,7 +327,8 @@ export class AwsEndpoint {
         return this.options.kms.generateMac(body);
       default:
         if (service === 'dynamodb') {
-          await forward(this.options.stores.dynamodb, req, res, raw);
+          if (METERED_READS.has(operation)) await this.meteredRead(body, req, res);
+          else await forward(this.options.stores.dynamodb, req, res, raw);
           return 'forwarded';
         }
         throw new ServiceError(
@@ -323,6 +336,31 @@ export class AwsEndpoint {
           `The local runtime does not emulate ${service}:${operation}`,
         );
     }
+  }
+
+  /**
+   * A read, forwarded asking for its consumed capacity, metered per deployed table, and answered
+   * as dynalite answered it (a caller that did not ask gets the figure too; the SDK ignores it).
+   */
+  private async meteredRead(
+    body: Record<string, unknown>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const asked = { ...body, ReturnConsumedCapacity: body.ReturnConsumedCapacity ?? 'TOTAL' };
+    const answer = await exchange(this.options.stores.dynamodb, req, Buffer.from(JSON.stringify(asked)));
+    if (answer.status === 200) {
+      try {
+        for (const consumed of consumedCapacityOf(JSON.parse(answer.body.toString('utf8')))) {
+          if (consumed.TableName)
+            this.options.readMeter.record(consumed.TableName, consumed.CapacityUnits ?? 0);
+        }
+      } catch {
+        // Not JSON: nothing to meter; the caller gets the answer as it is.
+      }
+    }
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
   }
 
   private async s3(
@@ -522,6 +560,36 @@ function sendTo(
 }
 
 /** Passes a request on to a store and its answer back, streaming both ways unless the body was read. */
+/** Sends a (changed) body to a store and reads the whole answer. */
+function exchange(
+  store: string,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  const target = new URL(store);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url ?? '/',
+        headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
+      },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.once('end', () =>
+          resolve({ status: answer.statusCode ?? 500, headers: answer.headers, body: Buffer.concat(chunks) }),
+        );
+        answer.once('error', reject);
+      },
+    );
+    outgoing.once('error', reject);
+    outgoing.end(body);
+  });
+}
+
 function forward(
   store: string,
   req: IncomingMessage,

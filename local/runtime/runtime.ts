@@ -31,6 +31,7 @@ import { LocalHttpApi } from './http-api';
 import { LocalKms } from './kms';
 import { type InvokeResult, LambdaHost, type LogLine } from './lambda-host';
 import { LocalQueues } from './queues';
+import { ReadMeter } from './read-meter';
 import { concurrencyByFunction, LocalStepFunctions } from './step-functions';
 import { type StoreEndpoints, startStores } from './stores';
 import { synthesizeTemplates } from './synth';
@@ -95,6 +96,8 @@ export interface LocalRuntime {
   advanceClock(ms: number): void;
   /** The functions' clock now. */
   now(): Date;
+  /** Read capacity units per deployed table per second, as the store reported them. */
+  readMeter: ReadMeter;
   /** Every AWS call the functions made (and whether IAM refused it). */
   calls: readonly CallRecord[];
   logs: readonly LogLine[];
@@ -184,6 +187,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     (entry) => (bus as LocalEventBus).putEvents([entry]),
   );
   let stepFunctions: LocalStepFunctions | undefined;
+  const readMeter = new ReadMeter();
   const endpoint = new AwsEndpoint({
     stores,
     region: LOCAL_REGION,
@@ -196,6 +200,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     email: () => email,
     kms: new LocalKms(deployment.keys, join(workDir, 'kms'), LOCAL_REGION, LOCAL_ACCOUNT),
     now,
+    readMeter,
   });
   const endpointUrl = await endpoint.start();
 
@@ -359,6 +364,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
     now,
     calls: endpoint.calls,
+    readMeter,
     logs,
     events: () => eventBus.events(),
     queues,

@@ -1,45 +1,128 @@
-import { type DynamoDBClient, paginateQuery } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { PagePlanner, type ReadBudgets } from '../../core/collect/read-budget';
+import { SourceThrottledError } from '../../core/errors';
 import type { SourceQuery, SourceReader } from '../../core/ports';
 import type { StoreRecord } from '../../core/values';
 import { fromItem } from './attribute-values';
 
+/** What DynamoDB answers when a table's (or the account's) read capacity is spent. */
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+export interface ReaderOptions {
+  /** The data map's table names as deployed (or ARNs), where they differ. */
+  tables?: ReadonlyMap<string, string>;
+  /** Read budgets by the data map's table name (collectors only). */
+  budgets?: ReadBudgets;
+  /**
+   * How long one read may keep waiting out throttling (after the SDK's own retries) before the
+   * step gives up with SourceThrottledError, which the workflow retries later. @default 10 minutes
+   */
+  maxThrottleWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Reads and throttles of this reader so far (a Lambda container runs one invocation at a time). */
+export interface ReadStats {
+  pages: number;
+  consumedUnits: number;
+  throttled: number;
+}
+
 /**
  * Reads a player's items with Query on the table key or a global secondary index, following
  * LastEvaluatedKey to the last page (a single Query stops at 1 MB). At most two pages are held.
- * `tables` names the deployed table (or its ARN, for another account's) where it differs from the
- * data map's name.
+ *
+ * Every Query asks for its consumed capacity. With a read budget for the table, each page first
+ * reserves its estimated units from the shared token bucket and settles the difference after, and
+ * its Limit is planned so the page fits the bucket. A throttled read waits (growing, jittered)
+ * and is tried again from the same key: throttling slows an export down, it never fails it.
  */
 export class DynamoDbSourceReader implements SourceReader {
+  readonly stats: ReadStats = { pages: 0, consumedUnits: 0, throttled: 0 };
+  private readonly tables: ReadonlyMap<string, string>;
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(
     private readonly client: DynamoDBClient,
-    private readonly tables: ReadonlyMap<string, string> = new Map(),
-  ) {}
+    private readonly options: ReaderOptions = {},
+  ) {
+    this.tables = options.tables ?? new Map();
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
 
   async *pages(query: SourceQuery): AsyncIterable<StoreRecord[]> {
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.tables.get(query.table) ?? query.table,
-        ...(query.index ? { IndexName: query.index } : {}),
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': query.partitionAttribute },
-        ExpressionAttributeValues: { ':pk': { S: query.partitionValue } },
-      },
-    );
+    const raw = this.rawPages(query);
     // One page is read ahead: the store serves page n+1 while page n is being written out, so
     // the export runs at the pace of the slower of the two instead of the sum of both.
-    const iterator = pages[Symbol.asyncIterator]();
+    const iterator = raw[Symbol.asyncIterator]();
     let ahead = iterator.next();
     try {
       for (;;) {
         const page = await ahead;
         if (page.done) return;
         ahead = iterator.next();
-        yield (page.value.Items ?? []).map(fromItem);
+        yield page.value.map(fromItem);
       }
     } finally {
       // A consumer that stops early (an error downstream) must not leave the read-ahead unhandled.
       ahead.catch(() => undefined);
+    }
+  }
+
+  private async *rawPages(query: SourceQuery): AsyncGenerator<NonNullable<QueryCommandOutput['Items']>> {
+    const budget = this.options.budgets?.get(query.table);
+    const planner = budget ? new PagePlanner(budget.capacity) : undefined;
+    let startKey: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const plan = planner?.next();
+      if (budget && plan) await budget.take(plan.reserve);
+      const page = await this.queryWaitingOutThrottling(query, startKey, plan?.limit);
+      const used = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      this.stats.pages++;
+      this.stats.consumedUnits += used;
+      if (budget && plan) {
+        planner?.observe(page.Items?.length ?? 0, used);
+        await budget.settle(plan.reserve, used);
+      }
+      startKey = page.LastEvaluatedKey;
+      yield page.Items ?? [];
+    } while (startKey);
+  }
+
+  private async queryWaitingOutThrottling(
+    query: SourceQuery,
+    startKey: QueryCommandOutput['LastEvaluatedKey'],
+    limit: number | undefined,
+  ): Promise<QueryCommandOutput> {
+    const maxWaitMs = this.options.maxThrottleWaitMs ?? 10 * 60_000;
+    let waitedMs = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.client.send(
+          new QueryCommand({
+            TableName: this.tables.get(query.table) ?? query.table,
+            ...(query.index ? { IndexName: query.index } : {}),
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': query.partitionAttribute },
+            ExpressionAttributeValues: { ':pk': { S: query.partitionValue } },
+            ReturnConsumedCapacity: 'TOTAL',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            ...(limit ? { Limit: limit } : {}),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof Error) || !THROTTLING.has(error.name)) throw error;
+        this.stats.throttled++;
+        if (waitedMs >= maxWaitMs) throw new SourceThrottledError(query.table, waitedMs);
+        // Full jitter on 0.2 s · 2^attempt, at most 20 s: concurrent collectors spread out.
+        const waitMs = Math.random() * Math.min(20_000, 200 * 2 ** attempt);
+        waitedMs += waitMs;
+        await this.sleep(waitMs);
+      }
     }
   }
 }

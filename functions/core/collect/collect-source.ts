@@ -1,6 +1,6 @@
 import { archiveFilePath } from '../archive/layout';
 import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
-import { SourceReadError } from '../errors';
+import { SourceReadError, SourceThrottledError } from '../errors';
 import type { ObjectStore, PseudonymKeys, SourceReader } from '../ports';
 import type { CollectResult, CollectTask, StagedFile } from '../workflow-types';
 import { csvColumns, csvHeader, csvRow } from './csv';
@@ -89,7 +89,9 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
       previewKey,
     };
   } catch (error) {
-    const failure = new SourceReadError(source.id, source.table, error);
+    // Throttling keeps its name: the workflow waits and retries it, where a read error fails.
+    const failure =
+      error instanceof SourceThrottledError ? error : new SourceReadError(source.id, source.table, error);
     json.abort(failure);
     csv.abort(failure);
     await Promise.all([json.settled(), csv.settled()]);

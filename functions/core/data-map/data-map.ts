@@ -199,9 +199,24 @@ const dataMapSchema = z
       )
       .min(1),
     sources: z.array(sourceSchema).min(1),
+    /**
+     * Read capacity units per second the exports together may use of a table (by the name or
+     * ARN its sources give), where it differs from the deployment's `readBudget`: the game's
+     * busiest tables get less, a table of its own for exports more.
+     */
+    readBudgets: z.record(z.string().min(1), z.number().positive()).optional(),
   })
   .strict()
   .superRefine((map, ctx) => {
+    for (const table of Object.keys(map.readBudgets ?? {})) {
+      if (table === OWN_REQUESTS_TABLE || !map.sources.some((s) => s.table === table)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['readBudgets', table],
+          message: `"${table}" is not a game table any source reads`,
+        });
+      }
+    }
     const categoryIds = new Set(map.categories.map((c) => c.id));
     const sourceIds = new Set<string>();
     for (const source of map.sources) {
@@ -267,6 +282,19 @@ export function sourceQuery(source: SourceSpec, playerId: string): SourceQuery {
     // A function, so a '$&' or '$`' inside an id is not read as a replacement pattern.
     partitionValue: source.key.template.replaceAll('{playerId}', () => playerId),
   };
+}
+
+/**
+ * Every game table the map reads, with its read budget: the map's own, else the deployment's.
+ * Our own requests table ("@requests") has none: the pipeline's own reads of it are few.
+ */
+export function readBudgetsOf(map: DataMap, deploymentBudget: number): Record<string, number> {
+  const budgets: Record<string, number> = {};
+  for (const source of map.sources) {
+    if (source.table === OWN_REQUESTS_TABLE) continue;
+    budgets[source.table] = map.readBudgets?.[source.table] ?? deploymentBudget;
+  }
+  return budgets;
 }
 
 /** The table name part of a name or an ARN (arn:aws:dynamodb:region:account:table/NAME). */
