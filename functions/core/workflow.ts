@@ -87,14 +87,15 @@ const transientRetry: RetryPolicy = {
 
 /**
  * Collectors: a game table that keeps throttling our reads (each collector already waited up to
- * ten minutes) is tried again for hours, never failed: 1 minute doubling to 15, 60 times (about
- * 14 hours, inside the execution's 24; the watchdog starts a next attempt after that).
+ * ten minutes) is tried again, never failed for it: 1 minute doubling to 15, more times than the
+ * execution's 24 hours hold. A table throttling all day ends the execution by its timeout instead,
+ * and the watchdog starts the next attempt (up to maxExportAttempts, days within the legal month).
  */
 const collectRetry: RetryPolicy = {
   ...transientRetry,
   waits: {
     errors: ['SourceThrottledError'],
-    maxAttempts: 60,
+    maxAttempts: 99,
     intervalSeconds: 60,
     backoffRate: 2,
     maxDelaySeconds: 900,

@@ -160,7 +160,7 @@ export class ExportAlarms extends Construct {
       5,
     );
     // ── Admission and read budgets ──
-    const everyMinute = (metricName: string, statistic: string) =>
+    const fiveMinuteMetric = (metricName: string, statistic: string) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -170,7 +170,7 @@ export class ExportAlarms extends Construct {
       });
     alarm(
       'QueueWaitNearDueDate',
-      everyMinute('OldestQueuedDueShare', 'Maximum'),
+      fiveMinuteMetric('OldestQueuedDueShare', 'Maximum'),
       `The oldest request waiting for an export slot has used ${props.queueAlarmDueSharePercent}% or more of its legal month (Art. 12(3)): raise maxConcurrentExports (and the tables' read budgets), or find what keeps the running exports from finishing.`,
       props.queueAlarmDueSharePercent,
     );
@@ -181,7 +181,7 @@ export class ExportAlarms extends Construct {
     );
     alarm(
       'ThrottledSourceReads',
-      everyMinute('ThrottledReads', 'Sum'),
+      fiveMinuteMetric('ThrottledReads', 'Sum'),
       "The collectors' reads of a game table were throttled (they wait and continue; an export is never failed for throttling alone). Often: lower that table's read budget (data map readBudgets, or readBudget) below what the table can give, or raise the table's capacity.",
       10,
     );
@@ -191,7 +191,7 @@ export class ExportAlarms extends Construct {
       alarm(
         `ReadThrottles${constructIdOf(watch.label)}`,
         readThrottles(watch),
-        `Reads of ${watch.label} were throttled: the game's own requests to it may be failing. If exports were running, lower its read budget.`,
+        `Reads of ${watch.label} were throttled (ReadThrottleEvents): every reader of it is slowed or refused, the game's own included. If exports were running, lower that table's read budget (data map readBudgets, or readBudget).`,
       );
     }
     alarm(

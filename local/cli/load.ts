@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   if (maxConcurrent === 0 || readBudget === 0)
     throw new CliError(`--max-concurrent and --read-budget are at least 1\n${usage}`);
   const say = values.json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  // With --json, progress goes to stderr: stdout's last line is the summary alone.
+  const progress = say ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   const summary = await runLoad({
     requests,
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     injectThrottling,
     ...(stats !== undefined ? { stats } : {}),
     timeoutMs: timeoutMinutes * 60_000,
-    ...(say ? { say } : {}),
+    say: progress,
   });
   if (say) {
     say(

@@ -101,9 +101,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     const deadline = started + (options.timeoutMs ?? 30 * 60_000);
     let records = new Map<string, ExportRequestRecord>();
     for (;;) {
-      records = new Map(
-        (await Promise.all(ids.map((id) => requests.get(id)))).flatMap((r) => (r ? [[r.requestId, r]] : [])),
-      );
+      records = await readAll(requests, ids, records);
       const open = ids.filter((id) => !settled(id, records));
       say(`  ${ids.length - open.length}/${ids.length} settled`);
       if (open.length === 0 || Date.now() > deadline) break;
@@ -173,6 +171,27 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     await runtime.stop();
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The requests' records, twenty reads at a time (a load run must not become the store's load);
+ * a read the busy store fails keeps the last answer and is read again at the next poll.
+ */
+async function readAll(
+  requests: { get(id: string): Promise<ExportRequestRecord | undefined> },
+  ids: readonly string[],
+  last: ReadonlyMap<string, ExportRequestRecord>,
+): Promise<Map<string, ExportRequestRecord>> {
+  const records = new Map(last);
+  for (let i = 0; i < ids.length; i += 20) {
+    await Promise.all(
+      ids.slice(i, i + 20).map(async (id) => {
+        const record = await requests.get(id).catch(() => records.get(id));
+        if (record) records.set(id, record);
+      }),
+    );
+  }
+  return records;
 }
 
 /** Final, and for READY the link has left (or delivery was given up: the watchdog's business). */

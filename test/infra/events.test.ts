@@ -1,8 +1,10 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { synthTemplates } from './template-helpers';
 
 type Pattern = { [key: string]: Pattern | (string | number | boolean | null)[] };
 type Event = { [key: string]: unknown };
+type RuleResource = ReturnType<Template['findResources']>[string];
 
 /**
  * The subset of EventBridge matching the rule uses: a field matches if its value is one of the
@@ -21,6 +23,14 @@ function matches(pattern: Pattern, event: Event): boolean {
   });
 }
 
+/** Rules on events of the portal: neither SES's mail reports nor the pipeline's own status events. */
+function portalRules(rules: RuleResource[]): RuleResource[] {
+  return rules.filter((r) => {
+    const sources: string[] | undefined = r.Properties.EventPattern?.source;
+    return sources !== undefined && !sources.includes('aws.ses') && !sources.includes('player-data-export');
+  });
+}
+
 const portalEvent = {
   version: '0',
   id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
@@ -35,15 +45,23 @@ const portalEvent = {
 
 describe('ExportRequested rule', () => {
   const { pipeline } = synthTemplates();
-  // The portal's rule; the other pattern rule takes SES's mail reports (see 'Mail reports rule').
-  const rules = Object.values(pipeline.findResources('AWS::Events::Rule')).filter(
-    (r) => r.Properties.EventPattern && !r.Properties.EventPattern.source.includes('aws.ses'),
+  // The portal's rule; the other pattern rules take SES's mail reports (see 'Mail reports rule')
+  // and our own status events, which wake the dispatcher (test/infra/admission.test.ts).
+  const patternRules = Object.values(pipeline.findResources('AWS::Events::Rule')).filter(
+    (r) => r.Properties.EventPattern,
   );
+  const rules = portalRules(patternRules);
   const rule = rules[0];
   const pattern = rule?.Properties.EventPattern as Pattern;
 
   it('is on the configured bus and pattern', () => {
     expect(rules).toHaveLength(1);
+    // Besides it: the mail reports and the dispatcher's status events, nothing else listens.
+    expect(patternRules.map((r) => r.Properties.EventPattern.source).sort()).toEqual([
+      ['aws.ses'],
+      ['game.account-portal'],
+      ['player-data-export'],
+    ]);
     expect(rule?.Properties.EventBusName).toBe('default');
     expect(pattern).toEqual({ source: ['game.account-portal'], 'detail-type': ['ExportRequested'] });
   });
@@ -71,9 +89,9 @@ describe('ExportRequested rule', () => {
       portalEventSource: 'acme.portal',
       requestDetailType: 'DataRequested',
     });
-    const customRule = Object.values(custom.pipeline.findResources('AWS::Events::Rule')).find(
-      (r) => r.Properties.EventPattern,
-    );
+    const customRules = portalRules(Object.values(custom.pipeline.findResources('AWS::Events::Rule')));
+    expect(customRules).toHaveLength(1);
+    const customRule = customRules[0];
     expect(customRule?.Properties.EventBusName).toBe('portal');
     expect(
       matches(customRule?.Properties.EventPattern, {

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { DataMap } from '../../functions/core/data-map/data-map';
 import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
@@ -97,6 +98,38 @@ describe('Tables in another account', () => {
     );
     expect(queries('CollectCategory')).not.toContain(POSTS_ARN);
     expect(queries('PlanExport')).toEqual([PLAYERS_ARN]);
+  });
+
+  it('have a read budget under the name (ARN) the map gives, as the collectors look it up', () => {
+    const collector = Object.values(live.pipeline.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Metadata?.['player-data-export:entry'] === 'functions/collect-category/handler.ts',
+    );
+    const budgets = JSON.parse(collector?.Properties.Environment.Variables.READ_BUDGETS);
+    expect(budgets[PLAYERS_ARN]).toBe(1000);
+    expect(budgets[POSTS_ARN]).toBe(1000);
+    expect(Object.keys(budgets).sort()).toEqual(
+      [...new Set(liveMap.sources.map((s) => s.table).filter((t) => t !== '@requests'))].sort(),
+    );
+  });
+
+  it('get no read-throttle alarm (their metrics are in their own account: dashboard only); this account’s tables do', () => {
+    const alarmIds = Object.keys(live.pipeline.findResources('AWS::CloudWatch::Alarm'));
+    const throttleAlarm = (id: string) =>
+      alarmIds.filter((alarm) => new RegExp(`^AlarmsReadThrottles${id}[0-9A-F]{8}$`).test(alarm));
+    // live-players and live-forum (byAuthor) are in the game's account.
+    expect(throttleAlarm('Players')).toEqual([]);
+    expect(throttleAlarm('ForumPostsByAuthor')).toEqual([]);
+    expect(alarmIds.some((id) => id.includes('LivePlayers') || id.includes('LiveForum'))).toBe(false);
+    // game-stats is imported by name: this account's.
+    expect(throttleAlarm('GameStats')).toHaveLength(1);
+    const [alarm] = Object.values(
+      live.pipeline.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmDescription: Match.stringLikeRegexp('^Reads of game-stats were throttled') },
+      }),
+    );
+    expect(alarm?.Properties.Metrics[0].MetricStat.Metric.Dimensions).toEqual([
+      { Name: 'TableName', Value: 'game-stats' },
+    ]);
   });
 
   it('the readers’ roles have the fixed names a table policy names', () => {

@@ -1,6 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { synthTemplates } from './template-helpers';
+import { OWN_REQUESTS_TABLE } from '../../functions/core/data-map/data-map';
+import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
+import { demoTableNames } from '../../lib/demo-game-stack';
+import { flatten, type Json, synthTemplates } from './template-helpers';
 
 const { pipeline } = synthTemplates();
 
@@ -42,7 +45,8 @@ describe('Alarms', () => {
 
   it('alarm on failed executions, dead letters, requests near their due date and gateway 5xx', () => {
     expect(named('ExecutionsFailed')).toHaveLength(1);
-    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    // One per dead-letter queue: start-export, expire-exports, deliver-link, mail-events, dispatch-exports.
+    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(5);
     expect(named('5xx')).toHaveLength(1);
     expect(named('RequestsNearDueDate')[0]).toMatchObject({
       Namespace: 'PlayerDataExport',
@@ -68,8 +72,60 @@ describe('Alarms', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
     }
-    // deliver-link failing outright (not a refused mail: an error of the function) alarms too.
-    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(3);
+    // deliver-link failing outright (not a refused mail: an error of the function) alarms too,
+    // as do the gateway, the sweep and the dispatcher (queued requests not being started).
+    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(4);
+  });
+
+  it('alarm on read throttling of every table and index the exports read in this account, and of the requests table', () => {
+    const throttles = alarms.filter((a) =>
+      (a.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[] | undefined)?.some(
+        (m) => m.MetricStat?.Metric.MetricName === 'ReadThrottleEvents',
+      ),
+    );
+    const watched = throttles.map((alarm) => {
+      expect(alarm.Metrics).toHaveLength(1);
+      const { MetricStat } = alarm.Metrics[0];
+      expect(MetricStat).toMatchObject({ Period: 300, Stat: 'Sum', Metric: { Namespace: 'AWS/DynamoDB' } });
+      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      const dimensions = Object.fromEntries(
+        (MetricStat.Metric.Dimensions as { Name: string; Value: Json }[]).map((d) => [
+          d.Name,
+          flatten(d.Value),
+        ]),
+      );
+      return dimensions.GlobalSecondaryIndexName
+        ? `${dimensions.TableName}/${dimensions.GlobalSecondaryIndexName}`
+        : (dimensions.TableName as string);
+    });
+    // Demo mode: the game's tables are the demo stack's, by their prefixed names.
+    const demoNames = demoTableNames('PlayerDataExport');
+    const expected = new Set(
+      defaultDataMap.sources
+        .filter((s) => s.table !== OWN_REQUESTS_TABLE)
+        .map((s) => {
+          const table = demoNames.get(s.table) ?? s.table;
+          return s.key.index ? `${table}/${s.key.index}` : table;
+        }),
+    );
+    const own = watched.filter((w) => w.includes('PipelineTable'));
+    expect(own.map((w) => w.replace(/^.*\}/, '')).sort()).toEqual(['', '/byPlayer', '/byState']);
+    expect(new Set(watched.filter((w) => !w.includes('PipelineTable')))).toEqual(expected);
+    expect(watched).toHaveLength(expected.size + 3);
+    // One alarm each, named after what it watches.
+    const ids = Object.keys(pipeline.findResources('AWS::CloudWatch::Alarm'));
+    for (const id of [
+      'Players',
+      'ForumPostsByAuthor',
+      'PrivateMessagesBySender',
+      'PrivateMessagesByRecipient',
+      'RequestsTableByPlayer',
+    ]) {
+      expect(
+        ids.filter((alarm) => new RegExp(`^AlarmsReadThrottles${id}[0-9A-F]{8}$`).test(alarm)),
+        id,
+      ).toHaveLength(1);
+    }
   });
 
   it('every alarm notifies the TLS-only alarm topic', () => {
@@ -85,7 +141,7 @@ describe('Alarms', () => {
 
   it('dead-letter queues are encrypted and TLS-only', () => {
     const queues = Object.values(pipeline.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5);
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
   });
 });
@@ -93,7 +149,7 @@ describe('Alarms', () => {
 describe('Functions', () => {
   it('run on arm64 with the newest Node.js runtime and a log group with the configured retention', () => {
     const functions = Object.values(pipeline.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
@@ -103,16 +159,18 @@ describe('Functions', () => {
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
-  it('schedules the sweep (expiry, watchdog, clean-up) and the delivery outbox every 15 minutes', () => {
+  it('schedules the sweep (expiry, watchdog, clean-up) and the delivery outbox every 15 minutes, the dispatcher every minute', () => {
     const schedules = Object.values(pipeline.findResources('AWS::Events::Rule')).filter(
       (rule) => rule.Properties.ScheduleExpression,
     );
-    expect(schedules.map((rule) => rule.Properties.ScheduleExpression)).toEqual([
-      'rate(15 minutes)',
-      'rate(15 minutes)',
-    ]);
-    const targets = schedules.map((rule) => JSON.stringify(rule.Properties.Targets));
-    expect(targets.some((t) => t.includes('ExpireExportsFunction'))).toBe(true);
-    expect(targets.some((t) => t.includes('DeliverLinkFunction'))).toBe(true);
+    const scheduleOf = (fn: string) =>
+      schedules
+        .filter((rule) => JSON.stringify(rule.Properties.Targets).includes(`${fn}Function`))
+        .map((rule) => rule.Properties.ScheduleExpression);
+    expect(schedules).toHaveLength(3);
+    expect(scheduleOf('ExpireExports')).toEqual(['rate(15 minutes)']);
+    expect(scheduleOf('DeliverLink')).toEqual(['rate(15 minutes)']);
+    // Admission: a queued request whose status event was lost still starts within a minute.
+    expect(scheduleOf('DispatchExports')).toEqual(['rate(1 minute)']);
   });
 });

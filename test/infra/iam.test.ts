@@ -40,15 +40,34 @@ function s3Statements(statements: Statement[]) {
 describe('Collectors (collect-category)', () => {
   const statements = statementsOfFunction(pipeline, 'CollectCategory');
 
+  // Two DynamoDB statements: Query on the data map's sources, and the read budgets' token buckets.
+  const dynamo = dynamoStatements(statements);
+  const queries = dynamo.filter((s) => actionsOf(s).includes('dynamodb:Query'));
+  const buckets = dynamo.filter((s) => !actionsOf(s).includes('dynamodb:Query'));
+
   it('may only Query, on exactly the tables and indexes of the data map', () => {
-    const dynamo = dynamoStatements(statements);
-    expect(dynamo).toHaveLength(1);
-    expect(actionsOf(dynamo[0] as Statement)).toEqual(['dynamodb:Query']);
-    const resources = resourcesOf(dynamo[0] as Statement);
+    expect(dynamo).toHaveLength(2);
+    expect(queries).toHaveLength(1);
+    expect(actionsOf(queries[0] as Statement)).toEqual(['dynamodb:Query']);
+    expect((queries[0] as Statement).Condition).toBeUndefined();
+    const resources = resourcesOf(queries[0] as Statement);
     expect(new Set(resources.filter((r) => !REQUESTS_INDEX.test(r)))).toEqual(sourceArns);
     expect(resources.filter((r) => REQUESTS_INDEX.test(r))).toHaveLength(1);
     // An index-only source (forum-posts via byAuthor) does not open its base table.
-    expect(resourcesOf(dynamo[0] as Statement)).not.toContain(importedTableArn('forum-posts'));
+    expect(resourcesOf(queries[0] as Statement)).not.toContain(importedTableArn('forum-posts'));
+  });
+
+  it('reads and replaces only the read budgets’ token buckets (BUDGET#…) of the pipeline table', () => {
+    expect(buckets).toHaveLength(1);
+    const [bucket] = buckets as [Statement];
+    expect(actionsOf(bucket).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(bucket.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['BUDGET#*'] },
+    });
+    // The table itself (imported from the stateful stack), none of its indexes, no game table.
+    expect(resourcesOf(bucket)).toEqual([
+      expect.stringMatching(/^\$\{import:PlayerDataExportStateful:.*PipelineTable.*Arn.*\}$/),
+    ]);
   });
 
   it('writes only staging/ objects', () => {
@@ -184,7 +203,8 @@ describe('Every function', () => {
     .filter((id) => !id.startsWith('AWS'));
 
   it('has no `*` action and no DeleteItem or Scan on the pipeline table', () => {
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(12);
+    expect(functions).toContain('DispatchExports');
     for (const fn of functions) {
       for (const statement of statementsOfFunction(pipeline, fn)) {
         for (const action of actionsOf(statement)) expect(action, fn).not.toMatch(/\*$/);
@@ -208,19 +228,40 @@ describe('Every function', () => {
     }
   });
 
-  it('only the intake and the watchdog may start the workflow; only the watchdog may ask how an execution is doing', () => {
+  it('only the dispatcher and the watchdog may start the workflow; only the watchdog may ask how an execution is doing', () => {
     const machineArn = `\${${Object.keys(pipeline.findResources('AWS::StepFunctions::StateMachine'))[0]}}`;
+    // Admission: the intake (start-export) only queues; dispatch-exports starts what it admits.
+    expect(functions).toContain('StartExport');
     for (const fn of functions) {
       const statements = statementsOfFunction(pipeline, fn);
       const starts = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
       const describes = statements.filter((s) => actionsOf(s).includes('states:DescribeExecution'));
-      expect(starts.length, fn).toBe(['StartExport', 'ExpireExports'].includes(fn) ? 1 : 0);
+      expect(starts.length, fn).toBe(['DispatchExports', 'ExpireExports'].includes(fn) ? 1 : 0);
+      for (const start of starts) expect(actionsOf(start), fn).toEqual(['states:StartExecution']);
       for (const start of starts) expect(resourcesOf(start), fn).toEqual([machineArn]);
       expect(describes.length, fn).toBe(fn === 'ExpireExports' ? 1 : 0);
       // Executions of this state machine only (the execution name is a request id known at run time).
       for (const describe of describes) {
         expect(resourcesOf(describe)[0], fn).toMatch(/:execution:.*:\*$/);
         expect(actionsOf(describe), fn).toEqual(['states:DescribeExecution']);
+      }
+    }
+  });
+
+  it('only the collectors are granted the read budgets’ token buckets (dynamodb:LeadingKeys BUDGET#*)', () => {
+    // (Functions with the lifecycle's unbounded access to the pipeline table are not bounded by
+    // partition key at all; this is about who is given the buckets, and on what terms.)
+    const withBudgets = functions.filter((fn) =>
+      statementsOfFunction(pipeline, fn).some((s) => JSON.stringify(s.Condition ?? {}).includes('BUDGET#')),
+    );
+    expect(withBudgets).toEqual(['CollectCategory']);
+    // Every other partition-key-bounded grant names prefixes of its own.
+    for (const fn of functions) {
+      for (const statement of statementsOfFunction(pipeline, fn)) {
+        const leading = statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+        if (!leading) continue;
+        expect(leading, fn).not.toContain('*');
+        if (fn !== 'CollectCategory') expect(leading, fn).not.toContain('BUDGET#*');
       }
     }
   });
@@ -238,5 +279,36 @@ describe('Every function', () => {
         expect(mail, fn).toHaveLength(0);
       }
     }
+  });
+});
+
+describe('Dispatcher (dispatch-exports)', () => {
+  const statements = statementsOfFunction(pipeline, 'DispatchExports');
+
+  it('reads and moves requests in the pipeline table only: no game table, no bucket, no mail', () => {
+    const dynamo = dynamoStatements(statements);
+    expect(dynamo.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    for (const resource of dynamo.flatMap(resourcesOf)) {
+      expect(resource).toMatch(/^\$\{import:PlayerDataExportStateful:.*PipelineTable/);
+    }
+    expect(s3Statements(statements)).toEqual([]);
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('ses:'))).toEqual([]);
+  });
+
+  it('has nothing beyond its logs, the table (and its key), status events, its dead letters and StartExecution', () => {
+    const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'events', 'kms', 'logs', 'sqs', 'states']);
+    const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
+    expect(sqs.flatMap(resourcesOf)).toEqual([
+      expect.stringMatching(/^\$\{DispatchExportsDeadLetters.*\.Arn\}$/),
+    ]);
+    const events = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
+    expect(events.flatMap(actionsOf)).toEqual(['events:PutEvents']);
   });
 });

@@ -7,6 +7,7 @@ interface Retrier {
   MaxAttempts?: number;
   IntervalSeconds?: number;
   BackoffRate?: number;
+  MaxDelaySeconds?: number;
   JitterStrategy?: string;
 }
 interface StateJson {
@@ -34,6 +35,11 @@ const definition = JSON.parse(flatten(machine.Properties.DefinitionString as Jso
   States: Record<string, StateJson>;
 };
 
+/** The execution's timeout: the definition's TimeoutSeconds. */
+function machineTimeoutSeconds(): number | undefined {
+  return (definition as { TimeoutSeconds?: number }).TimeoutSeconds;
+}
+
 /** Every Task state of the definition, those inside the Map included. */
 function taskStates(): [string, StateJson][] {
   const found: [string, StateJson][] = [];
@@ -50,6 +56,18 @@ function taskStates(): [string, StateJson][] {
 function expectRetry(state: StateJson | undefined, label: string, policy = exportWorkflow.steps[0].retry) {
   const retry = state?.Retry ?? [];
   expect(retry[0], label).toEqual({ ErrorEquals: policy.notRetried, MaxAttempts: 0 });
+  // Errors that only mean "not now" (waits), after the permanent ones and before States.ALL.
+  expect(retry, label).toHaveLength(policy.waits ? 3 : 2);
+  if (policy.waits) {
+    expect(retry[1], label).toEqual({
+      ErrorEquals: policy.waits.errors,
+      MaxAttempts: policy.waits.maxAttempts,
+      IntervalSeconds: policy.waits.intervalSeconds,
+      BackoffRate: policy.waits.backoffRate,
+      MaxDelaySeconds: policy.waits.maxDelaySeconds,
+      JitterStrategy: 'FULL',
+    });
+  }
   const all = retry.find((r) => r.ErrorEquals.includes('States.ALL'));
   expect(all, label).toMatchObject({
     MaxAttempts: policy.maxAttempts - 1,
@@ -94,6 +112,45 @@ describe('Export state machine', () => {
       }
     }
     expectRetry(definition.States[exportWorkflow.onFailure.id], exportWorkflow.onFailure.id);
+  });
+
+  it('waits out a game table that keeps throttling the collectors: SourceThrottledError retried until the execution times out, never failed for it', () => {
+    const retry = definition.States.CollectSources?.ItemProcessor?.States.CollectSourcesItem?.Retry ?? [];
+    expect(retry.map((r) => r.ErrorEquals)).toEqual([
+      [...exportWorkflow.steps[0].retry.notRetried],
+      ['SourceThrottledError'],
+      ['States.ALL'],
+    ]);
+    // 1 minute doubling to a 15-minute cap, 99 times (the most Step Functions allows), each wait spread by full jitter.
+    expect(retry[1]).toEqual({
+      ErrorEquals: ['SourceThrottledError'],
+      MaxAttempts: 99,
+      IntervalSeconds: 60,
+      BackoffRate: 2,
+      MaxDelaySeconds: 900,
+      JitterStrategy: 'FULL',
+    });
+    // Throttling is transient, never a permanent error; and only the collectors wait for it.
+    expect(exportWorkflow.steps[0].retry.notRetried).not.toContain('SourceThrottledError');
+    for (const [name, state] of taskStates()) {
+      if (name === 'CollectSourcesItem') continue;
+      expect(JSON.stringify(state.Retry), name).not.toContain('SourceThrottledError');
+      expect(
+        state.Retry?.some((r) => r.MaxDelaySeconds !== undefined),
+        name,
+      ).toBe(false);
+    }
+    // The retries outlast the execution: a table throttling all day ends it by its timeout (the
+    // watchdog then starts the next attempt), never by the catch that marks the request FAILED.
+    // Delays at most 60 + 120 + 240 + 480 + 95 × 900 s; full jitter halves them on average, and
+    // each attempt first waits up to 10 minutes inside the collector.
+    const worst = retry[1] as Required<Retrier>;
+    let total = 0;
+    for (let attempt = 0; attempt < worst.MaxAttempts; attempt++) {
+      total += Math.min(worst.IntervalSeconds * worst.BackoffRate ** attempt, worst.MaxDelaySeconds);
+    }
+    expect(total).toBe(86_400);
+    expect(total / 2 + worst.MaxAttempts * 600).toBeGreaterThan(Number(machineTimeoutSeconds()));
   });
 
   it('catches every export step into FailExport, which ends in a Fail state; delivery ends the execution deferred', () => {

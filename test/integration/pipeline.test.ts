@@ -23,7 +23,13 @@ describe('a request from event to download, on the synthesized templates', () =>
       locale: 'nb',
     });
     expect(record.state).toBe('READY');
-    expect(Object.keys(record.stateTimes)).toEqual(['QUEUED', 'RECEIVED', 'COLLECTING', 'PACKAGING', 'READY']);
+    expect(Object.keys(record.stateTimes)).toEqual([
+      'QUEUED',
+      'RECEIVED',
+      'COLLECTING',
+      'PACKAGING',
+      'READY',
+    ]);
     expect(mailed).toBe(true);
     const events = (await runtime.events()).filter((e) => e.detail.requestId === requestId);
     expect(

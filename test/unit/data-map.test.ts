@@ -4,7 +4,9 @@ import { type JsonSchema, sourceJsonSchema } from '../../functions/core/archive/
 import {
   DataMapError,
   fieldGuideText,
+  OWN_REQUESTS_TABLE,
   parseDataMap,
+  readBudgetsOf,
   type SourceSpec,
   sourceById,
   sourceQuery,
@@ -123,6 +125,85 @@ describe('parseDataMap', () => {
   it('rejects something that is not a map at all', () => {
     expect(errorOf(null)).toContain('(root)');
     expect(() => parseDataMap('{}')).toThrow(DataMapError);
+  });
+});
+
+describe('readBudgets', () => {
+  /** validMap with a second table (purchases) and our own requests table ("@requests"). */
+  function twoTableMap() {
+    const map = validMap();
+    map.sources.push(
+      {
+        id: 'purchases',
+        category: 'account',
+        kind: 'dynamodb',
+        table: 'purchases',
+        key: { partition: 'playerId' },
+        fields: [{ name: 'playerId', type: 'string' }],
+      },
+      {
+        id: 'data-requests',
+        category: 'account',
+        kind: 'dynamodb',
+        table: OWN_REQUESTS_TABLE,
+        key: { index: 'byPlayer', partition: 'gsi1pk', sort: 'gsi1sk', template: 'PLAYER#{playerId}' },
+        fields: [{ name: 'requestId', type: 'string' }],
+      },
+    );
+    return map;
+  }
+
+  it('are optional: the shipped map gives none', () => {
+    expect(parseDataMap(twoTableMap()).readBudgets).toBeUndefined();
+    expect(defaultDataMap.readBudgets).toBeUndefined();
+  });
+
+  it('accept a budget for a table a source reads', () => {
+    const map = parseDataMap({ ...twoTableMap(), readBudgets: { purchases: 250 } });
+    expect(map.readBudgets).toEqual({ purchases: 250 });
+  });
+
+  it('reject a table no source reads, naming it and the path', () => {
+    const message = errorOf({ ...twoTableMap(), readBudgets: { purchase: 250 } });
+    expect(message).toContain('readBudgets.purchase');
+    expect(message).toContain('"purchase" is not a game table any source reads');
+  });
+
+  it('reject our own requests table: it is no game table', () => {
+    expect(errorOf({ ...twoTableMap(), readBudgets: { [OWN_REQUESTS_TABLE]: 50 } })).toContain(
+      `"${OWN_REQUESTS_TABLE}" is not a game table any source reads`,
+    );
+  });
+
+  it('reject a budget that is not a positive number', () => {
+    for (const units of [0, -5, '250']) {
+      expect(
+        () => parseDataMap({ ...twoTableMap(), readBudgets: { purchases: units } }),
+        String(units),
+      ).toThrow(DataMapError);
+    }
+  });
+});
+
+describe('readBudgetsOf', () => {
+  it('gives every game table the deployment’s budget, our own requests table none', () => {
+    expect(readBudgetsOf(defaultDataMap, 1000)).toEqual(
+      Object.fromEntries(
+        [...new Set(defaultDataMap.sources.map((s) => s.table))]
+          .filter((t) => t !== OWN_REQUESTS_TABLE)
+          .map((t) => [t, 1000]),
+      ),
+    );
+  });
+
+  it('a table’s own budget in the map wins over the deployment’s', () => {
+    const map = parseDataMap({ ...raw, readBudgets: { 'game-stats': 250, 'private-messages': 40 } });
+    const budgets = readBudgetsOf(map, 400);
+    expect(budgets['game-stats']).toBe(250);
+    // One budget per table, however many of its indexes the sources read.
+    expect(budgets['private-messages']).toBe(40);
+    expect(budgets.players).toBe(400);
+    expect(budgets).not.toHaveProperty(OWN_REQUESTS_TABLE);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Clock, EventPublisher, ExportSlots, RequestRepository, WorkflowExecutions } from '../ports';
 import { moveRequest } from './lifecycle';
 import { RequestStateConflictError } from './request-errors';
-import { type ExportRequestRecord, workingStates } from './request-record';
+import { type ExportRequestRecord, openStates, workingStates } from './request-record';
 
 /**
  * Admission: at most `maxConcurrent` exports read the game's stores at once. Intake records a new
@@ -56,9 +56,10 @@ export async function dispatchQueued(
   let released = 0;
   for (const holder of holders) {
     if (working.has(holder)) continue;
-    // Taken by a dispatcher that has not moved it out of QUEUED yet: not finished, keep it.
+    // Only a finished (or vanished) holder gives its slot back. One still QUEUED was just taken by
+    // a dispatcher beside us, one at work now was admitted after we listed the work lists.
     const record = await deps.requests.get(holder);
-    if (record?.state === 'QUEUED') continue;
+    if (record && openStates.includes(record.state)) continue;
     await deps.slots.release(holder);
     holders.delete(holder);
     released++;
