@@ -20,10 +20,19 @@ export function fromAttributeValue(attribute: AttributeValue): Value {
 }
 
 export function fromItem(item: Record<string, AttributeValue>): StoreRecord {
-  // fromEntries defines own properties: an attribute named "__proto__" stays an attribute.
-  return Object.fromEntries(
-    Object.entries(item).map(([name, attribute]) => [name, fromAttributeValue(attribute)]),
-  );
+  // A loop rather than fromEntries(entries().map()): this runs for every attribute of every item
+  // read, and the intermediate arrays were a visible share of collection.
+  const record: StoreRecord = {};
+  for (const name of Object.keys(item)) {
+    const value = fromAttributeValue(item[name] as AttributeValue);
+    if (name === '__proto__') {
+      // An attribute named "__proto__" stays an attribute (plain assignment would set the prototype).
+      Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+    } else {
+      record[name] = value;
+    }
+  }
+  return record;
 }
 
 export function toAttributeValue(value: Value): AttributeValue {

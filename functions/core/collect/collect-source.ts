@@ -32,8 +32,10 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
   const columns = csvColumns(source.fields);
   const jsonPath = archiveFilePath(source.category, source.id, 'json');
   const csvPath = archiveFilePath(source.category, source.id, 'csv');
-  const json = new StagedWriter(deps.store, `${task.stagingPrefix}${jsonPath}`, 'application/json');
-  const csv = new StagedWriter(deps.store, `${task.stagingPrefix}${csvPath}`, 'text/csv; charset=utf-8');
+  const jsonKey = `${task.stagingPrefix}${jsonPath}`;
+  const csvKey = `${task.stagingPrefix}${csvPath}`;
+  const json = new StagedWriter(deps.store, jsonKey, 'application/json');
+  const csv = new StagedWriter(deps.store, csvKey, 'text/csv; charset=utf-8');
   // First rows and totals for the offline viewer, gathered in this same pass.
   const preview = new PreviewCollector(source);
   const types = new TypeObserver(source.fields);
@@ -52,25 +54,28 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
         const record = applyFieldRules(item, source.fields, pseudonyms);
         types.observe(record);
         const text = toJsonText(record);
-        await json.write(`${records === 0 ? '\n' : ',\n'}${text}`);
+        json.append(records === 0 ? '\n' : ',\n');
+        json.append(text);
         preview.add(record, text);
-        await csv.write(csvRow(record, columns, source.fields));
+        csv.append(csvRow(record, columns, source.fields));
         records++;
       }
+      // Awaited once per page, not per record: the upload's backpressure still holds.
+      await Promise.all([json.flush(), csv.flush()]);
     }
     await json.write(records === 0 ? ']}\n' : '\n]}\n');
     const [jsonSha, csvSha] = await Promise.all([json.close(), csv.close()]);
     const files: StagedFile[] = [
       {
         path: jsonPath,
-        stagingKey: `${task.stagingPrefix}${jsonPath}`,
+        stagingKey: jsonKey,
         bytes: json.bytes,
         sha256: jsonSha,
         records,
       },
       {
         path: csvPath,
-        stagingKey: `${task.stagingPrefix}${csvPath}`,
+        stagingKey: csvKey,
         bytes: csv.bytes,
         sha256: csvSha,
         records,

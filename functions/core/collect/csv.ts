@@ -49,16 +49,20 @@ export function csvHeader(columns: CsvColumn[]): string {
 }
 
 export function csvRow(record: StoreRecord, columns: CsvColumn[], fields: FieldSpec[]): string {
-  const misfits: [string[], Value][] = [];
-  const cells = columns.map((column) => {
+  // One string built cell by cell (what csvLine does with an array): this runs for every record.
+  let line = '';
+  let misfits: [string[], Value][] | undefined;
+  for (const column of columns) {
     const value = valueAt(record, column.path);
-    if (value === undefined || !misfit(value, column.spec)) return cellText(value);
-    misfits.push([column.path, value]);
-    return '';
-  });
-  const extra = withValuesAt(notInColumns(record, fields), misfits);
-  cells.push(extra ? toJsonText(extra) : '');
-  return csvLine(cells);
+    if (value === undefined || !misfit(value, column.spec)) {
+      line += `${quoteCell(cellText(value))},`;
+    } else {
+      misfits = withAdded(misfits, [column.path, value]);
+      line += ',';
+    }
+  }
+  const extra = withValuesAt(notInColumns(record, fields), misfits ?? []);
+  return `${line}${extra ? quoteCell(toJsonText(extra)) : ''}\r\n`;
 }
 
 /** Adds each value at its path (in the record's own shape) to what no column holds. */
@@ -93,22 +97,31 @@ function structuredCopy(record: StoreRecord): StoreRecord {
  */
 function notInColumns(record: StoreRecord, fields: FieldSpec[]): StoreRecord | undefined {
   const byName = fieldsByName(fields);
-  const rest: [string, Value][] = [];
-  for (const [name, value] of Object.entries(record)) {
+  // Allocated only when something is left over: most records have a column for every value.
+  let rest: [string, Value][] | undefined;
+  for (const name of Object.keys(record)) {
+    const value = record[name] as Value;
     const spec = byName.get(name);
     if (!spec || spec.rule === 'omit') {
-      if (!spec) rest.push([name, value]);
+      if (!spec) rest = withAdded(rest, [name, value]);
       continue;
     }
     if (spec.type !== 'object' || !spec.fields || spec.rule === 'pseudonymise') continue;
     if (!isPlainObject(value)) {
-      if (value !== null) rest.push([name, value]);
+      if (value !== null) rest = withAdded(rest, [name, value]);
       continue;
     }
     const nested = notInColumns(value, spec.fields);
-    if (nested) rest.push([name, nested]);
+    if (nested) rest = withAdded(rest, [name, nested]);
   }
-  return rest.length > 0 ? Object.fromEntries(rest) : undefined;
+  return rest ? Object.fromEntries(rest) : undefined;
+}
+
+/** The list with `item` added, created at its first item: most records need none. */
+function withAdded<T>(list: T[] | undefined, item: T): T[] {
+  if (!list) return [item];
+  list.push(item);
+  return list;
 }
 
 function valueAt(record: StoreRecord, path: string[]): Value | undefined {
@@ -142,5 +155,5 @@ export function csvLine(cells: string[]): string {
 }
 
 function quoteCell(cell: string): string {
-  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+  return cell !== '' && /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }

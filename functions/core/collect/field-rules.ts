@@ -14,23 +14,45 @@ export function applyFieldRules(
   pseudonyms: Pseudonymiser,
 ): StoreRecord {
   const byName = fieldsByName(fields);
-  const out: [string, Value][] = [];
-  for (const [name, value] of Object.entries(record)) {
+  const names = Object.keys(record);
+  // A record none of whose fields has a rule to apply is exported as it is, without a copy: most
+  // records of most sources are such (nothing downstream changes a record in place).
+  if (!names.some((name) => changes(byName.get(name)))) return record;
+  const out: StoreRecord = {};
+  for (const name of names) {
+    const value = record[name] as Value;
     const spec = byName.get(name);
     if (!spec) {
-      out.push([name, value]);
+      setField(out, name, value);
       continue;
     }
     if (spec.rule === 'omit') continue;
-    out.push([
+    setField(
+      out,
       name,
       spec.rule === 'pseudonymise'
         ? pseudonymiseValue(value, pseudonyms, spec.pseudonym)
         : applyNested(value, spec, pseudonyms),
-    ]);
+    );
   }
-  // fromEntries defines own properties: an attribute named "__proto__" stays a field.
-  return Object.fromEntries(out);
+  return out;
+}
+
+/** Whether a field's rule may change its value: omit, pseudonymise, or rules further down. */
+function changes(spec: FieldSpec | undefined): boolean {
+  return (
+    spec !== undefined &&
+    (spec.rule !== 'export' || spec.fields !== undefined || spec.items?.fields !== undefined)
+  );
+}
+
+/** An own property even for the name "__proto__", which plain assignment would take as the prototype. */
+function setField(object: StoreRecord, name: string, value: Value): void {
+  if (name === '__proto__') {
+    Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[name] = value;
+  }
 }
 
 function applyNested(value: Value, spec: FieldSpec, pseudonyms: Pseudonymiser): Value {

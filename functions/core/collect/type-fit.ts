@@ -89,7 +89,19 @@ export function isDate(text: string): boolean {
   return match !== null && validDay(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
+// The last answer: the type observer and the CSV writer ask about the same value one after the other.
+let lastDateTimeText = '';
+let lastDateTimeFits = false;
+
 export function isDateTime(text: string): boolean {
+  if (text !== lastDateTimeText) {
+    lastDateTimeFits = checkDateTime(text);
+    lastDateTimeText = text;
+  }
+  return lastDateTimeFits;
+}
+
+function checkDateTime(text: string): boolean {
   const match = DATE_TIME.exec(text);
   if (!match) return false;
   const [, year, month, day, hour, minute, second, , zone, zoneHour, zoneMinute] = match;

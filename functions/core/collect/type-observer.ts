@@ -24,12 +24,16 @@ export interface FieldMismatch {
  */
 export class TypeObserver {
   private readonly found = new Map<string, { declared: string; kinds: Set<ValueKind>; records: number }>();
+  // Reused for every record (cleared, not created): most records fit and leave it empty.
+  private readonly inThisRecord = new Map<string, { declared: string; kinds: Set<ValueKind> }>();
 
   constructor(private readonly fields: FieldSpec[]) {}
 
   observe(record: StoreRecord): void {
-    const inThisRecord = new Map<string, { declared: string; kinds: Set<ValueKind> }>();
+    const inThisRecord = this.inThisRecord;
+    inThisRecord.clear();
     this.walkFields(record, this.fields, '', inThisRecord);
+    if (inThisRecord.size === 0) return;
     for (const [path, seen] of inThisRecord) {
       const entry = this.found.get(path) ?? {
         declared: seen.declared,
