@@ -177,6 +177,11 @@ const deployConfigSchema = z
      * of every export shares, so the game's own reads keep their capacity.
      */
     readBudget: wholeNumber(1, 1_000_000).default(1000),
+    /**
+     * E-mails per second this deployment sends at most (every sender shares one bucket): SES's
+     * sending rate of the account, 1 in the sandbox; raise it to the account's quota.
+     */
+    mailPerSecond: wholeNumber(1, 1000).default(1),
     /** How often the expiry sweep and watchdog run. */
     sweepEveryMinutes: wholeNumber(1, 60).default(15),
     /** A request in a working state longer than this is flagged stuck. */

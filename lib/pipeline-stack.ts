@@ -155,7 +155,8 @@ export class PipelineStack extends Stack {
     const mail = (fn: ExportFunction) => {
       fn.addEnvironment('MAIL_FROM', config.mailFrom)
         .addEnvironment('TRUST_EVENT_EMAIL', String(config.trustPortalEmail))
-        .addEnvironment('SES_CONFIGURATION_SET', mailConfiguration);
+        .addEnvironment('SES_CONFIGURATION_SET', mailConfiguration)
+        .addEnvironment('MAIL_PER_SECOND', String(config.mailPerSecond));
       readSources(fn, [identity]);
       sesIdentity.grantSendEmail(fn.role);
       // SendEmail with a configuration set is authorized on the set too.

@@ -17,7 +17,7 @@ import { S3ObjectStore } from '../adapters/s3/s3-object-store';
 import { S3Presigner } from '../adapters/s3/s3-presigner';
 import { SesMailer } from '../adapters/ses/ses-mailer';
 import { StepFunctionsExecutions } from '../adapters/stepfunctions/step-functions-executions';
-import { budgetKey, SharedTokenBucket } from '../core/collect/read-budget';
+import { budgetKey } from '../core/collect/read-budget';
 import { defaultDataMap } from '../core/data-map/default-data-map';
 import { defaultPrivacyNotice } from '../core/data-map/default-privacy-notice';
 import { defaultTranslations } from '../core/data-map/default-translations';
@@ -25,11 +25,13 @@ import { FailedLookupLimiter } from '../core/gateway/failed-lookup-limiter';
 import type { GatewayDeps } from '../core/gateway/handle-gateway-request';
 import type { ArchiveLocale } from '../core/i18n/archive-messages';
 import { contentCatalog, contentKeys, localiser } from '../core/i18n/content';
+import { MAIL_BUCKET, PacedMailer } from '../core/mail/paced-mailer';
 import type { PortalDeps } from '../core/portal/player-requests';
 import type { DeliverDeps } from '../core/requests/delivery';
 import type { LifecycleDeps } from '../core/requests/lifecycle';
 import type { MailFeedbackDeps } from '../core/requests/mail-feedback';
 import type { PublishDeps } from '../core/requests/request-steps';
+import { SharedTokenBucket } from '../core/token-bucket';
 import {
   type Env,
   readEventsConfig,
@@ -144,10 +146,19 @@ export function deliverDepsFromEnv(env: Env): DeliverDeps {
   return {
     ...lifecycleDepsFromEnv(env),
     outbox: outboxFromEnv(env),
-    mailer: new SesMailer(sesClient(), {
-      from: mail.mailFrom,
-      ...(mail.sesConfigurationSet ? { configurationSetName: mail.sesConfigurationSet } : {}),
-    }),
+    // Every sender of this deployment (the delivery step, its schedule, a re-sent link) shares
+    // one bucket, so together they keep to the account's SES sending rate.
+    mailer: new PacedMailer(
+      new SesMailer(sesClient(), {
+        from: mail.mailFrom,
+        ...(mail.sesConfigurationSet ? { configurationSetName: mail.sesConfigurationSet } : {}),
+      }),
+      new SharedTokenBucket(
+        new DynamoDbBucketStore(dynamodbClient(), readPipelineTable(env)),
+        MAIL_BUCKET,
+        mail.mailPerSecond,
+      ),
+    ),
     reader: new DynamoDbSourceReader(dynamodbClient(), { tables: readSourceTables(env) }),
     dataMap: defaultDataMap,
   };

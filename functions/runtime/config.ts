@@ -93,6 +93,8 @@ export interface MailConfig {
   /** Use the address an ExportRequested carries (see config/deploy.ts, trustPortalEmail). */
   trustEventEmail: boolean;
   sesConfigurationSet?: string;
+  /** E-mails per second the account's SES sending rate allows this deployment (a shared token bucket). */
+  mailPerSecond: number;
 }
 
 export function readMailConfig(env: Env): MailConfig {
@@ -100,6 +102,7 @@ export function readMailConfig(env: Env): MailConfig {
   return {
     mailFrom: required(env, 'MAIL_FROM'),
     trustEventEmail: flag(env, 'TRUST_EVENT_EMAIL'),
+    mailPerSecond: wholeNumber(env, 'MAIL_PER_SECOND', 1),
     ...(configurationSet ? { sesConfigurationSet: configurationSet } : {}),
   };
 }

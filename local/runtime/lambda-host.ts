@@ -28,6 +28,13 @@ export interface LambdaHostOptions {
   baseEnvironment: (fn: FunctionResource) => Record<string, string>;
   /** Where each line a function writes goes (CloudWatch Logs on AWS). */
   onLog: (line: LogLine) => void;
+  /**
+   * Environments of one function at once; more invocations wait for one to come free. AWS gives
+   * an account a thousand; one machine cannot hold a thousand worker threads (a burst of 120
+   * requests started 120 environments of start-export and of the dispatcher, and the machine ran
+   * out of memory). @default 16
+   */
+  maxEnvironmentsPerFunction?: number;
 }
 
 /** The largest synchronous response Lambda returns (6 MB). */
@@ -100,6 +107,8 @@ interface Environment {
 class Pool {
   private readonly idle: Environment[] = [];
   private readonly all = new Set<Environment>();
+  /** Invocations waiting for an environment while the function has its most. */
+  private readonly waiting: (() => void)[] = [];
   private instances = 0;
   private stopped = false;
 
@@ -119,6 +128,10 @@ class Pool {
   }
 
   async invoke(event: unknown): Promise<InvokeResult> {
+    const most = this.options.maxEnvironmentsPerFunction ?? 16;
+    while (this.idle.length === 0 && this.all.size >= most && !this.stopped) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
     const environment = this.idle.pop() ?? this.spawn();
     environment.busy = true;
     try {
@@ -130,6 +143,7 @@ class Pool {
     const result = await this.run(environment, event);
     environment.busy = false;
     if (this.all.has(environment) && !this.stopped) this.idle.push(environment);
+    this.waiting.shift()?.();
     return result;
   }
 
@@ -247,10 +261,12 @@ class Pool {
     const index = this.idle.indexOf(environment);
     if (index >= 0) this.idle.splice(index, 1);
     void environment.worker.terminate();
+    this.waiting.shift()?.();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const wake of this.waiting.splice(0)) wake();
     await Promise.all([...this.all].map((environment) => environment.worker.terminate()));
     this.all.clear();
     this.idle.length = 0;

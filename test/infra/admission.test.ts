@@ -20,6 +20,7 @@ const tuned = synthTemplates({
   maxConcurrentExports: '3',
   queueAlarmDueSharePercent: '40',
   readBudget: '400',
+  mailPerSecond: '14',
 });
 
 // A data map that gives game-stats (the busiest table of the game) a budget of its own.
@@ -318,5 +319,19 @@ describe('Admission and read-budget alarms', () => {
       Threshold: 1,
     });
     expect(JSON.stringify(alarm.Dimensions)).toContain('DispatchExportsDeadLetters');
+  });
+});
+
+describe('The mail sending rate (MAIL_PER_SECOND)', () => {
+  it('every function that sends the link e-mail shares the SES sandbox rate, 1 per second, by default', () => {
+    for (const id of ['DeliverLink', 'StartExport']) {
+      expect(environmentOf(pipeline, id).MAIL_PER_SECOND, id).toBe('1');
+    }
+  });
+
+  it('-c mailPerSecond=14 raises it to a production account’s quota', () => {
+    for (const id of ['DeliverLink', 'StartExport']) {
+      expect(environmentOf(tuned.pipeline, id).MAIL_PER_SECOND, id).toBe('14');
+    }
   });
 });

@@ -2,13 +2,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbSourceReader } from '../../functions/adapters/dynamodb/dynamodb-source-reader';
-import {
-  type BucketState,
-  type BucketStore,
-  PagePlanner,
-  SharedTokenBucket,
-} from '../../functions/core/collect/read-budget';
+import { PagePlanner } from '../../functions/core/collect/read-budget';
 import { SourceThrottledError } from '../../functions/core/errors';
+import { type BucketState, type BucketStore, SharedTokenBucket } from '../../functions/core/token-bucket';
 
 /** The shared store as DynamoDB keeps it: a version per bucket, a write only on the version read. */
 class MemoryBucketStore implements BucketStore {

@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { BucketState, BucketStore } from '../../core/collect/read-budget';
+import type { BucketState, BucketStore } from '../../core/token-bucket';
 import { isConditionalCheckFailed, n, num, s } from './pipeline-items';
 
 /**

@@ -1,4 +1,5 @@
 import type { Clock, RequestRepository } from '../../ports';
+import { queuePosition } from '../admission';
 import { RequestNotFoundError } from '../request-errors';
 import {
   type AuditAction,
@@ -98,15 +99,26 @@ export async function showRequest(
   deps: { requests: RequestRepository },
   requestId: string,
 ): Promise<
-  Omit<ExportRequestRecord, 'contactEmail'> & { contactEmail?: 'on record'; timeline: TimelineEntry[] }
+  Omit<ExportRequestRecord, 'contactEmail'> & {
+    contactEmail?: 'on record';
+    /** Its place in line while it waits for an export slot (1: next). */
+    queuePosition?: number;
+    timeline: TimelineEntry[];
+  }
 > {
   const record = await deps.requests.get(requestId);
   if (!record) throw new RequestNotFoundError(requestId);
   const { contactEmail, ...rest } = record;
+  const position = await queuePosition(deps, record);
   const timeline = (await deps.requests.audit(requestId)).map((entry) => ({
     at: entry.at,
     event: entry.action,
     ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
   }));
-  return { ...rest, ...(contactEmail ? { contactEmail: 'on record' as const } : {}), timeline };
+  return {
+    ...rest,
+    ...(contactEmail ? { contactEmail: 'on record' as const } : {}),
+    ...(position !== undefined ? { queuePosition: position } : {}),
+    timeline,
+  };
 }
