@@ -134,12 +134,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       }
       if (answering.state !== 'READY') {
         failed++;
+        say(`  ${id}: ${answering.state}: ${answering.failureReason ?? ''}`);
         continue;
       }
       const delivery = (await outbox.get(id)) ?? (await outbox.get(answering.requestId));
       const link = delivery ? links.get(delivery.tokenHash) : undefined;
-      if (link && (await fetch(link)).status === 200) ready++;
-      else failed++;
+      const status = link ? await landingPageStatus(link) : 'no link';
+      if (status === 200) ready++;
+      else {
+        failed++;
+        say(`  ${id}: READY, but its link answered ${status}`);
+      }
       const readyAt = Date.parse(answering.stateTimes.READY ?? answering.updatedAt);
       latencies.push(Math.max(0, readyAt - Date.parse(record.receivedAt)) / 1000);
     }
@@ -230,6 +235,20 @@ function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
   const value = sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
   return Math.round(value * 10) / 10;
+}
+
+/**
+ * The landing page's status as a player's browser gets it: the gateway's rate limit (20 requests a
+ * second by default) answers 429 with Retry-After to a burst of checks, so wait as a browser would.
+ */
+async function landingPageStatus(link: string): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const response = await fetch(link);
+    await response.arrayBuffer();
+    if (response.status !== 429 || tries >= 10) return response.status;
+    const seconds = Number(response.headers.get('retry-after') ?? '1');
+    await new Promise((resolve) => setTimeout(resolve, (Number.isFinite(seconds) ? seconds : 1) * 1000));
+  }
 }
 
 /** Every e-mailed link in the outbox by its token's hash (one pass over the files). */

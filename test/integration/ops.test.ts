@@ -174,6 +174,7 @@ describe('reading', () => {
     expect(events[0]).toBe('requested');
     expect(events).toEqual(expect.arrayContaining(['state', 'link-sent']));
     expect(shown.timeline.filter((e) => e.event === 'state').map((e) => e.detail)).toEqual([
+      'QUEUED → RECEIVED',
       'RECEIVED → COLLECTING',
       'COLLECTING → PACKAGING',
       'PACKAGING → READY',
@@ -429,7 +430,7 @@ describe('errors', () => {
   });
 
   it.each([
-    [['requests', 'list', '--state', 'DONE'], /--state takes one of RECEIVED, COLLECTING/],
+    [['requests', 'list', '--state', 'DONE'], /--state takes one of QUEUED, RECEIVED, COLLECTING/],
     [['requests', 'list', '--due-within', 'soon'], /--due-within takes a duration/],
     [['requests', 'list', '--reason', 'x'], /--reason is not an option of requests list/],
     [['requests', 'cancel', 'r-1'], /--reason is required/],
