@@ -29,14 +29,7 @@ export function readPseudonymKeyId(env: Env): string {
 export function readSourceTables(env: Env): ReadonlyMap<string, string> {
   const text = env.SOURCE_TABLES?.trim();
   if (!text) return new Map();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigError('SOURCE_TABLES is not JSON: expected an object of table name → name or ARN');
-  }
-  const entries =
-    parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  const entries = jsonEntries('SOURCE_TABLES', text, 'table name → name or ARN');
   if (entries.length === 0 || entries.some(([, value]) => typeof value !== 'string' || value === '')) {
     throw new ConfigError('SOURCE_TABLES must be an object of table name → name or ARN');
   }
@@ -50,19 +43,22 @@ export function readSourceTables(env: Env): ReadonlyMap<string, string> {
  * read the game's tables as fast as they answer.
  */
 export function readReadBudgets(env: Env): ReadonlyMap<string, number> {
-  const text = required(env, 'READ_BUDGETS');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigError('READ_BUDGETS is not JSON: expected an object of table name → units per second');
-  }
-  const entries =
-    parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  const entries = jsonEntries('READ_BUDGETS', required(env, 'READ_BUDGETS'), 'table name → units per second');
   if (entries.some(([, value]) => typeof value !== 'number' || !(value > 0))) {
     throw new ConfigError('READ_BUDGETS must be an object of table name → positive units per second');
   }
   return new Map(entries as [string, number][]);
+}
+
+/** The members of a variable holding a JSON object (none for any other JSON value). */
+function jsonEntries(name: string, text: string, expected: string): [string, unknown][] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${name} is not JSON: expected an object of ${expected}`);
+  }
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.entries(parsed) : [];
 }
 
 export function readExportsBucket(env: Env): string {
