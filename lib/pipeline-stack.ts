@@ -19,6 +19,7 @@ import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type DeployConfig, DeployConfigError } from '../config/deploy';
+import { QUEUED_KEY } from '../functions/adapters/dynamodb/dynamodb-player-request-history';
 import {
   pipelineIndexNames,
   pipelineTableKeys,
@@ -228,8 +229,16 @@ export class PipelineStack extends Stack {
       timeout: Duration.seconds(10),
     })
       .addEnvironment('PIPELINE_TABLE', pipelineTable.tableName)
-      // Query on the byPlayer index only: not the table's items, not the byState work list.
+      // Query on the byPlayer index only: not the table's items, and of the byState work list
+      // only the waiting requests' partition (a count, for a queued request's place in line).
       .allowQuery([`${pipelineTable.tableArn}/index/${PORTAL_INDEX}`]);
+    portalFn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${pipelineTable.tableArn}/index/byState`],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [QUEUED_KEY] } },
+      }),
+    );
     if (pipelineTable.encryptionKey) portalFn.allowKey(pipelineTable.encryptionKey, false);
     const { portalPrincipalArn } = config;
     this.portalApi = new PortalApi(this, 'PortalRoutes', {

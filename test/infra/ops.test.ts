@@ -213,16 +213,22 @@ describe('Portal API (AWS_IAM routes on the HTTP API)', () => {
     );
   });
 
-  it('the function may only Query the requests table’s byPlayer index', () => {
+  it('the function may only Query the requests table’s byPlayer index, and of byState the QUEUED partition', () => {
     const statements = statementsOfFunction(pipeline, portalFunctionId);
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(1);
-    expect(actionsOf(dynamo[0] as (typeof statements)[number])).toEqual(['dynamodb:Query']);
-    const resources = resourcesOf(dynamo[0] as (typeof statements)[number]);
-    expect(resources).toHaveLength(1);
-    expect(resources[0]).toMatch(
+    expect(dynamo).toHaveLength(2);
+    for (const statement of dynamo) expect(actionsOf(statement)).toEqual(['dynamodb:Query']);
+    const [byPlayer, byState] = dynamo as [(typeof statements)[number], (typeof statements)[number]];
+    expect(resourcesOf(byPlayer)).toHaveLength(1);
+    expect(resourcesOf(byPlayer)[0]).toMatch(
       /^\$\{import:PlayerDataExportStateful:.*PipelineTable.*\}\/index\/byPlayer$/,
     );
+    expect(resourcesOf(byState)).toHaveLength(1);
+    expect(resourcesOf(byState)[0]).toMatch(/\/index\/byState$/);
+    // A count of the waiting requests, for a queued request's place in line: no other state.
+    expect(byState.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['STATE#QUEUED'] },
+    });
     // Besides its own logs: the table's key, to decrypt what it reads, and nothing else.
     const others = statements.filter((s) => !actionsOf(s).some((a) => /^(dynamodb|logs):/.test(a)));
     expect(others.flatMap(actionsOf).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);

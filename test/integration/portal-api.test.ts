@@ -70,10 +70,11 @@ async function seed(
   requestId: string,
   playerId: string,
   receivedAt: Date,
-  to: 'RECEIVED' | 'READY',
+  to: 'QUEUED' | 'RECEIVED' | 'READY',
   extra: Partial<ExportRequestRecord> = {},
 ) {
   const at = receivedAt.toISOString();
+  const first = to === 'QUEUED' ? 'QUEUED' : 'RECEIVED';
   const { requests } = runtime.records;
   await requests.create(
     {
@@ -84,8 +85,8 @@ async function seed(
       receivedAt: at,
       attempt: 1,
       dueAt: legalDueDate(receivedAt).toISOString(),
-      state: 'RECEIVED',
-      stateTimes: { RECEIVED: at },
+      state: first,
+      stateTimes: { [first]: at },
       updatedAt: at,
       contactEmail: 'nova@example.org',
       ...extra,
@@ -138,7 +139,39 @@ describe('Portal API on the local HTTP API (AWS_IAM route)', () => {
     expect(JSON.stringify(body)).not.toContain('example.org');
   });
 
-  it('reads through the byPlayer index only, with the function’s own role', async () => {
+  it('a queued request shows its place in the line of every player’s waiting requests', async () => {
+    const waitingPlayer = `p-waiting-${randomUUID().slice(0, 8)}`;
+    const now = runtime.now().getTime();
+    // Two other players' requests wait ahead of it, one behind it.
+    await seed(`req-q1-${randomUUID().slice(0, 8)}`, OTHER_PLAYER, new Date(now - 3_000), 'QUEUED');
+    await seed(
+      `req-q2-${randomUUID().slice(0, 8)}`,
+      `p-x-${randomUUID().slice(0, 4)}`,
+      new Date(now - 2_000),
+      'QUEUED',
+    );
+    const mine = `req-q3-${randomUUID().slice(0, 8)}`;
+    await seed(mine, waitingPlayer, new Date(now - 1_000), 'QUEUED');
+    await seed(
+      `req-q4-${randomUUID().slice(0, 8)}`,
+      `p-y-${randomUUID().slice(0, 4)}`,
+      new Date(now),
+      'QUEUED',
+    );
+    const response = await signedGet(requestsPath(waitingPlayer));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { requests: Record<string, unknown>[] };
+    expect(body.requests).toEqual([
+      expect.objectContaining({ requestId: mine, state: 'QUEUED', queuePosition: 3 }),
+    ]);
+    const counted = runtime.calls.filter(
+      (c) => c.principal.includes('PortalApi') && c.resources.some((r) => r.endsWith('/index/byState')),
+    );
+    expect(counted.length).toBeGreaterThan(0);
+    expect(counted.every((c) => c.denied === undefined)).toBe(true);
+  });
+
+  it('reads through the byPlayer index (and the QUEUED count) only, with the function’s own role', async () => {
     await signedGet(requestsPath(OTHER_PLAYER));
     const calls = runtime.calls.filter((c) => c.principal.includes('PortalApi'));
     expect(calls.length).toBeGreaterThan(0);
@@ -148,7 +181,7 @@ describe('Portal API on the local HTTP API (AWS_IAM route)', () => {
       // The table's key is on the call too: DynamoDB decrypts with the caller's permission.
       const tables = call.resources.filter((r) => r.includes(':dynamodb:'));
       expect(tables.length).toBeGreaterThan(0);
-      expect(tables.every((r) => r.endsWith('/index/byPlayer'))).toBe(true);
+      expect(tables.every((r) => r.endsWith('/index/byPlayer') || r.endsWith('/index/byState'))).toBe(true);
     }
   });
 

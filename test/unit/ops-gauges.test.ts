@@ -173,12 +173,14 @@ describe('Portal API core', () => {
 
   const ROLE = 'arn:aws:iam::111122223333:role/portal/PortalInvoker';
   const asked: { playerId: string; limit: number }[] = [];
-  const deps = (allowedCallerRoleArn?: string) => ({
+  const deps = (allowedCallerRoleArn?: string, history: PlayerRequestSummary[] = summaries) => ({
     history: {
       forPlayer: async (playerId: string, limit: number) => {
         asked.push({ playerId, limit });
-        return summaries;
+        return history;
       },
+      // Four requests of other players were received before any of this player's.
+      queuedBefore: async () => 4,
     },
     ...(allowedCallerRoleArn ? { allowedCallerRoleArn } : {}),
   });
@@ -191,6 +193,32 @@ describe('Portal API core', () => {
     expect(response.status).toBe(200);
     expect((response.body as { requests: unknown[] }).requests).toHaveLength(3);
     expect(asked.at(-1)).toEqual({ playerId: 'p-1001', limit: MAX_PORTAL_REQUESTS });
+  });
+
+  it('a waiting request, and one attached to it, show its place in line; nothing else has one', async () => {
+    const waiting: PlayerRequestSummary[] = [
+      {
+        requestId: 'r-2',
+        state: 'RECEIVED',
+        receivedAt: '2026-11-30T10:01:00Z',
+        dueAt: 'x',
+        attachedTo: 'r-1',
+      },
+      { requestId: 'r-1', state: 'QUEUED', receivedAt: '2026-11-30T10:00:00Z', dueAt: 'x' },
+      { requestId: 'r-0', state: 'EXPIRED', receivedAt: '2026-01-30T10:00:00Z', dueAt: 'x' },
+    ];
+    const response = await handlePortalRequest(deps(undefined, waiting), {
+      playerId: 'p-1',
+      callerArn: undefined,
+    });
+    const views = (
+      response.body as { requests: { requestId: string; state: string; queuePosition?: number }[] }
+    ).requests;
+    expect(views.map((v) => [v.requestId, v.state, v.queuePosition])).toEqual([
+      ['r-2', 'QUEUED', 5],
+      ['r-1', 'QUEUED', 5],
+      ['r-0', 'EXPIRED', undefined],
+    ]);
   });
 
   it('refuses a player id the intake would refuse, naming the rule and not the value', async () => {

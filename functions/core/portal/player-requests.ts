@@ -16,6 +16,8 @@ export interface PlayerRequestSummary {
 /** A player's requests, newest first, at most `limit` (the pipeline table's byPlayer index). */
 export interface PlayerRequestHistory {
   forPlayer(playerId: string, limit: number): Promise<PlayerRequestSummary[]>;
+  /** How many requests (anyone's) have waited QUEUED since before `receivedAt`: ids never leave. */
+  queuedBefore(receivedAt: string): Promise<number>;
 }
 
 /** One request as the portal shows it. */
@@ -30,6 +32,8 @@ export interface PortalRequestView {
   downloads: number;
   /** Set when another request of the player answers this one: state, expiry and downloads are its. */
   answeredBy?: string;
+  /** While QUEUED: its place in the line of every player's waiting requests (1: next). */
+  queuePosition?: number;
 }
 
 /** More than a player asks for in years; the page shows the newest. */
@@ -89,10 +93,24 @@ export async function handlePortalRequest(deps: PortalDeps, request: PortalReque
     return { status: 400, body: { message: `playerId: ${playerId.error.issues[0]?.message ?? 'invalid'}` } };
   }
   const summaries = await deps.history.forPlayer(playerId.data, MAX_PORTAL_REQUESTS);
+  const views = portalViews(summaries);
+  // A player has at most one export at a time: at most one request of theirs waits in line.
+  const waiting = summaries.find((s) => s.state === 'QUEUED' && !s.attachedTo);
+  if (waiting) {
+    const position = (await deps.history.queuedBefore(waiting.receivedAt)) + 1;
+    for (const view of views) {
+      if (
+        view.state === 'QUEUED' &&
+        (view.requestId === waiting.requestId || view.answeredBy === waiting.requestId)
+      ) {
+        view.queuePosition = position;
+      }
+    }
+  }
   return {
     status: 200,
     body: {
-      requests: portalViews(summaries),
+      requests: views,
       ...(summaries.length >= MAX_PORTAL_REQUESTS ? { truncated: true } : {}),
     },
   };
