@@ -138,6 +138,8 @@ async function recover(runtime: Runtime, requestId: string) {
     const final = record && ['READY', 'FAILED'].includes(record.state);
     const delivered = !delivery || delivery.completedAt || record?.state === 'FAILED';
     if (final && delivered && record.cleanedUpAt) return;
+    // A QUEUED request whose event died with the runtime is the dispatch schedule's.
+    await runtime.send({ type: 'schedule', name: 'DispatchSchedule' });
     await runtime.send({ type: 'schedule', name: 'SweepSchedule' });
     await runtime.send({ type: 'schedule', name: 'DeliverySchedule' });
   }
