@@ -17,8 +17,8 @@ export interface TestRuntime extends LocalRuntime {
 
 /**
  * The local runtime as the tests use it: synthesized templates (cached across test files by
- * source hash), fresh stores, retry waits scaled down (never removed), and optionally the demo
- * game's data. Stop it in afterAll.
+ * source hash), fresh stores, retry waits scaled down (never removed), mail at 50 a second, and
+ * optionally the demo game's data. Stop it in afterAll.
  */
 export async function startTestRuntime(
   options: Partial<LocalRuntimeOptions> & { demoData?: boolean } = {},
@@ -29,7 +29,9 @@ export async function startTestRuntime(
   const runtime = await startLocalRuntime({
     workDir,
     retryScale: 0.01,
-    context: { ...context, ...(demoData ? {} : { seedDemoData: false }) },
+    // Mail at a production account's pace unless a test asks otherwise: the sandbox's one a second
+    // (the default, asserted on the template) would only add waiting between the tests' e-mails.
+    context: { mailPerSecond: 50, ...context, ...(demoData ? {} : { seedDemoData: false }) },
     ...rest,
   });
   const bucket = runtime.outputs.ExportsBucketName;
