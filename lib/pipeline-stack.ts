@@ -19,11 +19,11 @@ import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type DeployConfig, DeployConfigError } from '../config/deploy';
-import { QUEUED_KEY } from '../functions/adapters/dynamodb/dynamodb-player-request-history';
 import {
   pipelineIndexNames,
   pipelineTableKeys,
   playerKey,
+  stateKey,
 } from '../functions/adapters/dynamodb/pipeline-table';
 import { SES_FEEDBACK_DETAIL_TYPES } from '../functions/adapters/ses/ses-feedback-event';
 import { OWN_REQUESTS_TABLE, readBudgetsOf, type SourceSpec } from '../functions/core/data-map/data-map';
@@ -236,7 +236,7 @@ export class PipelineStack extends Stack {
       new PolicyStatement({
         actions: ['dynamodb:Query'],
         resources: [`${pipelineTable.tableArn}/index/byState`],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [QUEUED_KEY] } },
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [stateKey('QUEUED')] } },
       }),
     );
     if (pipelineTable.encryptionKey) portalFn.allowKey(pipelineTable.encryptionKey, false);

@@ -5,7 +5,6 @@ import { ExactNumber, type StoreRecord, type Value } from '../../functions/core/
 import {
   DEMO_PLAYER_IDS,
   DEMO_TABLES,
-  type DemoTable,
   demoTableItems,
 } from '../../functions/seed-demo/demo-data/generate';
 import type { TableResource } from '../runtime/deployment';

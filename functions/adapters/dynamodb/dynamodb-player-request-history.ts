@@ -2,10 +2,11 @@ import { type DynamoDBClient, paginateQuery } from '@aws-sdk/client-dynamodb';
 import type { PlayerRequestHistory, PlayerRequestSummary } from '../../core/portal/player-requests';
 import type { Clock } from '../../core/ports';
 import { type RequestState, requestStates } from '../../core/requests/request-record';
+import { countInStateBefore } from './dynamodb-request-repository';
 import { type Item, optNum, optStr, s, str, ttlPassed } from './pipeline-items';
 import { pipelineTableKeys, playerKey } from './pipeline-table';
 
-const { byPlayer, byState } = pipelineTableKeys.indexes;
+const { byPlayer } = pipelineTableKeys.indexes;
 
 /**
  * A player's requests from the pipeline table's byPlayer index (request items only carry its keys),
@@ -55,27 +56,10 @@ export class DynamoDbPlayerRequestHistory implements PlayerRequestHistory {
     return summaries;
   }
 
-  async queuedBefore(receivedAt: string): Promise<number> {
-    // The byState work list's QUEUED partition, counted: ids and keys are all this reads.
-    let count = 0;
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.table,
-        IndexName: 'byState',
-        KeyConditionExpression: '#pk = :pk AND #sk < :at',
-        ExpressionAttributeNames: { '#pk': byState.partition, '#sk': byState.sort },
-        ExpressionAttributeValues: { ':pk': s(QUEUED_KEY), ':at': s(receivedAt) },
-        Select: 'COUNT',
-      },
-    );
-    for await (const page of pages) count += page.Count ?? 0;
-    return count;
+  queuedBefore(receivedAt: string): Promise<number> {
+    return countInStateBefore(this.client, this.table, 'QUEUED', receivedAt);
   }
 }
-
-/** The work list's partition of waiting requests (see ./pipeline-table.ts); the portal may read only it. */
-export const QUEUED_KEY = 'STATE#QUEUED';
 
 function summaryOf(item: Item): PlayerRequestSummary {
   const state = str(item, 'state');

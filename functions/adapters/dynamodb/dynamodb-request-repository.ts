@@ -35,13 +35,12 @@ import {
   ttlPassed,
   UpdateBuilder,
 } from './pipeline-items';
-import { pipelineTableKeys, playerKey } from './pipeline-table';
+import { pipelineTableKeys, playerKey, stateKey } from './pipeline-table';
 
 /* Keys as laid out in ./pipeline-table.ts: request, audit entries and the player's claim. */
 export const requestPk = (requestId: string) => `REQUEST#${requestId}`;
 const REQUEST_SK = 'REQUEST';
 const AUDIT_PREFIX = 'AUDIT#';
-const stateKey = (state: RequestState) => `STATE#${state}`;
 const CLAIM_SK = 'ACTIVE';
 const { byState, byPlayer } = pipelineTableKeys.indexes;
 
@@ -312,20 +311,8 @@ export class DynamoDbRequestRepository implements RequestRepository {
     return items.map(fromRequestItem);
   }
 
-  async countInStateBefore(state: RequestState, at: string): Promise<number> {
-    let count = 0;
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.table,
-        IndexName: 'byState',
-        KeyConditionExpression: `${byState.partition} = :pk AND ${byState.sort} < :at`,
-        ExpressionAttributeValues: { ':pk': s(stateKey(state)), ':at': s(at) },
-        Select: 'COUNT',
-      },
-    );
-    for await (const page of pages) count += page.Count ?? 0;
-    return count;
+  countInStateBefore(state: RequestState, at: string): Promise<number> {
+    return countInStateBefore(this.client, this.table, state, at);
   }
 
   async listForPlayer(playerId: string): Promise<ExportRequestRecord[]> {
@@ -405,4 +392,29 @@ function tieBreaker(): string {
   if (micros <= lastMicros) micros = lastMicros + 1n;
   lastMicros = micros;
   return `${micros.toString().padStart(17, '0')}${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * How many items of a work list (byState) entered it before `at`: a count only, every page. Also
+ * what the portal reads of the QUEUED list (a queued request's place in line).
+ */
+export async function countInStateBefore(
+  client: DynamoDBClient,
+  table: string,
+  state: RequestState,
+  at: string,
+): Promise<number> {
+  let count = 0;
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: table,
+      IndexName: 'byState',
+      KeyConditionExpression: `${byState.partition} = :pk AND ${byState.sort} < :at`,
+      ExpressionAttributeValues: { ':pk': s(stateKey(state)), ':at': s(at) },
+      Select: 'COUNT',
+    },
+  );
+  for await (const page of pages) count += page.Count ?? 0;
+  return count;
 }

@@ -28,6 +28,9 @@ export const pipelineTableKeys = {
 
 export const PIPELINE_TTL_ATTRIBUTE = 'ttl';
 
+/** The byState index's partition key of a request state: "STATE#<state>" (the work lists). */
+export const stateKey = (state: string) => `STATE#${state}`;
+
 /** The byPlayer index's partition key of a player: "PLAYER#<playerId>". */
 export const playerKey = (playerId: string) => `PLAYER#${playerId}`;
 

@@ -76,6 +76,7 @@ export async function dispatchQueued(
   const admitted: string[] = [];
   for (const record of queued) {
     if (!(await deps.slots.take(record.requestId, options.maxConcurrent))) break;
+    holders.add(record.requestId);
     const started = await admit(deps, record);
     if (started) admitted.push(record.requestId);
   }
@@ -84,7 +85,8 @@ export async function dispatchQueued(
     admitted,
     released,
     adopted,
-    running: (await deps.slots.holders()).length,
+    // The reconciled set and what this run took (no second read of the slots).
+    running: holders.size,
     queued: waiting.length,
     oldestQueuedDueShare: dueShare(waiting[0], deps.clock.now()),
   };
