@@ -2,11 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
 import { type DataMap, sourceQuery } from '../../functions/core/data-map/data-map';
 import { ExactNumber, type StoreRecord, type Value } from '../../functions/core/values';
-import {
-  DEMO_PLAYER_IDS,
-  DEMO_TABLES,
-  demoTableItems,
-} from '../../functions/seed-demo/demo-data/generate';
+import { DEMO_PLAYER_IDS, DEMO_TABLES, demoTableItems } from '../../functions/seed-demo/demo-data/generate';
 import type { TableResource } from '../runtime/deployment';
 
 /**
