@@ -178,6 +178,12 @@ const deployConfigSchema = z
      */
     readBudget: wholeNumber(1, 1_000_000).default(1000),
     /**
+     * Seconds one collector invocation reads before it stops after a page and the workflow
+     * invokes it again from its checkpoint: a source of any size, without reaching Lambda's 15
+     * minutes (the margin closes the staged upload). 0 hands over after every page (tests).
+     */
+    collectSecondsPerInvocation: wholeNumber(0, 780).default(600),
+    /**
      * E-mails per second this deployment sends at most (every sender shares one bucket): SES's
      * sending rate of the account, 1 in the sandbox; raise it to the account's quota.
      */

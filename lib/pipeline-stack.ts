@@ -26,6 +26,7 @@ import {
   stateKey,
 } from '../functions/adapters/dynamodb/pipeline-table';
 import { SES_FEEDBACK_DETAIL_TYPES } from '../functions/adapters/ses/ses-feedback-event';
+import { CHECKPOINTS_PATTERN } from '../functions/core/archive/layout';
 import { OWN_REQUESTS_TABLE, readBudgetsOf, type SourceSpec } from '../functions/core/data-map/data-map';
 import { exportWorkflow } from '../functions/core/workflow';
 import { ExportAlarms } from './constructs/alarms';
@@ -269,6 +270,7 @@ export class PipelineStack extends Stack {
       })
         .addEnvironment('PIPELINE_TABLE', pipelineTable.tableName)
         .addEnvironment('READ_BUDGETS', JSON.stringify(readBudgetsOf(dataMap, config.readBudget)))
+        .addEnvironment('COLLECT_SECONDS_PER_INVOCATION', String(config.collectSecondsPerInvocation))
         // The read budgets' token buckets (BUDGET#<table>): read and replaced, nothing else.
         .bindTable(pipelineTable, undefined, {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -276,7 +278,8 @@ export class PipelineStack extends Stack {
         }),
       dataMap.sources,
     )
-      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { write: [STAGING_PREFIX] })
+      // Reads back only its own kind of object: the read position a checkpoint saved.
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { write: [STAGING_PREFIX], read: [CHECKPOINTS_PATTERN] })
       .bindMacKey(
         Key.fromKeyArn(this, 'PseudonymKey', Fn.importValue(imports.pseudonymKeyArn)),
         'PSEUDONYM_KEY_ARN',
@@ -292,6 +295,8 @@ export class PipelineStack extends Stack {
       .bindBucket(exportsBucket, 'EXPORTS_BUCKET', {
         read: [STAGING_PREFIX],
         delete: [STAGING_PREFIX],
+        // The attempt's staging folder is listed for its clean-up (pieces, previews, checkpoints).
+        list: [STAGING_PREFIX],
         write: [ARCHIVES_PREFIX],
       });
 
@@ -325,7 +330,11 @@ export class PipelineStack extends Stack {
     )
       .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
       .bindEventBus(bus, config.pipelineEventSource)
-      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', { delete: [STAGING_PREFIX, ARCHIVES_PREFIX] });
+      // Lists the attempt's staging folder: how many pieces a source staged depends on its size.
+      .bindBucket(exportsBucket, 'EXPORTS_BUCKET', {
+        delete: [STAGING_PREFIX, ARCHIVES_PREFIX],
+        list: [STAGING_PREFIX],
+      });
 
     const byLambda: Record<string, ExportFunction> = {
       'plan-export': planFn,

@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
-import { collectSource } from '../core/collect/collect-source';
+import { type CollectOutcome, collectSource } from '../core/collect/collect-source';
 import { sourceById } from '../core/data-map/data-map';
 import { collectTaskSchema } from '../core/workflow-schemas';
 import { collectDepsFromEnv, once } from '../runtime/composition';
@@ -15,7 +15,10 @@ import { validateInput } from '../runtime/validate-input';
 const metrics = new Metrics(metricsNamespace);
 const deps = once(() => collectDepsFromEnv(process.env));
 
-/** Map item of CollectSources: one source of the data map, streamed into staged JSON and CSV. */
+/**
+ * Map item of CollectSources: one source of the data map (or one shard of it), streamed into a
+ * staged piece of its JSON and CSV files; past its time budget it hands over to its next invocation.
+ */
 export const handler = middy<z.infer<typeof collectTaskSchema>>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
@@ -23,9 +26,9 @@ export const handler = middy<z.infer<typeof collectTaskSchema>>()
   .handler(async (task) => {
     const { reader } = deps();
     const before = { ...reader.stats };
-    let result: Awaited<ReturnType<typeof collectSource>>;
+    let outcome: CollectOutcome;
     try {
-      result = await collectSource(deps(), task);
+      outcome = await collectSource(deps(), task);
     } finally {
       // What this source cost the store, and how often it pushed back (the budget alarm's input).
       metrics.addMetric('ThrottledReads', MetricUnit.Count, reader.stats.throttled - before.throttled);
@@ -35,10 +38,24 @@ export const handler = middy<z.infer<typeof collectTaskSchema>>()
         Math.round(reader.stats.consumedUnits - before.consumedUnits),
       );
     }
+    if ('resume' in outcome) {
+      // Past its time budget: the workflow's loop invokes the collector again from the checkpoint.
+      logger.info('source checkpointed', {
+        requestId: task.requestId,
+        attempt: task.attempt,
+        sourceId: task.sourceId,
+        shard: task.shard,
+        piece: outcome.resume.piece,
+        records: outcome.resume.collected.records,
+      });
+      return outcome;
+    }
+    const result = outcome;
     logger.info('source collected', {
       requestId: task.requestId,
       attempt: task.attempt,
       sourceId: task.sourceId,
+      shard: task.shard,
       records: result.records,
     });
     if (result.mismatches) {

@@ -10,8 +10,19 @@ import type { WorkflowInput } from './workflow-types';
 export type { SourceQuery };
 
 /** Pages of records from a store, every page until the last: never just the first 1 MB. */
+/** Where a read stopped, as the store gives it (DynamoDB's LastEvaluatedKey): opaque JSON. */
+export type ReadPosition = Readonly<Record<string, unknown>>;
+
+export interface ReadPage {
+  records: StoreRecord[];
+  /** Where the next page starts; absent after the last page. */
+  next?: ReadPosition;
+}
+
 export interface SourceReader {
   pages(query: SourceQuery): AsyncIterable<StoreRecord[]>;
+  /** The same pages with their positions, starting after `after` (a checkpoint) when given. */
+  pagesFrom(query: SourceQuery, after?: ReadPosition): AsyncIterable<ReadPage>;
 }
 
 export interface PutOptions {
@@ -114,8 +125,19 @@ export interface RequestRepository {
     requestId: string,
     replacing?: string,
   ): Promise<{ claimed: true } | { claimed: false; heldBy: string; claimedAt: string }>;
-  /** Requests in a state, oldest update first (watchdog, expiry sweep, clean-up). */
+  /**
+   * Requests in a state, oldest update first, all at once: for lists that are short or must be
+   * whole (the ops views, admission). The schedule's work lists use pagesInState.
+   */
   listInState(state: RequestState): Promise<ExportRequestRecord[]>;
+  /**
+   * Requests in a state, oldest update first, one store page at a time (at most `pageSize`
+   * records, a DynamoDB Query's Limit; empty pages left out): the schedule's work lists (expiry
+   * sweep, watchdog, clean-up, gauges), which may be long, so that only a page is in memory. A page
+   * is read once the one before is done with: a request that left the state meanwhile is not met
+   * again, one that entered it anew is met at the end (its update time is the sort key).
+   */
+  pagesInState(state: RequestState, options?: { pageSize?: number }): AsyncIterable<ExportRequestRecord[]>;
   /**
    * How many requests entered `state` before `at` (the work list's sort key), attached ones
    * included only if stored in that state: a QUEUED request's place in the queue.
@@ -180,8 +202,11 @@ export interface GrantRepository {
   revoke(tokenHash: string, at: string): Promise<void>;
   /** Links of a request that can still be used (to revoke them all). */
   listActiveForRequest(requestId: string, now: Date): Promise<DownloadGrant[]>;
-  /** Grants whose expiry has passed and that are not yet marked expired (expiry sweep). */
-  listExpired(now: Date): Promise<DownloadGrant[]>;
+  /**
+   * Grants whose expiry has passed and that are not yet marked expired, soonest expired first, one
+   * store page at a time (expiry sweep). Marking one expired takes it off this list.
+   */
+  expiredPages(now: Date, options?: { pageSize?: number }): AsyncIterable<DownloadGrant[]>;
   markExpired(tokenHash: string, at: string): Promise<void>;
 }
 

@@ -16,21 +16,45 @@ export const workflowInputSchema = z.object({
   attempt,
 });
 
-export const collectTaskSchema = z.object({
-  requestId: id,
-  playerId,
-  attempt,
-  sourceId: z.string().min(1),
-  generatedAt: z.iso.datetime(),
-  stagingPrefix: z.string().startsWith('staging/'),
-});
-
 const stagedFileSchema = z.object({
   path: z.string(),
   stagingKey: z.string().startsWith('staging/'),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   records: z.number().int().nonnegative(),
+});
+
+const shard = z.number().int().nonnegative();
+
+export const collectResultSchema = z.looseObject({
+  sourceId: z.string(),
+  shard: shard.optional(),
+  category: z.string(),
+  records: z.number().int().nonnegative(),
+  files: z.array(stagedFileSchema),
+  previewKeys: z.array(z.string().startsWith('staging/')).optional(),
+});
+
+const collectTaskFields = {
+  requestId: id,
+  playerId,
+  attempt,
+  sourceId: z.string().min(1),
+  generatedAt: z.iso.datetime(),
+  stagingPrefix: z.string().startsWith('staging/'),
+  shard: shard.optional(),
+};
+
+/** A collect task as the plan gives it, or as a collector handed it over to its next invocation. */
+export const collectTaskSchema = z.object({
+  ...collectTaskFields,
+  resume: z
+    .object({
+      piece: z.number().int().positive(),
+      checkpointKey: z.string().startsWith('staging/'),
+      collected: collectResultSchema,
+    })
+    .optional(),
 });
 
 export const exportPlanSchema = z.object({
@@ -43,14 +67,7 @@ export const exportPlanSchema = z.object({
   stagingPrefix: z.string(),
   archiveKey: z.string().startsWith('archives/'),
   rootFolder: z.string().min(1),
-  tasks: z.array(collectTaskSchema),
-});
-
-export const collectResultSchema = z.looseObject({
-  sourceId: z.string(),
-  category: z.string(),
-  records: z.number().int().nonnegative(),
-  files: z.array(stagedFileSchema),
+  tasks: z.array(z.object(collectTaskFields)),
 });
 
 export const buildArchiveInputSchema = z.object({

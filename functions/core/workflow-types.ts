@@ -26,6 +26,23 @@ export interface CollectTask {
   generatedAt: string;
   /** Where this attempt's staged files go; ends with '/'. */
   stagingPrefix: string;
+  /** Which range of the source's sort key, when the data map shards it (0 = below the first boundary). */
+  shard?: number;
+  /** Set by a collector that stopped at its time budget: the next invocation continues from here. */
+  resume?: CollectResume;
+}
+
+/**
+ * Where a source's collection stands between two invocations. The read position itself (a
+ * DynamoDB key, which holds the player's id and sort-key values) is kept in the staging bucket,
+ * not here: execution history keeps state for 90 days.
+ */
+export interface CollectResume {
+  /** The piece the next invocation writes (each invocation stages one piece of each file). */
+  piece: number;
+  checkpointKey: string;
+  /** What the earlier pieces collected, merged (counts, pieces, previews, findings). */
+  collected: CollectResult;
 }
 
 export interface ExportPlan {
@@ -42,13 +59,25 @@ export interface ExportPlan {
   tasks: CollectTask[];
 }
 
-export interface StagedFile {
+/** A data file of the archive as the files describing it (manifest, README, viewer) see it. */
+export interface ArchiveFile {
   /** Path inside the archive, below the root folder, e.g. "forum/forum-posts.json". */
   path: string;
-  stagingKey: string;
   bytes: number;
   sha256: string;
   records: number;
+}
+
+/** A source's collection as the describing files see it: one entry per data file of the archive. */
+export type DescribedSource = Omit<CollectResult, 'files' | 'shard'> & { files: ArchiveFile[] };
+
+/**
+ * One staged piece of a data file: what one collector invocation wrote of it. A file is the
+ * pieces of its path joined in order (shard by shard, piece by piece) between the framing the
+ * build adds (collect/framing.ts); a small source has one piece per file.
+ */
+export interface StagedFile extends ArchiveFile {
+  stagingKey: string;
 }
 
 export interface RetentionFindingSummary {
@@ -60,6 +89,8 @@ export interface RetentionFindingSummary {
 
 export interface CollectResult {
   sourceId: string;
+  /** The shard this result covers, when the source is sharded; the build merges them. */
+  shard?: number;
   category: string;
   records: number;
   /**
@@ -67,11 +98,15 @@ export interface CollectResult {
    * finding for operators; never a reason to leave a record out). Absent means none.
    */
   pastRetention?: RetentionFinding;
+  /** The staged pieces, in order. */
   files: StagedFile[];
   /** Where the records hold other types than the data map declares (reported to operators). */
   mismatches?: FieldMismatch[];
-  /** Staged first rows and totals for the offline viewer (index.html); deleted with the staged files. */
-  previewKey?: string;
+  /**
+   * Staged first rows and totals for the offline viewer (index.html), one per piece in order;
+   * deleted with the staged files.
+   */
+  previewKeys?: string[];
 }
 
 export interface BuildArchiveInput {

@@ -62,6 +62,12 @@ export interface MapStep {
   /** The array in the state whose items each run the Lambda (the item is the Lambda's input). */
   itemsPath: string;
   maxConcurrency: number;
+  /**
+   * A path of an item's result whose presence means "not finished": the item invokes its Lambda
+   * again with that result as input (a collector that stopped at its time budget and saved a
+   * checkpoint), until a result without it comes back.
+   */
+  repeatWhilePresent?: string;
   resultPath: string;
   retry: RetryPolicy;
 }
@@ -131,6 +137,7 @@ export const exportWorkflow: {
       kind: 'map',
       itemsPath: '$.plan.tasks',
       maxConcurrency: 4,
+      repeatWhilePresent: '$.resume',
       resultPath: '$.results',
       retry: collectRetry,
     },

@@ -6,6 +6,7 @@ import { sweepExpired } from '../core/requests/expiry-sweep';
 import { removeLeftovers } from '../core/requests/leftovers';
 import { gaugedStates, requestGauges } from '../core/requests/ops-gauges';
 import { requestsNearDueDate, superviseRequests, undeliveredLinks } from '../core/requests/watchdog';
+import { deadlineFromRemaining } from '../core/requests/work-list';
 import {
   engineDepsFromEnv,
   executionsFromEnv,
@@ -20,33 +21,58 @@ import { metricsNamespace, STATE_DIMENSION } from '../runtime/metrics';
 const metrics = new Metrics(metricsNamespace);
 const deps = once(() => {
   const config = readSweepConfig(process.env);
-  const { store, dataMap } = engineDepsFromEnv(process.env);
+  const { store } = engineDepsFromEnv(process.env);
   return {
     config,
     lifecycle: lifecycleDepsFromEnv(process.env),
     grants: grantsFromEnv(process.env),
     store,
-    dataMap,
     executions: executionsFromEnv(config.stateMachineArn),
   };
 });
 
 /**
+ * Time kept at the end of a run (at most a quarter of it): the reports and gauges after the work
+ * read the work lists once more (reads only), and the metrics are flushed.
+ */
+const RESERVE_MS = 60_000;
+/**
+ * The expiry sweep's share of the time before that: a day of 50,000 expiries takes several runs,
+ * and the watchdog and the clean-up still get their turn in each.
+ */
+const SWEEP_SHARE = 0.5;
+/** Ids per list in the summary line (a log event holds 256 KB); the metrics count them all. */
+const LOGGED_IDS = 500;
+const logged = (ids: string[]) => ids.slice(0, LOGGED_IDS);
+
+/**
  * The schedule: expires links and archives on time; makes sure every working request has an
  * execution working on it (starts, restarts or gives up, see superviseRequests); removes what
- * finished requests left in the bucket; and counts what the alarms watch.
+ * finished requests left in the bucket; and counts what the alarms watch. The work stops before
+ * the function's timeout and leaves the rest to the next run (`leftForNextRun`).
  */
 export const handler = middy()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .handler(async () => {
-    const { config, lifecycle, grants, store, dataMap, executions } = deps();
-    const swept = await sweepExpired({ ...lifecycle, grants, store });
+  .handler(async (_event: unknown, context: { getRemainingTimeInMillis(): number }) => {
+    const { config, lifecycle, grants, store, executions } = deps();
+    const remaining = () => context.getRemainingTimeInMillis();
+    const reserveMs = Math.min(RESERVE_MS, remaining() / 4);
+    const swept = await sweepExpired(
+      { ...lifecycle, grants, store },
+      { deadline: deadlineFromRemaining(remaining, reserveMs, SWEEP_SHARE) },
+    );
+    const deadline = deadlineFromRemaining(remaining, reserveMs);
     const supervised = await superviseRequests(
       { ...lifecycle, executions },
-      { stuckAfterMs: config.stuckAfterMs, maxAttempts: config.maxAttempts },
+      { stuckAfterMs: config.stuckAfterMs, maxAttempts: config.maxAttempts, deadline },
     );
-    const leftovers = await removeLeftovers({ ...lifecycle, store, dataMap });
+    const leftovers = await removeLeftovers({ ...lifecycle, store }, { deadline });
+    const leftForNextRun = [
+      ...(swept.truncated ? ['expiry'] : []),
+      ...(supervised.truncated ? ['watchdog'] : []),
+      ...(leftovers.truncated ? ['clean-up'] : []),
+    ];
     const dueSoon = await requestsNearDueDate(lifecycle, { dueWithinDays: config.dueWithinDays });
     const undelivered = await undeliveredLinks(lifecycle, { afterMs: config.stuckAfterMs });
     metrics.addMetric('ExpiredRequests', MetricUnit.Count, swept.requests.length);
@@ -65,19 +91,27 @@ export const handler = middy()
     );
     metrics.addMetric('RequestsNearDueDate', MetricUnit.Count, dueSoon.length);
     metrics.addMetric('UndeliveredLinks', MetricUnit.Count, undelivered.length);
+    // Parts of the schedule that stopped at their time budget with work left: the next run goes on.
+    metrics.addMetric('WorkLeftForNextRun', MetricUnit.Count, leftForNextRun.length);
     const summary = {
-      expired: swept.requests,
+      expired: logged(swept.requests),
+      expiredLinks: swept.grants,
       started: supervised.started,
       restarted: supervised.restarted,
       gaveUp: supervised.gaveUp,
-      stuck: supervised.stuck.map((s) => s.requestId),
+      stuck: logged(supervised.stuck.map((s) => s.requestId)),
       cleaned: leftovers.cleaned.length,
-      expiryDeleteFailed: swept.deleteFailed,
-      cleanupFailed: leftovers.failed,
+      expiryDeleteFailed: swept.deleteFailed.slice(0, LOGGED_IDS),
+      cleanupFailed: leftovers.failed.slice(0, LOGGED_IDS),
+      expiryErrors: swept.errors.slice(0, LOGGED_IDS),
       watchdogErrors: supervised.errors,
-      dueSoon: dueSoon.map((d) => d.requestId),
-      undelivered,
+      dueSoon: logged(dueSoon.map((d) => d.requestId)),
+      undelivered: logged(undelivered),
+      leftForNextRun,
     };
+    if (leftForNextRun.length > 0) {
+      logger.warn('time budget used up: the next run goes on', { leftForNextRun });
+    }
     logger.info('sweep done', summary);
     // The ops dashboard's gauges, after the work: counts and ages only.
     const gauges = await requestGauges(lifecycle);
@@ -91,10 +125,11 @@ export const handler = middy()
     metrics.addMetric('OldestWaitingHours', MetricUnit.NoUnit, gauges.oldestWaitingHours);
     metrics.addMetric('RequestsDueWithin7Days', MetricUnit.Count, gauges.dueWithin7Days);
     metrics.addMetric('DeliveriesPending', MetricUnit.Count, gauges.deliveriesPending);
-    if (supervised.errors.length > 0) {
+    if (supervised.errors.length > 0 || swept.errors.length > 0) {
       // Everything else was done; failing the invocation makes the SweepErrors alarm fire.
+      const errors = [...supervised.errors, ...swept.errors].slice(0, 50);
       throw new Error(
-        `The watchdog could not look after ${supervised.errors.length} request(s): ${JSON.stringify(supervised.errors)}`,
+        `The watchdog could not look after ${supervised.errors.length} request(s), the expiry sweep ${swept.errors.length}: ${JSON.stringify(errors)}`,
       );
     }
     return summary;

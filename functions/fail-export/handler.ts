@@ -13,8 +13,8 @@ import { validateInput } from '../runtime/validate-input';
 
 const metrics = new Metrics(metricsNamespace);
 const deps = once(() => {
-  const { store, dataMap } = engineDepsFromEnv(process.env);
-  return { ...lifecycleDepsFromEnv(process.env), store, dataMap };
+  const { store } = engineDepsFromEnv(process.env);
+  return { ...lifecycleDepsFromEnv(process.env), store };
 });
 
 /** The workflow's catch: marks the request FAILED with the reason, then removes the attempt's objects. */

@@ -34,6 +34,7 @@ import type { PublishDeps } from '../core/requests/request-steps';
 import { SharedTokenBucket } from '../core/token-bucket';
 import {
   type Env,
+  readCollectTimeBudgetMs,
   readEventsConfig,
   readExportsBucket,
   readGatewayConfig,
@@ -117,6 +118,7 @@ export function collectDepsFromEnv(env: Env) {
     ...engineDepsFromEnv(env),
     reader: new DynamoDbSourceReader(dynamodbClient(), { tables: readSourceTables(env), budgets }),
     pseudonymKeys: new KmsPseudonymKeys(kmsClient(), readPseudonymKeyId(env)),
+    timeBudgetMs: readCollectTimeBudgetMs(env),
   };
 }
 

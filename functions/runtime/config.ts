@@ -50,6 +50,11 @@ export function readReadBudgets(env: Env): ReadonlyMap<string, number> {
   return new Map(entries as [string, number][]);
 }
 
+/** collect-category: how long one invocation reads before it checkpoints and hands over. */
+export function readCollectTimeBudgetMs(env: Env): number {
+  return wholeNumber(env, 'COLLECT_SECONDS_PER_INVOCATION', 0) * 1000;
+}
+
 /** The members of a variable holding a JSON object (none for any other JSON value). */
 function jsonEntries(name: string, text: string, expected: string): [string, unknown][] {
   let parsed: unknown;

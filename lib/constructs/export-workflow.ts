@@ -3,6 +3,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   type Chain,
+  Choice,
+  Condition,
   DefinitionBody,
   Fail,
   JitterType,
@@ -116,12 +118,20 @@ export class ExportWorkflow extends Construct {
       const collect = this.invoke(`${step.id}Item`, fn(step.lambda), {});
       // Retried per item: one slow source does not restart the others.
       addRetry(collect, step.retry);
+      // An item that is not finished (its result names where to go on) runs its Lambda again.
+      const processor = step.repeatWhilePresent
+        ? collect.next(
+            new Choice(this, `${step.id}ItemContinues`)
+              .when(Condition.isPresent(step.repeatWhilePresent), collect)
+              .otherwise(new Succeed(this, `${step.id}ItemDone`)),
+          )
+        : collect;
       const map = new MapState(this, step.id, {
         itemsPath: step.itemsPath,
         maxConcurrency: step.maxConcurrency,
         resultPath: step.resultPath,
       });
-      map.itemProcessor(collect);
+      map.itemProcessor(processor);
       // The map itself retries nothing (items do); the catch covers an item that failed for good.
       map.addCatch(catchAll, { resultPath: '$.error' });
       return map;

@@ -70,10 +70,15 @@ describe('Collectors (collect-category)', () => {
     ]);
   });
 
-  it('writes only staging/ objects', () => {
+  it('writes only staging/ objects, and reads back only its checkpoints', () => {
     const s3 = s3Statements(statements);
-    expect(s3.flatMap(actionsOf).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
-    expect(s3.flatMap(resourcesOf)).toEqual([`${BUCKET}/staging/*`]);
+    const writes = s3.filter((s) => actionsOf(s).includes('s3:PutObject'));
+    expect(writes.flatMap(actionsOf).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(writes.flatMap(resourcesOf)).toEqual([`${BUCKET}/staging/*`]);
+    const reads = s3.filter((s) => !actionsOf(s).includes('s3:PutObject'));
+    expect(reads.flatMap(actionsOf)).toEqual(['s3:GetObject']);
+    // staging/<requestId>/<attempt>/checkpoints/…: never a staged piece of another export.
+    expect(reads.flatMap(resourcesOf)).toEqual([`${BUCKET}/staging/*/*/checkpoints/*`]);
   });
 });
 
@@ -186,14 +191,23 @@ describe('Expiry sweep (expire-exports)', () => {
     expect(deletes.flatMap(resourcesOf).sort()).toEqual([`${BUCKET}/archives/*`, `${BUCKET}/staging/*`]);
   });
 
-  it('is the only function that may list the bucket', () => {
+  it('is, with the build and the failure step (staging/ only: the pieces an attempt staged), the only function that may list the bucket', () => {
     const functions = Object.keys(pipeline.findResources('AWS::Lambda::Function'))
       .map((id) => id.replace(/Function[0-9A-F]{8}$/, ''))
       .filter((id) => !id.startsWith('AWS'));
     const listers = functions.filter((fn) =>
       statementsOfFunction(pipeline, fn).some((s) => actionsOf(s).includes('s3:ListBucket')),
     );
-    expect(listers).toEqual(['ExpireExports']);
+    expect(listers.sort()).toEqual(['BuildArchive', 'ExpireExports', 'FailExport']);
+    for (const fn of ['BuildArchive', 'FailExport']) {
+      const list = s3Statements(statementsOfFunction(pipeline, fn)).filter((s) =>
+        actionsOf(s).includes('s3:ListBucket'),
+      );
+      expect(
+        list.map((s) => s.Condition),
+        fn,
+      ).toEqual([{ StringLike: { 's3:prefix': ['staging/*'] } }]);
+    }
   });
 });
 

@@ -180,6 +180,27 @@ describe('Export state machine', () => {
     });
   });
 
+  it('invokes a collector again while its result says where to go on (a checkpoint), until it has read to the end', () => {
+    const state = definition.States.CollectSources as unknown as {
+      ItemProcessor: { StartAt: string; States: Record<string, Record<string, unknown>> };
+    };
+    const { StartAt, States } = state.ItemProcessor;
+    expect(StartAt).toBe('CollectSourcesItem');
+    expect(States.CollectSourcesItem).toMatchObject({ Type: 'Task', Next: 'CollectSourcesItemContinues' });
+    expect(States.CollectSourcesItemContinues).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.resume', IsPresent: true, Next: 'CollectSourcesItem' }],
+      Default: 'CollectSourcesItemDone',
+    });
+    expect(States.CollectSourcesItemDone).toEqual({ Type: 'Succeed' });
+    // How long one invocation reads before it checkpoints: well under the function's 15 minutes.
+    const collector = Object.values(pipeline.findResources('AWS::Lambda::Function')).find((f) =>
+      String(JSON.stringify(f)).includes('COLLECT_SECONDS_PER_INVOCATION'),
+    ) as { Properties: { Timeout: number; Environment: { Variables: Record<string, string> } } };
+    expect(collector.Properties.Environment.Variables.COLLECT_SECONDS_PER_INVOCATION).toBe('600');
+    expect(collector.Properties.Timeout).toBe(900);
+  });
+
   // aws-cdk issue 34260: `payloadResponseOnly` with TaskInput.fromJsonPathAt renders
   // "Parameters": "$.x", a literal string the Lambda receives. Only objects and InputPath select.
   it('gives every task an object built from the state, never a string', () => {

@@ -217,6 +217,30 @@ describe('request records: transitions', () => {
     expect(failed.map((r) => r.updatedAt)).toEqual([times[1], times[2], times[0]]);
     expect(failed.every((r) => r.failureReason === 'test')).toBe(true);
   });
+
+  it('reads a state a page at a time, and a request moved on while paging neither ends nor repeats the list', async () => {
+    // Last in the READY list (updated in 2040), so the pages that hold them end with them.
+    const made: ExportRequestRecord[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(await createIn('READY', { updatedAt: `2040-01-01T00:00:0${i}.000Z` }));
+    }
+    const ids = made.map((r) => r.requestId);
+    const met: string[] = [];
+    let pages = 0;
+    // As the expiry sweep does: each request of a page leaves the list before the next page is read.
+    for await (const page of requests().pagesInState('READY', { pageSize: 2 })) {
+      expect(page.length).toBeLessThanOrEqual(2);
+      pages++;
+      for (const record of page.filter((r) => ids.includes(r.requestId))) {
+        met.push(record.requestId);
+        await requests().transition(record.requestId, 'READY', 'EXPIRED', '2040-02-01T00:00:00.000Z');
+      }
+    }
+    expect(met).toEqual(ids);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    const left = (await requests().listInState('READY')).filter((r) => ids.includes(r.requestId));
+    expect(left).toEqual([]);
+  });
 });
 
 describe('request records: restart', () => {
@@ -654,13 +678,41 @@ describe('grants: consume', () => {
     const c = await createGrant({ expiresAt: '2031-06-01T00:00:00.000Z' });
     await grants.revoke(b.tokenHash, '2030-12-01T00:00:00.000Z');
     const now = new Date('2031-01-15T00:00:00.000Z');
-    const listed = (await grants.listExpired(now)).map((g) => g.tokenHash);
+    const listed = await expiredHashes(now);
     expect(listed).toContain(a.tokenHash);
     expect(listed).not.toContain(b.tokenHash);
     expect(listed).not.toContain(c.tokenHash);
     await grants.markExpired(a.tokenHash, now.toISOString());
-    expect((await grants.listExpired(now)).map((g) => g.tokenHash)).not.toContain(a.tokenHash);
+    expect(await expiredHashes(now)).not.toContain(a.tokenHash);
   });
+
+  it('pages through expired grants soonest first; marking each expired while paging leaves none out', async () => {
+    // The last to expire of this table's grants, so the pages that hold them end with them.
+    const made: DownloadGrant[] = [];
+    for (let i = 1; i <= 5; i++) made.push(await createGrant({ expiresAt: `2035-01-0${i}T00:00:00.000Z` }));
+    const hashes = made.map((g) => g.tokenHash);
+    // Within their 30 days after expiry: past that, TTL counts them as deleted.
+    const now = new Date('2035-01-10T00:00:00.000Z');
+    const met: string[] = [];
+    let pages = 0;
+    for await (const page of grants.expiredPages(now, { pageSize: 2 })) {
+      expect(page.length).toBeLessThanOrEqual(2);
+      pages++;
+      for (const grant of page.filter((g) => hashes.includes(g.tokenHash))) {
+        met.push(grant.tokenHash);
+        await grants.markExpired(grant.tokenHash, now.toISOString());
+      }
+    }
+    expect(met).toEqual(hashes);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    expect((await expiredHashes(now)).filter((h) => hashes.includes(h))).toEqual([]);
+  });
+
+  async function expiredHashes(now: Date): Promise<string[]> {
+    const hashes: string[] = [];
+    for await (const page of grants.expiredPages(now)) hashes.push(...page.map((g) => g.tokenHash));
+    return hashes;
+  }
 
   it('lists the usable links of a request (to revoke them all), not revoked ones nor another request’s', async () => {
     const requestId = unique('req');

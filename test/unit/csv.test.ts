@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { collectSource } from '../../functions/core/collect/collect-source';
 import {
   ADDITIONAL_FIELDS_COLUMN,
   CSV_BOM,
@@ -13,6 +12,7 @@ import {
 } from '../../functions/core/collect/csv';
 import { type FieldSpec, parseDataMap } from '../../functions/core/data-map/data-map';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
+import { collectFiles, pagedReader } from '../support/collect-files';
 import { MemoryStore } from '../support/memory-store';
 
 const fields: FieldSpec[] = [
@@ -117,39 +117,36 @@ describe('the byte-order mark', () => {
       ],
     });
     const items = [{ playerId: 'p-1', username: 'นักเล่น 🎮' }];
-    const result = await collectSource(
-      {
-        reader: {
-          pages: async function* () {
-            yield items;
-          },
-        },
-        store,
-        dataMap,
-        pseudonymKeys: { keyFor: async () => Buffer.alloc(32, 1) },
-      },
-      {
-        requestId: 'req-1',
-        playerId: 'p-1',
-        attempt: 1,
-        sourceId: 'players',
-        generatedAt: '2026-11-23T10:00:00.000Z',
-        stagingPrefix: 'staging/req-1/',
-      },
-    );
-    const file = result.files.find((f) => f.path.endsWith('.csv'));
-    if (!file) throw new Error('no CSV staged');
-    const staged = store.objects.get(file.stagingKey);
-    if (!staged) throw new Error(`nothing at ${file.stagingKey}`);
+    const task = {
+      requestId: 'req-1',
+      playerId: 'p-1',
+      attempt: 1,
+      sourceId: 'players',
+      generatedAt: '2026-11-23T10:00:00.000Z',
+      stagingPrefix: 'staging/req-1/',
+    };
+    const deps = {
+      reader: pagedReader([items]),
+      store,
+      dataMap,
+      pseudonymKeys: { keyFor: async () => Buffer.alloc(32, 1) },
+    };
+    const { result, files } = await collectFiles(deps, task);
+    const piece = result.files.find((f) => f.path.endsWith('.csv'));
+    if (!piece) throw new Error('no CSV staged');
+    const stagedPiece = store.objects.get(piece.stagingKey);
+    if (!stagedPiece) throw new Error(`nothing at ${piece.stagingKey}`);
+    // The piece holds the rows; the build writes the header (with its BOM) in front.
+    expect(piece.bytes).toBe(stagedPiece.length);
+    expect(piece.sha256).toBe(createHash('sha256').update(stagedPiece).digest('hex'));
+    const staged = files.get(piece.path) ?? Buffer.alloc(0);
     expect([...staged.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(file.bytes).toBe(staged.length);
-    expect(file.sha256).toBe(createHash('sha256').update(staged).digest('hex'));
     expect(parse(staged, { bom: true })).toEqual([
       ['playerId', 'username', 'additionalFields'],
       ['p-1', 'นักเล่น 🎮', ''],
     ]);
     // The JSON twin has no mark: JSON (RFC 8259) forbids one.
-    const json = store.objects.get(result.files.find((f) => f.path.endsWith('.json'))?.stagingKey ?? '');
+    const json = files.get(result.files.find((f) => f.path.endsWith('.json'))?.path ?? '');
     expect(json?.[0]).toBe('{'.charCodeAt(0));
   });
 });

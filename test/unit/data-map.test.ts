@@ -8,6 +8,7 @@ import {
   parseDataMap,
   readBudgetsOf,
   type SourceSpec,
+  shardCount,
   sourceById,
   sourceQuery,
   tableName,
@@ -281,5 +282,40 @@ describe('field guide in the schemas', () => {
       title: 'Status',
       description: expect.stringContaining('refunded (Refunded)'),
     });
+  });
+});
+
+describe('shards', () => {
+  /** validMap with a sort key on its source, sharded at these values. */
+  function shardedMap(shards: unknown, sort: string | null = 'statId') {
+    const map = validMap() as { sources: Record<string, unknown>[] };
+    const source = map.sources[0] as { key: Record<string, unknown> } & Record<string, unknown>;
+    source.key = { ...source.key, ...(sort ? { sort } : {}) };
+    source.shards = shards;
+    return map;
+  }
+
+  it('cut the sort key into n + 1 ranges, each query reading one of them', () => {
+    const source = parseDataMap(shardedMap(['b', 'm'])).sources[0] as SourceSpec;
+    expect(shardCount(source)).toBe(3);
+    expect([0, 1, 2].map((shard) => sourceQuery(source, 'p-1', shard).range)).toEqual([
+      { attribute: 'statId', below: 'b' },
+      { attribute: 'statId', from: 'b', below: 'm' },
+      { attribute: 'statId', from: 'm' },
+    ]);
+    expect(sourceQuery(source, 'p-1')).not.toHaveProperty('range');
+    expect(() => sourceQuery(source, 'p-1', 3)).toThrow(DataMapError);
+  });
+
+  it('need a sort key, and values strictly ascending as DynamoDB orders them (UTF-8 bytes; numbers by value)', () => {
+    expect(errorOf(shardedMap(['a'], null))).toMatch(/needs key.sort/);
+    expect(errorOf(shardedMap(['m', 'b']))).toMatch(/shards\.1: .*strictly ascending/);
+    expect(errorOf(shardedMap(['a', 'a']))).toMatch(/strictly ascending/);
+    // U+FF5E sorts after U+1F3AE in UTF-16 but before it in UTF-8, which is DynamoDB's order.
+    expect(() => parseDataMap(shardedMap(['～', '🎮']))).not.toThrow();
+    expect(errorOf(shardedMap(['🎮', '～']))).toMatch(/strictly ascending/);
+    expect(() => parseDataMap(shardedMap([9, 10]))).not.toThrow();
+    expect(errorOf(shardedMap([10, 9]))).toMatch(/strictly ascending/);
+    expect(errorOf(shardedMap(['a', 1]))).toContain('shards');
   });
 });

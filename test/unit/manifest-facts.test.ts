@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildManifest } from '../../functions/core/archive/manifest';
-import { collectSource } from '../../functions/core/collect/collect-source';
 import { Pseudonymiser } from '../../functions/core/collect/pseudonymiser';
 import { RetentionCheck } from '../../functions/core/collect/retention';
 import { DataMapError, parseDataMap, type SourceSpec } from '../../functions/core/data-map/data-map';
@@ -10,6 +9,7 @@ import type { PrivacyNotice } from '../../functions/core/data-map/privacy-notice
 import type { PseudonymKeys, SourceReader } from '../../functions/core/ports';
 import type { StoreRecord } from '../../functions/core/values';
 import type { CollectResult, CollectTask, ExportPlan } from '../../functions/core/workflow-types';
+import { collectFiles, pagedReader } from '../support/collect-files';
 import { MemoryStore } from '../support/memory-store';
 
 const GENERATED_AT = '2026-11-23T10:00:00.000Z';
@@ -167,13 +167,8 @@ const pseudonymKeys: PseudonymKeys = {
 };
 
 function readerOf(items: StoreRecord[]): SourceReader {
-  return {
-    async *pages() {
-      // Two pages, so counting across pages is exercised too.
-      yield items.slice(0, 2);
-      yield items.slice(2);
-    },
-  };
+  // Two pages, so counting across pages is exercised too.
+  return pagedReader([items.slice(0, 2), items.slice(2)]);
 }
 
 const task = (sourceId: string): CollectTask => ({
@@ -189,7 +184,7 @@ describe('Method: collectSource with retention', () => {
   it('exports every item, and reports those past the window as a finding', async () => {
     const store = new MemoryStore();
     const items = [40, 31, 29, 2, 45].map((d, i) => ({ sessionId: `s-${i}`, loggedInAt: daysAgo(d) }));
-    const result = await collectSource(
+    const { result, files } = await collectFiles(
       { reader: readerOf(items), store, dataMap, pseudonymKeys },
       task('sessions'),
     );
@@ -197,9 +192,7 @@ describe('Method: collectSource with retention', () => {
       records: 5,
       pastRetention: { field: 'loggedInAt', days: 30, records: 3, oldest: daysAgo(45) },
     });
-    const json = JSON.parse(
-      store.objects.get('staging/req-1/sessions-and-devices/sessions.json')?.toString() ?? '',
-    );
+    const json = JSON.parse(files.get('sessions-and-devices/sessions.json')?.toString() ?? '');
     expect(json.records.map((r: { sessionId: string }) => r.sessionId)).toEqual([
       's-0',
       's-1',
@@ -212,7 +205,7 @@ describe('Method: collectSource with retention', () => {
   it('reports nothing where the map states no retention', async () => {
     const store = new MemoryStore();
     const items = [{ body: 'old', createdAt: '2001-01-01T00:00:00.000Z' }];
-    const result = await collectSource(
+    const { result } = await collectFiles(
       { reader: readerOf(items), store, dataMap, pseudonymKeys },
       task('forum-posts'),
     );
@@ -226,8 +219,11 @@ describe('Method: collectSource with retention', () => {
       { ticketId: 't1', assignedAgentId: 'agent-17', reportedPlayerId: 'p-2' },
       { ticketId: 't2', assignedAgentId: 'agent-17', reportedPlayerId: 'p-2' },
     ];
-    await collectSource({ reader: readerOf(items), store, dataMap, pseudonymKeys }, task('support-tickets'));
-    const text = store.objects.get('staging/req-1/support/support-tickets.json')?.toString() ?? '';
+    const { files } = await collectFiles(
+      { reader: readerOf(items), store, dataMap, pseudonymKeys },
+      task('support-tickets'),
+    );
+    const text = files.get('support/support-tickets.json')?.toString() ?? '';
     const records = JSON.parse(text).records as { assignedAgentId: string; reportedPlayerId: string }[];
     expect(text).not.toContain('agent-17');
     expect(records[0]?.assignedAgentId).toMatch(/^agent-[a-z]{12}$/);

@@ -36,10 +36,13 @@ function record(
   };
 }
 
-/** The repository as the gauges use it: requests listed by state. */
+/** The repository as the gauges use it: requests listed by state, in pages of two. */
 function repository(records: ExportRequestRecord[]): RequestRepository {
   return {
-    listInState: async (state: RequestState) => records.filter((r) => r.state === state),
+    async *pagesInState(state: RequestState) {
+      const inState = records.filter((r) => r.state === state);
+      for (let i = 0; i < inState.length; i += 2) yield inState.slice(i, i + 2);
+    },
   } as unknown as RequestRepository;
 }
 

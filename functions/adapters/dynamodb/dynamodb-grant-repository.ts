@@ -27,6 +27,8 @@ const grantPk = (tokenHash: string) => `GRANT#${tokenHash}`;
 const GRANT_SK = 'GRANT';
 const ACTIVE = 'GRANT#ACTIVE';
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Grants per page of the expiry sweep's list (a grant item is well under 1 KB). */
+const DEFAULT_PAGE_SIZE = 100;
 
 export interface GrantRepositoryOptions {
   /**
@@ -112,11 +114,22 @@ export class DynamoDbGrantRepository implements GrantRepository {
     await this.close(tokenHash, 'revokedAt', at);
   }
 
-  async listExpired(now: Date): Promise<DownloadGrant[]> {
-    return this.listActive(now, {
-      KeyConditionExpression: 'gsi2pk = :active AND gsi2sk < :now',
-      ExpressionAttributeValues: { ':active': s(ACTIVE), ':now': s(now.toISOString()) },
-    });
+  async *expiredPages(now: Date, options: { pageSize?: number } = {}): AsyncGenerator<DownloadGrant[]> {
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        IndexName: 'byState',
+        KeyConditionExpression: 'gsi2pk = :active AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':active': s(ACTIVE), ':now': s(now.toISOString()) },
+        Limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      },
+    );
+    // The next page is read once this one is done with: grants marked expired meanwhile have left.
+    for await (const page of pages) {
+      const grants = (page.Items ?? []).filter((item) => !ttlPassed(item, now)).map(fromItem);
+      if (grants.length > 0) yield grants;
+    }
   }
 
   async listActiveForRequest(requestId: string, now: Date): Promise<DownloadGrant[]> {
@@ -176,7 +189,7 @@ export class DynamoDbGrantRepository implements GrantRepository {
     if (Number.isNaN(expiresAt.getTime())) {
       throw new TypeError(`Grant for request ${grant.requestId} has an invalid expiresAt`);
     }
-    // Normalised so that the string comparisons in consume and listExpired are time comparisons.
+    // Normalised so that the string comparisons in consume and expiredPages are time comparisons.
     const expiresIso = expiresAt.toISOString();
     const recordsByCategory: Item = {};
     for (const [category, count] of Object.entries(grant.recordsByCategory))

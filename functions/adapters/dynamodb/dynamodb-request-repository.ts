@@ -43,6 +43,11 @@ const REQUEST_SK = 'REQUEST';
 const AUDIT_PREFIX = 'AUDIT#';
 const CLAIM_SK = 'ACTIVE';
 const { byState, byPlayer } = pipelineTableKeys.indexes;
+/**
+ * Records per page of a work list: a request item is a few KB, so a page stays well under
+ * DynamoDB's 1 MB and the schedule holds little at a time.
+ */
+const DEFAULT_PAGE_SIZE = 100;
 
 type Patch = Parameters<RequestRepository['update']>[1];
 type TransitionOptions = NonNullable<Parameters<RequestRepository['transition']>[4]>;
@@ -302,13 +307,29 @@ export class DynamoDbRequestRepository implements RequestRepository {
   }
 
   async listInState(state: RequestState): Promise<ExportRequestRecord[]> {
-    const items = await this.query({
+    const records: ExportRequestRecord[] = [];
+    for await (const page of this.pagesInState(state)) records.push(...page);
+    return records;
+  }
+
+  async *pagesInState(
+    state: RequestState,
+    options: { pageSize?: number } = {},
+  ): AsyncGenerator<ExportRequestRecord[]> {
+    const input: QueryCommandInput = {
+      TableName: this.table,
       IndexName: 'byState',
       KeyConditionExpression: `${byState.partition} = :pk`,
       ExpressionAttributeValues: { ':pk': s(stateKey(state)) },
       ScanIndexForward: true,
-    });
-    return items.map(fromRequestItem);
+      Limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
+    };
+    // The paginator reads the next page only when asked for it, i.e. once this one is done with.
+    for await (const page of paginateQuery({ client: this.client }, input)) {
+      const now = this.clock.now();
+      const records = (page.Items ?? []).filter((item) => !ttlPassed(item, now)).map(fromRequestItem);
+      if (records.length > 0) yield records;
+    }
   }
 
   countInStateBefore(state: RequestState, at: string): Promise<number> {

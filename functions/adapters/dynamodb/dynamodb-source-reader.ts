@@ -1,7 +1,13 @@
-import { type DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import { PagePlanner, type ReadBudgets } from '../../core/collect/read-budget';
+import type { KeyValue } from '../../core/data-map/data-map';
 import { SourceThrottledError } from '../../core/errors';
-import type { SourceQuery, SourceReader } from '../../core/ports';
+import type { ReadPage, ReadPosition, SourceQuery, SourceReader } from '../../core/ports';
 import type { StoreRecord } from '../../core/values';
 import { fromItem } from './attribute-values';
 
@@ -55,17 +61,25 @@ export class DynamoDbSourceReader implements SourceReader {
   }
 
   async *pages(query: SourceQuery): AsyncIterable<StoreRecord[]> {
-    const raw = this.rawPages(query);
+    for await (const page of this.pagesFrom(query)) yield page.records;
+  }
+
+  async *pagesFrom(query: SourceQuery, after?: ReadPosition): AsyncIterable<ReadPage> {
+    const raw = this.rawPages(query, after as QueryCommandOutput['LastEvaluatedKey']);
     // One page is read ahead: the store serves page n+1 while page n is being written out, so
     // the export runs at the pace of the slower of the two instead of the sum of both.
     const iterator = raw[Symbol.asyncIterator]();
     let ahead = iterator.next();
+    const excluded = rangeEnd(query);
     try {
       for (;;) {
         const page = await ahead;
         if (page.done) return;
         ahead = iterator.next();
-        yield page.value.map(fromItem);
+        const { items, next } = page.value;
+        // BETWEEN includes its upper end; that value belongs to the next shard.
+        const kept = excluded ? items.filter((item) => !excluded(item)) : items;
+        yield { records: kept.map(fromItem), ...(next ? { next } : {}) };
       }
     } finally {
       // A consumer that stops early (an error downstream) must not leave the read-ahead unhandled.
@@ -73,10 +87,13 @@ export class DynamoDbSourceReader implements SourceReader {
     }
   }
 
-  private async *rawPages(query: SourceQuery): AsyncGenerator<NonNullable<QueryCommandOutput['Items']>> {
+  private async *rawPages(
+    query: SourceQuery,
+    after: QueryCommandOutput['LastEvaluatedKey'],
+  ): AsyncGenerator<{ items: RawItem[]; next: QueryCommandOutput['LastEvaluatedKey'] }> {
     const budget = this.options.budgets?.get(query.table);
     const planner = budget ? new PagePlanner(budget.capacity) : undefined;
-    let startKey: QueryCommandOutput['LastEvaluatedKey'];
+    let startKey = after;
     do {
       const plan = planner?.next();
       if (budget && plan) await budget.take(plan.reserve);
@@ -89,7 +106,7 @@ export class DynamoDbSourceReader implements SourceReader {
         await budget.settle(plan.reserve, used);
       }
       startKey = page.LastEvaluatedKey;
-      yield page.Items ?? [];
+      yield { items: page.Items ?? [], next: startKey };
     } while (startKey);
   }
 
@@ -106,9 +123,7 @@ export class DynamoDbSourceReader implements SourceReader {
           new QueryCommand({
             TableName: this.tables.get(query.table) ?? query.table,
             ...(query.index ? { IndexName: query.index } : {}),
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': query.partitionAttribute },
-            ExpressionAttributeValues: { ':pk': { S: query.partitionValue } },
+            ...keyCondition(query),
             ReturnConsumedCapacity: 'TOTAL',
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
             ...(limit ? { Limit: limit } : {}),
@@ -125,4 +140,48 @@ export class DynamoDbSourceReader implements SourceReader {
       }
     }
   }
+}
+
+type RawItem = Record<string, AttributeValue>;
+
+function keyValue(value: KeyValue): AttributeValue {
+  return typeof value === 'number' ? { N: String(value) } : { S: value };
+}
+
+/**
+ * The partition key, and a shard's range of the sort key. A key condition takes one comparison
+ * of the sort key: `from ≤ sk < below` is read as BETWEEN (both ends included) without the items
+ * at `below` (see rangeEnd), which the next shard reads.
+ */
+function keyCondition(query: SourceQuery) {
+  const names: Record<string, string> = { '#pk': query.partitionAttribute };
+  const values: Record<string, AttributeValue> = { ':pk': { S: query.partitionValue } };
+  const range = query.range;
+  let sort = '';
+  if (range && (range.from !== undefined || range.below !== undefined)) {
+    names['#sk'] = range.attribute;
+    if (range.from !== undefined) values[':from'] = keyValue(range.from);
+    if (range.below !== undefined) values[':below'] = keyValue(range.below);
+    sort =
+      range.from === undefined
+        ? ' AND #sk < :below'
+        : range.below === undefined
+          ? ' AND #sk >= :from'
+          : ' AND #sk BETWEEN :from AND :below';
+  }
+  return {
+    KeyConditionExpression: `#pk = :pk${sort}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** For a BETWEEN range: whether an item sits at its upper end, which belongs to the next shard. */
+function rangeEnd(query: SourceQuery): ((item: RawItem) => boolean) | undefined {
+  const range = query.range;
+  if (!range || range.from === undefined || range.below === undefined) return undefined;
+  const { attribute, below } = range;
+  return typeof below === 'number'
+    ? (item) => item[attribute]?.N !== undefined && Number(item[attribute]?.N) === below
+    : (item) => item[attribute]?.S === below;
 }

@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type { DataMap } from '../data-map/data-map';
+import { type FileFraming, framingsOf, joinedBytes } from '../collect/framing';
+import { resultsBySource } from '../collect/merge-collected';
+import { type DataMap, sourceById } from '../data-map/data-map';
 import { defaultPrivacyNotice } from '../data-map/default-privacy-notice';
 import type { PrivacyNotice } from '../data-map/privacy-notice';
 import { describe, StagedFileCorruptError } from '../errors';
 import type { ObjectStore } from '../ports';
-import type { ArchiveResult, BuildArchiveInput, StagedFile } from '../workflow-types';
+import type {
+  ArchiveResult,
+  BuildArchiveInput,
+  CollectResult,
+  DescribedSource,
+  ExportPlan,
+  StagedFile,
+} from '../workflow-types';
+import { dataPackageFile } from './data-package';
 import { generatedFiles } from './generated-files';
-import { buildManifest, type GeneratedFile, mediaTypeOf } from './manifest';
+import { buildManifest, type GeneratedFile, type Manifest, mediaTypeOf } from './manifest';
 import { type ZipEntry, zipStream } from './zip-writer';
 
 export interface BuildArchiveDeps {
@@ -20,43 +30,68 @@ export interface BuildArchiveDeps {
   compressionLevel?: number;
 }
 
+/** A data file of the archive: its framing and its staged pieces in order, hashed as it is packed. */
+interface JoinedFile {
+  framing: FileFraming;
+  pieces: StagedFile[];
+  bytes: number;
+  records: number;
+  /** Known once the file is packed. */
+  sha256?: string;
+}
+
 /**
- * Packages the staged files into one zip and streams it into the store. The manifest goes first
- * (every checksum is known from collection) and each staged file is re-hashed as it is packed, so
- * a file that changed or was corrupted in staging fails the build instead of shipping an archive
- * that contradicts its manifest. The archive object only appears once the upload completes.
+ * Packages the staged files into one zip and streams it into the store. A data file is its
+ * staged pieces (shards, checkpointed invocations) joined in order inside the build's framing.
+ * Each piece is re-hashed as it is packed, so a piece that changed or was corrupted in staging
+ * fails the build instead of shipping an archive that contradicts its manifest; each file's own
+ * checksum is taken in the same pass, so datapackage.json and manifest.json, which give the
+ * checksums, are the archive's last entries. The archive object only appears once the upload
+ * completes.
  */
 export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveInput): Promise<ArchiveResult> {
-  const { plan, results } = input;
+  const { plan } = input;
   const root = plan.rootFolder;
-  const extra = await generatedFiles({
+  const notice = deps.privacyNotice ?? defaultPrivacyNotice;
+  const results = resultsBySource(input.results);
+  const joined = new Map(results.map((result) => [result.sourceId, joinFiles(deps.dataMap, plan, result)]));
+  const described = (): DescribedSource[] =>
+    results.map((result) => ({
+      ...result,
+      files: (joined.get(result.sourceId) ?? []).map((file) => ({
+        path: file.framing.path,
+        bytes: file.bytes,
+        records: file.records,
+        // Only datapackage.json and manifest.json give checksums, and they are built after packing.
+        sha256: file.sha256 ?? '',
+      })),
+    }));
+  const leading = await generatedFiles({
     dataMap: deps.dataMap,
     plan,
-    results,
+    results: described(),
     // Previews are small (capped at collection), so reading each into memory is fine.
     readPreview: async (key) => buffer(await deps.store.get(key)),
-    privacyNotice: deps.privacyNotice ?? defaultPrivacyNotice,
+    privacyNotice: notice,
   });
-  const generated = extra.map((file) => describeGenerated(file.path, file.content));
-  const manifest = buildManifest(
-    deps.dataMap,
-    deps.privacyNotice ?? defaultPrivacyNotice,
-    plan,
-    results,
-    generated,
-  );
-  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  const staged = results.flatMap((r) => r.files);
+  const dataFiles = [...joined.values()].flat();
+  let manifest: Manifest | undefined;
 
   async function* entries(): AsyncGenerator<ZipEntry> {
-    yield { name: `${root}/manifest.json`, data: manifestBytes };
-    for (const file of extra) yield { name: `${root}/${file.path}`, data: file.content };
-    for (const file of staged) {
-      const body = await deps.store.get(file.stagingKey);
-      const verified = verifyAgainst(file);
-      body.once('error', (error) => verified.destroy(error));
-      yield { name: `${root}/${file.path}`, data: body.pipe(verified) };
+    for (const file of leading) yield { name: `${root}/${file.path}`, data: file.content };
+    for (const file of dataFiles) {
+      yield { name: `${root}/${file.framing.path}`, data: Readable.from(joinedBody(deps.store, file)) };
     }
+    // Every data file is packed (the zip asks for an entry once the one before is written).
+    const packed = described();
+    const dataPackage = dataPackageFile(deps.dataMap, plan, packed);
+    yield { name: `${root}/${dataPackage.path}`, data: dataPackage.content };
+    const generated = [...leading, dataPackage].map((file) => describeGenerated(file.path, file.content));
+    manifest = buildManifest(deps.dataMap, notice, plan, packed, generated);
+    yield {
+      name: `${root}/manifest.json`,
+      data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8'),
+    };
   }
 
   const zip = zipStream(entries(), { level: deps.compressionLevel ?? 6, date: new Date(plan.generatedAt) });
@@ -80,13 +115,17 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     zip.stream.destroy(error instanceof Error ? error : new Error(String(error))),
   );
   await Promise.all([upload, zip.done]);
-  // The staged copies have served; the archive is now the only copy. A failed delete must not
-  // fail a finished archive: it is reported, and the schedule's clean-up deletes them later.
-  const previews = results.flatMap((r) => (r.previewKey ? [r.previewKey] : []));
-  const stagingDeleteFailed = await deps.store.delete([...staged.map((f) => f.stagingKey), ...previews]).then(
-    () => undefined,
-    (error: unknown) => describe(error),
-  );
+  if (!manifest) throw new Error('The zip ended before its manifest was written');
+  // The staged copies have served; the archive is now the only copy. Everything under the
+  // attempt's staging prefix goes (pieces, previews, checkpoints). A failed delete must not fail a
+  // finished archive: it is reported, and the schedule's clean-up deletes them later.
+  const stagingDeleteFailed = await deps.store
+    .keysUnder(plan.stagingPrefix)
+    .then((keys) => deps.store.delete(keys))
+    .then(
+      () => undefined,
+      (error: unknown) => describe(error),
+    );
   const recordsByCategory: Record<string, number> = {};
   for (const category of manifest.categories) recordsByCategory[category.id] = category.records;
   return {
@@ -94,7 +133,7 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     archiveKey: plan.archiveKey,
     bytes,
     sha256: hash.digest('hex'),
-    files: 1 + extra.length + staged.length,
+    files: leading.length + dataFiles.length + 2,
     recordsByCategory,
     retentionFindings: manifest.notesForOperators.retentionFindings.map(
       ({ source, table, records, oldest }) => ({
@@ -108,6 +147,67 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
   };
 }
 
+/** A source's data files: its pieces grouped by path, in the order the framings give the paths. */
+function joinFiles(dataMap: DataMap, plan: ExportPlan, result: CollectResult): JoinedFile[] {
+  const framings = framingsOf(sourceById(dataMap, result.sourceId), plan.generatedAt);
+  const unknown = result.files.find((piece) => !framings.some((f) => f.path === piece.path));
+  if (unknown) throw new Error(`Staged piece for an unknown file: ${unknown.path}`);
+  return framings.map((framing) => {
+    const pieces = result.files.filter((piece) => piece.path === framing.path);
+    return {
+      framing,
+      pieces,
+      bytes: joinedBytes(
+        framing,
+        pieces.map((p) => p.bytes),
+      ),
+      records: pieces.reduce((sum, p) => sum + p.records, 0),
+    };
+  });
+}
+
+/**
+ * The bytes of one data file: head, the pieces (each checked against its staged checksum) with a
+ * separator between non-empty ones, tail. Sets the file's own sha256 at the end.
+ */
+async function* joinedBody(store: ObjectStore, file: JoinedFile): AsyncGenerator<Buffer> {
+  const whole = createHash('sha256');
+  const emit = (chunk: Buffer) => {
+    whole.update(chunk);
+    return chunk;
+  };
+  const { framing } = file;
+  yield emit(Buffer.from(framing.head, 'utf8'));
+  let filled = 0;
+  for (const piece of file.pieces) {
+    if (piece.bytes === 0) {
+      // Nothing to pack, but it must still be what collection staged.
+      await verifiedPiece(store, piece).next();
+      continue;
+    }
+    yield emit(Buffer.from(filled === 0 ? framing.first : framing.between, 'utf8'));
+    filled++;
+    for await (const chunk of verifiedPiece(store, piece)) yield emit(chunk);
+  }
+  yield emit(Buffer.from(filled === 0 ? framing.emptyTail : framing.tail, 'utf8'));
+  file.sha256 = whole.digest('hex');
+}
+
+async function* verifiedPiece(store: ObjectStore, piece: StagedFile): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of await store.get(piece.stagingKey)) {
+    const data = chunk as Buffer;
+    hash.update(data);
+    bytes += data.length;
+    yield data;
+  }
+  const actual = hash.digest('hex');
+  if (actual !== piece.sha256 || bytes !== piece.bytes) {
+    throw new StagedFileCorruptError(piece.path, piece.sha256, actual);
+  }
+}
+
 function describeGenerated(path: string, content: Buffer): GeneratedFile {
   return {
     path,
@@ -115,18 +215,4 @@ function describeGenerated(path: string, content: Buffer): GeneratedFile {
     sha256: createHash('sha256').update(content).digest('hex'),
     mediaType: mediaTypeOf(path),
   };
-}
-
-function verifyAgainst(file: StagedFile): Transform {
-  const hash = createHash('sha256');
-  return new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-    flush(callback) {
-      const actual = hash.digest('hex');
-      callback(actual === file.sha256 ? null : new StagedFileCorruptError(file.path, file.sha256, actual));
-    },
-  });
 }

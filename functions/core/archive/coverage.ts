@@ -1,6 +1,6 @@
 import type { CategorySpec } from '../data-map/data-map';
 import { type Art15Facts, isPortable } from '../data-map/privacy-notice';
-import type { CollectResult } from '../workflow-types';
+import type { DescribedSource } from '../workflow-types';
 
 export type CategoryStatus = 'exported' | 'none held' | 'not stored';
 
@@ -27,7 +27,7 @@ export interface CategoryCoverage {
 export function categoryCoverage(
   category: CategorySpec,
   facts: Art15Facts,
-  results: CollectResult[],
+  results: DescribedSource[],
 ): CategoryCoverage {
   const fed = results.filter((r) => r.category === category.id);
   const records = fed.reduce((sum, r) => sum + r.records, 0);

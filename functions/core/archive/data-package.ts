@@ -6,7 +6,7 @@ import {
   type SourceSpec,
   sourceById,
 } from '../data-map/data-map';
-import type { CollectResult, ExportPlan, StagedFile } from '../workflow-types';
+import type { ArchiveFile, DescribedSource, ExportPlan } from '../workflow-types';
 import { schemaFilePath } from './json-schema';
 import { archiveFilePath } from './layout';
 
@@ -165,7 +165,7 @@ export function packageName(rootFolder: string): string {
   return slug || 'player-data-export';
 }
 
-export function dataPackage(dataMap: DataMap, plan: ExportPlan, results: CollectResult[]): DataPackage {
+export function dataPackage(dataMap: DataMap, plan: ExportPlan, results: DescribedSource[]): DataPackage {
   return {
     profile: 'data-package',
     name: packageName(plan.rootFolder),
@@ -191,12 +191,12 @@ export function dataPackage(dataMap: DataMap, plan: ExportPlan, results: Collect
   };
 }
 
-export function dataPackageFile(dataMap: DataMap, plan: ExportPlan, results: CollectResult[]) {
+export function dataPackageFile(dataMap: DataMap, plan: ExportPlan, results: DescribedSource[]) {
   const content = `${JSON.stringify(dataPackage(dataMap, plan, results), null, 2)}\n`;
   return { path: DATA_PACKAGE_PATH, content: Buffer.from(content, 'utf8') };
 }
 
-function common(source: SourceSpec, categoryTitle: string, file: StagedFile, kind: string): ResourceBase {
+function common(source: SourceSpec, categoryTitle: string, file: ArchiveFile, kind: string): ResourceBase {
   return {
     // Source ids are already lower-case slugs; the suffix keeps the two files of a source apart.
     name: `${source.id}-${kind}`,
@@ -209,7 +209,7 @@ function common(source: SourceSpec, categoryTitle: string, file: StagedFile, kin
   };
 }
 
-function tabularResource(source: SourceSpec, categoryTitle: string, file: StagedFile): TabularResource {
+function tabularResource(source: SourceSpec, categoryTitle: string, file: ArchiveFile): TabularResource {
   return {
     profile: 'tabular-data-resource',
     ...common(source, categoryTitle, file, 'csv'),
@@ -228,7 +228,7 @@ function tabularResource(source: SourceSpec, categoryTitle: string, file: Staged
   };
 }
 
-function jsonResource(source: SourceSpec, categoryTitle: string, file: StagedFile): JsonResource {
+function jsonResource(source: SourceSpec, categoryTitle: string, file: ArchiveFile): JsonResource {
   return {
     profile: 'data-resource',
     ...common(source, categoryTitle, file, 'json'),

@@ -38,6 +38,23 @@ export function stagingPrefix(requestId: string, attempt: number): string {
 }
 
 /**
+ * One piece of a staged data file: what one collector invocation (of one shard) wrote of it. The
+ * build joins a file's pieces in order; listing the attempt's prefix finds them all.
+ */
+export function stagedPieceKey(stagingPrefix: string, path: string, shard: number, piece: number): string {
+  return `${stagingPrefix}${path}.part-${shard}-${piece}`;
+}
+
+/** Where a collector that stopped at its time budget keeps its read position for the next invocation. */
+export function checkpointKey(stagingPrefix: string, sourceId: string, shard: number): string {
+  return `${stagingPrefix}${CHECKPOINTS_FOLDER}${sourceId}.${shard}.json`;
+}
+
+const CHECKPOINTS_FOLDER = 'checkpoints/';
+/** The checkpoints of every attempt (staging/<requestId>/<attempt>/checkpoints/…), as an IAM object pattern. */
+export const CHECKPOINTS_PATTERN = `${STAGING_PREFIX}*/*/${CHECKPOINTS_FOLDER}`;
+
+/**
  * One archive object per attempt, named without any player text: the key never needs encoding,
  * and the file name the player sees comes from the download grant (Content-Disposition of the
  * presigned URL).

@@ -3,7 +3,7 @@ import type { RetentionFinding } from '../collect/retention';
 import type { FieldMismatch } from '../collect/type-observer';
 import { type DataMap, sourceById } from '../data-map/data-map';
 import { factsFor, type PrivacyNotice } from '../data-map/privacy-notice';
-import type { CollectResult, ExportPlan } from '../workflow-types';
+import type { DescribedSource, ExportPlan } from '../workflow-types';
 import { type CategoryCoverage, categoryCoverage } from './coverage';
 import { FORMAT_VERSION } from './layout';
 
@@ -75,7 +75,7 @@ export interface Manifest {
 export type RetentionFindingNote = RetentionFinding & { source: string; category: string; table: string };
 
 /** Every source's retention finding, for operators (manifest, log metric, request record). */
-export function retentionFindings(dataMap: DataMap, results: CollectResult[]): RetentionFindingNote[] {
+export function retentionFindings(dataMap: DataMap, results: DescribedSource[]): RetentionFindingNote[] {
   return results.flatMap((r) =>
     r.pastRetention
       ? [
@@ -111,7 +111,7 @@ export function buildManifest(
   dataMap: DataMap,
   notice: PrivacyNotice,
   plan: ExportPlan,
-  results: CollectResult[],
+  results: DescribedSource[],
   generated: GeneratedFile[] = [],
 ): Manifest {
   const bySource = new Map(results.map((r) => [r.sourceId, r]));

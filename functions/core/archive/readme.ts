@@ -8,7 +8,7 @@ import {
   resolveArchiveLocale,
 } from '../i18n/archive-messages';
 import type { Translations } from '../i18n/content';
-import type { CollectResult, ExportPlan } from '../workflow-types';
+import type { DescribedSource, ExportPlan } from '../workflow-types';
 import {
   type CitedText,
   type ContactView,
@@ -26,7 +26,7 @@ const WIDTH = 96;
  */
 export interface ReadmeInput {
   plan: ExportPlan;
-  results: CollectResult[];
+  results: DescribedSource[];
   dataMap: DataMap;
   notice: PrivacyNotice;
   translations: Translations;

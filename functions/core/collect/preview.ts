@@ -3,16 +3,20 @@ import { parse } from 'lossless-json';
 import type { SourceSpec } from '../data-map/data-map';
 import type { ObjectStore } from '../ports';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../values';
-import { type Summariser, type Summary, summariserFor } from './summaries';
+import { toJsonText } from './json-text';
+import { mergeSummaries, type Summariser, type Summary, summariserFor } from './summaries';
 
 /** Rows the offline viewer embeds per source; the full data stays in the .json and .csv files. */
 export const PREVIEW_ROWS = 500;
 /** And at most this much JSON text, so a few huge posts cannot make index.html huge. */
 export const PREVIEW_BYTES = 512 * 1024;
 
-/** Staged beside the data files, read by the build for index.html, never packed as such. */
-export function previewStagingKey(stagingPrefix: string, sourceId: string): string {
-  return `${stagingPrefix}preview/${sourceId}.json`;
+/**
+ * Staged beside the data files, one per piece of a source (shard, then piece), read by the build
+ * for index.html, never packed as such.
+ */
+export function previewStagingKey(stagingPrefix: string, sourceId: string, shard = 0, piece = 0): string {
+  return `${stagingPrefix}preview/${sourceId}.${shard}-${piece}.json`;
 }
 
 /** What a preview file holds. `rows` are records as exported (exact numbers). */
@@ -53,9 +57,8 @@ export class PreviewCollector {
     this.bytes += size;
   }
 
-  /** Writes the preview file and returns its key. */
-  async save(store: ObjectStore, stagingPrefix: string, records: number): Promise<string> {
-    const key = previewStagingKey(stagingPrefix, this.source.id);
+  /** Writes the preview file to `key` and returns the key. */
+  async save(store: ObjectStore, key: string, records: number): Promise<string> {
     const summary = this.summariser?.result();
     const text =
       `{"sourceId":${JSON.stringify(this.source.id)},"category":${JSON.stringify(this.source.category)},` +
@@ -94,4 +97,40 @@ function summaryOf(value: { [field: string]: Value }): Summary | undefined {
   );
   const kind = (plain as { kind?: unknown }).kind;
   return kind === 'money' || kind === 'timeline' ? (plain as Summary) : undefined;
+}
+
+/**
+ * The preview of a source collected in pieces, as one pass would have made it: the first rows
+ * without gaps (a piece whose preview was cut ends the rows) within the same caps, every record
+ * counted, the summaries added up.
+ */
+export function mergePreviews(pieces: readonly SourcePreview[]): SourcePreview | undefined {
+  const [first] = pieces;
+  if (!first) return undefined;
+  const rows: StoreRecord[] = [];
+  let bytes = 0;
+  let open = true;
+  let records = 0;
+  let summary: Summary | undefined;
+  for (const piece of pieces) {
+    records += piece.records;
+    summary = mergeSummaries(summary, piece.summary);
+    for (const row of open ? piece.rows : []) {
+      const size = Buffer.byteLength(toJsonText(row), 'utf8');
+      if (rows.length >= PREVIEW_ROWS || bytes + size > PREVIEW_BYTES) {
+        open = false;
+        break;
+      }
+      rows.push(row);
+      bytes += size;
+    }
+    if (piece.rows.length < piece.records) open = false;
+  }
+  return {
+    sourceId: first.sourceId,
+    category: first.category,
+    records,
+    rows,
+    ...(summary ? { summary } : {}),
+  };
 }

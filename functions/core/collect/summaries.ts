@@ -101,6 +101,16 @@ export function decimalText({ digits, scale }: Scaled): string {
 
 const ZERO: Scaled = { digits: 0n, scale: 0 };
 
+/** Totals by status (records without one last), then currency. */
+function byStatusThenCurrency(
+  a: { status: string | null; currency: string },
+  b: { status: string | null; currency: string },
+): number {
+  const order = (x: { status: string | null; currency: string }) =>
+    `${x.status ?? '\uffff'}\u0000${x.currency}`;
+  return order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0;
+}
+
 class MoneySummariser implements Summariser {
   private count = 0;
   private readonly groups = new Map<
@@ -123,10 +133,8 @@ class MoneySummariser implements Summariser {
   }
 
   result(): MoneySummary {
-    const order = (x: { status: string | null; currency: string }) =>
-      `${x.status ?? '\uffff'}\u0000${x.currency}`;
     const totals = [...this.groups.values()]
-      .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
+      .sort(byStatusThenCurrency)
       .map(({ currency, status, count, total }) => ({ currency, status, count, total: decimalText(total) }));
     return {
       kind: 'money',
@@ -172,4 +180,48 @@ class TimelineSummariser implements Summariser {
       .map(([month, { play, ...counts }]) => ({ month, ...counts, playSeconds: decimalText(play) }));
     return { kind: 'timeline', months };
   }
+}
+
+/**
+ * The summary of records collected in parts (pieces, shards): the same totals one pass over all
+ * of them gives, added as exact decimals.
+ */
+export function mergeSummaries(a: Summary | undefined, b: Summary | undefined): Summary | undefined {
+  if (!a || !b) return a ?? b;
+  if (a.kind === 'money' && b.kind === 'money') {
+    const groups = new Map<string, MoneySummary['totals'][number]>();
+    for (const entry of [...a.totals, ...b.totals]) {
+      const key = JSON.stringify([entry.status, entry.currency]);
+      const found = groups.get(key);
+      const total = found
+        ? decimalText(addDecimal(parseDecimal(found.total) ?? ZERO, parseDecimal(entry.total) ?? ZERO))
+        : entry.total;
+      groups.set(key, { ...entry, count: (found?.count ?? 0) + entry.count, total });
+    }
+    return { ...a, count: a.count + b.count, totals: [...groups.values()].sort(byStatusThenCurrency) };
+  }
+  if (a.kind === 'timeline' && b.kind === 'timeline') {
+    const months = new Map<string, TimelineSummary['months'][number]>();
+    for (const entry of [...a.months, ...b.months]) {
+      const found = months.get(entry.month);
+      months.set(
+        entry.month,
+        found
+          ? {
+              month: entry.month,
+              matches: found.matches + entry.matches,
+              wins: found.wins + entry.wins,
+              losses: found.losses + entry.losses,
+              draws: found.draws + entry.draws,
+              playSeconds: decimalText(
+                addDecimal(parseDecimal(found.playSeconds) ?? ZERO, parseDecimal(entry.playSeconds) ?? ZERO),
+              ),
+            }
+          : entry,
+      );
+    }
+    return { kind: 'timeline', months: [...months.values()].sort((x, y) => (x.month < y.month ? -1 : 1)) };
+  }
+  // One source has one summariser: two kinds cannot meet.
+  throw new Error(`Cannot merge a ${a.kind} summary with a ${b.kind} summary`);
 }

@@ -155,10 +155,37 @@ const sourceSchema = z
       .object({ field: z.string().min(1), days: z.number().int().positive() })
       .strict()
       .optional(),
+    /**
+     * Sort-key values that cut a big source into ranges read in parallel (n values, n + 1 shards):
+     * below the first, from each value up to the next, from the last on. Needs `key.sort`;
+     * strictly ascending as DynamoDB orders them (strings by UTF-8 bytes, numbers by value).
+     */
+    shards: z
+      .union([z.array(z.string().min(1)).min(1).max(63), z.array(z.number().finite()).min(1).max(63)])
+      .optional(),
     fields: z.array(fieldSchema).min(1),
   })
   .strict()
   .superRefine((source, ctx) => {
+    if (source.shards) {
+      if (!source.key.sort) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['shards'],
+          message: `source "${source.id}" needs key.sort (the sort key the shards cut) to be sharded`,
+        });
+      }
+      const values = source.shards;
+      for (let i = 1; i < values.length; i++) {
+        if (compareKeyValues(values[i - 1] as KeyValue, values[i] as KeyValue) >= 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['shards', i],
+            message: 'shard boundaries must be strictly ascending (strings by UTF-8 bytes)',
+          });
+        }
+      }
+    }
     const field = source.retention?.field;
     if (
       field &&
@@ -265,22 +292,63 @@ export function sourceById(map: DataMap, id: string): SourceSpec {
   return source;
 }
 
+/** A sort-key value as the data map writes it: a string (S) or a number (N). */
+export type KeyValue = string | number;
+
+/** DynamoDB's order of sort-key values: strings by their UTF-8 bytes, numbers by value. */
+export function compareKeyValues(a: KeyValue, b: KeyValue): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return Buffer.compare(Buffer.from(String(a), 'utf8'), Buffer.from(String(b), 'utf8'));
+}
+
+/**
+ * Part of a source's sort-key range: from `from` (inclusive) up to `below` (exclusive); an absent
+ * end is open.
+ */
+export interface KeyRange {
+  attribute: string;
+  from?: KeyValue;
+  below?: KeyValue;
+}
+
 /** Where one source keeps a player's items: a table (or one of its indexes) and the key that finds them. */
 export interface SourceQuery {
   table: string;
   index?: string;
   partitionAttribute: string;
   partitionValue: string;
+  /** Only this range of the sort key (one shard of a sharded source). */
+  range?: KeyRange;
 }
 
-/** The query that finds one player's items in a source. */
-export function sourceQuery(source: SourceSpec, playerId: string): SourceQuery {
+/** How many collect tasks a source has: its shards, or one. */
+export function shardCount(source: SourceSpec): number {
+  return source.shards ? source.shards.length + 1 : 1;
+}
+
+/** The query that finds one player's items in a source, or in one shard of it. */
+export function sourceQuery(source: SourceSpec, playerId: string, shard?: number): SourceQuery {
   return {
     table: source.table,
     ...(source.key.index ? { index: source.key.index } : {}),
     partitionAttribute: source.key.partition,
     // A function, so a '$&' or '$`' inside an id is not read as a replacement pattern.
     partitionValue: source.key.template.replaceAll('{playerId}', () => playerId),
+    ...(shard !== undefined ? { range: shardRange(source, shard) } : {}),
+  };
+}
+
+function shardRange(source: SourceSpec, shard: number): KeyRange {
+  const bounds: readonly KeyValue[] = source.shards ?? [];
+  if (!source.key.sort || !Number.isInteger(shard) || shard < 0 || shard > bounds.length) {
+    throw new DataMapError(`Source "${source.id}" has no shard ${shard}`);
+  }
+  const from = bounds[shard - 1];
+  const below = bounds[shard];
+  return {
+    attribute: source.key.sort,
+    ...(from !== undefined ? { from } : {}),
+    ...(below !== undefined ? { below } : {}),
   };
 }
 

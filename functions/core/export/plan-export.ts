@@ -1,5 +1,5 @@
 import { archiveKey, rootFolderName, stagingPrefix } from '../archive/layout';
-import { type DataMap, sourceById, sourceQuery } from '../data-map/data-map';
+import { type DataMap, shardCount, sourceById, sourceQuery } from '../data-map/data-map';
 import { PlayerNotFoundError, SourceReadError } from '../errors';
 import type { Clock, SourceReader } from '../ports';
 import type { ExportPlan, WorkflowInput } from '../workflow-types';
@@ -35,14 +35,18 @@ export async function planExport(deps: PlanDeps, request: WorkflowInput): Promis
     stagingPrefix: prefix,
     archiveKey: archiveKey(request.requestId, request.attempt),
     rootFolder,
-    tasks: deps.dataMap.sources.map((source) => ({
-      requestId: request.requestId,
-      playerId: request.playerId,
-      attempt: request.attempt,
-      sourceId: source.id,
-      generatedAt: generatedAt.toISOString(),
-      stagingPrefix: prefix,
-    })),
+    // One task per source, or per shard of a source the map shards: the Map runs them side by side.
+    tasks: deps.dataMap.sources.flatMap((source) =>
+      Array.from({ length: shardCount(source) }, (_, shard) => ({
+        requestId: request.requestId,
+        playerId: request.playerId,
+        attempt: request.attempt,
+        sourceId: source.id,
+        generatedAt: generatedAt.toISOString(),
+        stagingPrefix: prefix,
+        ...(source.shards ? { shard } : {}),
+      })),
+    ),
   };
 }
 

@@ -1,6 +1,10 @@
+import { describe } from '../errors';
 import type { Clock, EventPublisher, GrantRepository, ObjectStore, RequestRepository } from '../ports';
 import { type DeletionFailure, deleteAndVerify, recordDeletionFailure } from './deletion';
 import { moveRequest } from './lifecycle';
+import { RequestStateConflictError } from './request-errors';
+import type { ExportRequestRecord } from './request-record';
+import { type Deadline, noDeadline, workThrough } from './work-list';
 
 export interface SweepDeps {
   requests: RequestRepository;
@@ -10,6 +14,18 @@ export interface SweepDeps {
   clock: Clock;
 }
 
+export interface SweepReport {
+  /** Grants marked expired. */
+  grants: number;
+  /** Requests made EXPIRED, their archive deleted. */
+  requests: string[];
+  deleteFailed: DeletionFailure[];
+  /** Grants or requests that failed otherwise (request ids and error names only): tried again next run. */
+  errors: { requestId: string; error: string }[];
+  /** Stopped at the deadline with expired grants or requests left: the next run goes on with them. */
+  truncated: boolean;
+}
+
 /**
  * Runs on a schedule: grants past their expiry are marked expired, and READY requests past theirs
  * become EXPIRED once their archive is deleted and verified gone. An archive that cannot be deleted
@@ -17,32 +33,94 @@ export interface SweepDeps {
  * record and audit trail and reported, and is tried again on the next run; the other requests are
  * swept all the same. On AWS the bucket's lifecycle rule deletes archives too, a day later, as a
  * backstop; this sweep is what makes the status true on time.
+ *
+ * The work lists are read a page at a time, and the sweep stops at `deadline` (a day with 50,000
+ * expiries takes several runs): what it handled has left the lists (grants are marked, requests
+ * moved), so the next run carries on where this one stopped. Requests whose archive failed to
+ * delete before are tried last, so that a few that keep failing cannot take every run's time. The
+ * READY list is ordered by when requests became READY, not by expiry, so every READY page is read
+ * (reads are cheap next to the deletes).
  */
 export async function sweepExpired(
   deps: SweepDeps,
-): Promise<{ grants: number; requests: string[]; deleteFailed: DeletionFailure[] }> {
+  options: { deadline?: Deadline } = {},
+): Promise<SweepReport> {
+  const deadline = options.deadline ?? noDeadline;
   const now = deps.clock.now();
   const at = now.toISOString();
-  const grants = await deps.grants.listExpired(now);
-  for (const grant of grants) await deps.grants.markExpired(grant.tokenHash, at);
-  const expired: string[] = [];
-  const deleteFailed: DeletionFailure[] = [];
-  for (const record of await deps.requests.listInState('READY')) {
-    if (!record.expiresAt || Date.parse(record.expiresAt) > now.getTime()) continue;
+  const report: SweepReport = { grants: 0, requests: [], deleteFailed: [], errors: [], truncated: false };
+
+  const grants = await workThrough(
+    deps.grants.expiredPages(now),
+    deadline,
+    () => true,
+    async (grant) => {
+      try {
+        await deps.grants.markExpired(grant.tokenHash, at);
+        report.grants++;
+      } catch (error) {
+        report.errors.push({ requestId: grant.requestId, error: describe(error) });
+      }
+    },
+  );
+  if (grants.truncated) return { ...report, truncated: true };
+
+  const isExpired = (r: ExportRequestRecord) =>
+    r.expiresAt !== undefined && Date.parse(r.expiresAt) <= now.getTime();
+  const failedThisRun = new Set<string>();
+  const expire = async (record: ExportRequestRecord) => {
     try {
-      await deleteAndVerify(deps.store, record.archiveKey ? [record.archiveKey] : []);
+      await expireRequest(deps, record, at, report, failedThisRun);
     } catch (error) {
-      deleteFailed.push(await recordDeletionFailure(deps, record, 'archive at expiry', error));
-      continue;
+      // Moved by someone else meanwhile: not ours to expire any more. Anything else is reported,
+      // and the other requests are still swept.
+      if (!(error instanceof RequestStateConflictError)) {
+        report.errors.push({ requestId: record.requestId, error: describe(error) });
+      }
     }
-    await moveRequest(deps, record.requestId, 'READY', 'EXPIRED');
-    await deps.requests.appendAudit({
-      requestId: record.requestId,
-      at,
-      action: 'expired',
-      detail: 'archive deleted',
-    });
-    expired.push(record.requestId);
+  };
+  // First the requests no deletion has failed for yet, then (time left) those that failed before.
+  let triedBefore = 0;
+  const first = await workThrough(
+    deps.requests.pagesInState('READY'),
+    deadline,
+    (r) => {
+      if (!isExpired(r)) return false;
+      if (r.deletionFailedAt) triedBefore++;
+      return !r.deletionFailedAt;
+    },
+    expire,
+  );
+  if (first.truncated || triedBefore === 0) return { ...report, truncated: first.truncated };
+  const retried = await workThrough(
+    deps.requests.pagesInState('READY'),
+    deadline,
+    (r) => isExpired(r) && r.deletionFailedAt !== undefined && !failedThisRun.has(r.requestId),
+    expire,
+  );
+  return { ...report, truncated: retried.truncated };
+}
+
+async function expireRequest(
+  deps: SweepDeps,
+  record: ExportRequestRecord,
+  at: string,
+  report: SweepReport,
+  failedThisRun: Set<string>,
+): Promise<void> {
+  try {
+    await deleteAndVerify(deps.store, record.archiveKey ? [record.archiveKey] : []);
+  } catch (error) {
+    failedThisRun.add(record.requestId);
+    report.deleteFailed.push(await recordDeletionFailure(deps, record, 'archive at expiry', error));
+    return;
   }
-  return { grants: grants.length, requests: expired, deleteFailed };
+  await moveRequest(deps, record.requestId, 'READY', 'EXPIRED');
+  await deps.requests.appendAudit({
+    requestId: record.requestId,
+    at,
+    action: 'expired',
+    detail: 'archive deleted',
+  });
+  report.requests.push(record.requestId);
 }

@@ -1,4 +1,3 @@
-import type { DataMap } from '../data-map/data-map';
 import { describe } from '../errors';
 import type { ObjectStore } from '../ports';
 import type { WorkflowInput } from '../workflow-types';
@@ -9,7 +8,6 @@ import type { RequestState } from './request-record';
 
 export interface FailExportDeps extends LifecycleDeps {
   store: ObjectStore;
-  dataMap: DataMap;
 }
 
 /**
@@ -32,7 +30,7 @@ export async function failExport(
     state = 'SUPERSEDED';
   }
   try {
-    await deps.store.delete(attemptObjectKeys(deps.dataMap, requestId, attempt));
+    await deps.store.delete(await attemptObjectKeys(deps.store, requestId, attempt));
   } catch (error) {
     await deps.requests.appendAudit({
       requestId,

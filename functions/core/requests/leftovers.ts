@@ -1,33 +1,27 @@
-import { archiveFilePath, archiveKey, stagingPrefix } from '../archive/layout';
-import { previewStagingKey } from '../collect/preview';
-import type { DataMap } from '../data-map/data-map';
+import { archiveKey, stagingPrefix } from '../archive/layout';
 import type { Clock, ObjectStore, RequestRepository } from '../ports';
 import { type DeletionFailure, deleteAndVerify, recordDeletionFailure } from './deletion';
 import type { ExportRequestRecord, RequestState } from './request-record';
+import { type Deadline, noDeadline, workThrough } from './work-list';
 
 /**
- * Every object one attempt at a request may have written: its staged files (the paths follow from
- * the data map, so no listing is needed and a half-finished collection is covered too) and its
- * archive.
+ * Every object one attempt at a request may have written: what is under its staging prefix
+ * (pieces of data files, previews, checkpoints: their number depends on the source's size, so
+ * they are listed) and its archive.
  */
-export function attemptObjectKeys(dataMap: DataMap, requestId: string, attempt: number): string[] {
-  const prefix = stagingPrefix(requestId, attempt);
-  return [
-    ...dataMap.sources.flatMap((source) => [
-      ...(['json', 'csv'] as const).map(
-        (ext) => `${prefix}${archiveFilePath(source.category, source.id, ext)}`,
-      ),
-      previewStagingKey(prefix, source.id),
-    ]),
-    archiveKey(requestId, attempt),
-  ];
+export async function attemptObjectKeys(
+  store: ObjectStore,
+  requestId: string,
+  attempt: number,
+): Promise<string[]> {
+  return [...(await store.keysUnder(stagingPrefix(requestId, attempt))), archiveKey(requestId, attempt)];
 }
 
 /** What a request in a final state must no longer have: everything but the archive it serves. */
-export function leftoverKeys(dataMap: DataMap, record: ExportRequestRecord): string[] {
+export async function leftoverKeys(store: ObjectStore, record: ExportRequestRecord): Promise<string[]> {
   const keys: string[] = [];
   for (let attempt = 1; attempt <= record.attempt; attempt++) {
-    keys.push(...attemptObjectKeys(dataMap, record.requestId, attempt));
+    keys.push(...(await attemptObjectKeys(store, record.requestId, attempt)));
   }
   return record.state === 'READY' ? keys.filter((key) => key !== record.archiveKey) : keys;
 }
@@ -35,7 +29,6 @@ export function leftoverKeys(dataMap: DataMap, record: ExportRequestRecord): str
 export interface LeftoverDeps {
   requests: RequestRepository;
   store: ObjectStore;
-  dataMap: DataMap;
   clock: Clock;
 }
 
@@ -47,24 +40,33 @@ const finalStates: RequestState[] = ['READY', 'FAILED', 'EXPIRED'];
  * verified gone), then `cleanedUpAt` is set. This is what catches what a crash, a restart or a
  * failed delete left behind; a delete that fails is put on the request (see
  * recordDeletionFailure), reported, and tried again on the next run.
+ *
+ * The lists are read a page at a time until `options.deadline`; a cleaned request is not work any
+ * more (`cleanedUpAt`), so the next run goes on with the rest (`truncated`).
  */
 export async function removeLeftovers(
   deps: LeftoverDeps,
-): Promise<{ cleaned: string[]; failed: DeletionFailure[] }> {
+  options: { deadline?: Deadline } = {},
+): Promise<{ cleaned: string[]; failed: DeletionFailure[]; truncated: boolean }> {
   const cleaned: string[] = [];
   const failed: DeletionFailure[] = [];
   for (const state of finalStates) {
-    for (const record of await deps.requests.listInState(state)) {
-      if (record.cleanedUpAt || record.attachedTo) continue;
-      try {
-        await deleteAndVerify(deps.store, leftoverKeys(deps.dataMap, record));
-      } catch (error) {
-        failed.push(await recordDeletionFailure(deps, record, 'leftover objects', error));
-        continue;
-      }
-      await deps.requests.update(record.requestId, { cleanedUpAt: deps.clock.now().toISOString() });
-      cleaned.push(record.requestId);
-    }
+    const { truncated } = await workThrough(
+      deps.requests.pagesInState(state),
+      options.deadline ?? noDeadline,
+      (record) => !record.cleanedUpAt && !record.attachedTo,
+      async (record) => {
+        try {
+          await deleteAndVerify(deps.store, await leftoverKeys(deps.store, record));
+        } catch (error) {
+          failed.push(await recordDeletionFailure(deps, record, 'leftover objects', error));
+          return;
+        }
+        await deps.requests.update(record.requestId, { cleanedUpAt: deps.clock.now().toISOString() });
+        cleaned.push(record.requestId);
+      },
+    );
+    if (truncated) return { cleaned, failed, truncated };
   }
-  return { cleaned, failed };
+  return { cleaned, failed, truncated: false };
 }

@@ -1,6 +1,6 @@
 import type { Clock, RequestRepository } from '../ports';
 import { openStates, type RequestState } from './request-record';
-import { requestsNearDueDate } from './watchdog';
+import { eachRecord, requestsNearDueDate } from './watchdog';
 
 /**
  * States the ops dashboard counts on every sweep. EXPIRED is left out: it is where every answered
@@ -45,7 +45,7 @@ export async function requestGauges(deps: {
   let oldestReceivedAt = Number.POSITIVE_INFINITY;
   let deliveriesPending = 0;
   for (const state of gaugedStates) {
-    for (const record of await deps.requests.listInState(state)) {
+    for await (const record of eachRecord(deps.requests, state)) {
       if (record.attachedTo) continue;
       byState[state] += 1;
       if (openStates.includes(state)) {

@@ -4,6 +4,7 @@ import { executionName } from '../workflow';
 import { failRequest, type LifecycleDeps, statusChangedDetail } from './lifecycle';
 import { RequestStateConflictError } from './request-errors';
 import { type ExportRequestRecord, openStates, type RequestState, workingStates } from './request-record';
+import { type Deadline, noDeadline, workThrough } from './work-list';
 
 export interface SupervisorDeps extends LifecycleDeps {
   executions: WorkflowExecutions;
@@ -17,6 +18,8 @@ export interface SupervisorOptions {
   stuckAfterMs: number;
   /** Executions per request before the watchdog gives up and marks it FAILED. */
   maxAttempts: number;
+  /** When to stop and leave the rest to the next run (none: the whole work lists). */
+  deadline?: Deadline;
 }
 
 export interface StuckRequest {
@@ -38,6 +41,8 @@ export interface SupervisionReport {
   stuck: StuckRequest[];
   /** Requests the watchdog could not look after this time (the others were): error names and ids only. */
   errors: { requestId: string; error: string }[];
+  /** Stopped at the deadline with working requests not looked at: the next run looks at them. */
+  truncated: boolean;
 }
 
 /**
@@ -49,25 +54,45 @@ export interface SupervisionReport {
  *   was lost (a failure step that could not record, a timeout, a stop). Restart it as the next
  *   attempt, or after `maxAttempts` mark it FAILED, which the alarm reports.
  * Requests attached to another one have no execution of their own and are skipped.
+ *
+ * The work lists are read a page at a time, oldest update first, until `options.deadline`; the
+ * next run starts again from the oldest. Admission keeps the working requests to
+ * `maxConcurrentExports`, so one run normally sees them all.
  */
 export async function superviseRequests(
   deps: SupervisorDeps,
   options: SupervisorOptions,
 ): Promise<SupervisionReport> {
-  const report: SupervisionReport = { started: [], restarted: [], gaveUp: [], stuck: [], errors: [] };
+  const report: SupervisionReport = {
+    started: [],
+    restarted: [],
+    gaveUp: [],
+    stuck: [],
+    errors: [],
+    truncated: false,
+  };
+  // A request restarted from RECEIVED enters that list anew, at its end: not looked at twice.
+  const restarted = new Set<string>();
   for (const state of workingStates) {
-    for (const record of await deps.requests.listInState(state)) {
-      if (record.attachedTo) continue;
-      try {
-        await supervise(deps, options, record, report);
-      } catch (error) {
-        // Another worker moved the request meanwhile: its next run sees the new state. Anything
-        // else is reported, and the other requests are still looked after.
-        if (!(error instanceof RequestStateConflictError)) {
-          report.errors.push({ requestId: record.requestId, error: describe(error) });
+    const { truncated } = await workThrough(
+      deps.requests.pagesInState(state),
+      options.deadline ?? noDeadline,
+      (record) => !record.attachedTo && !restarted.has(record.requestId),
+      async (record) => {
+        const restartsBefore = report.restarted.length;
+        try {
+          await supervise(deps, options, record, report);
+        } catch (error) {
+          // Another worker moved the request meanwhile: its next run sees the new state. Anything
+          // else is reported, and the other requests are still looked after.
+          if (!(error instanceof RequestStateConflictError)) {
+            report.errors.push({ requestId: record.requestId, error: describe(error) });
+          }
         }
-      }
-    }
+        if (report.restarted.length > restartsBefore) restarted.add(record.requestId);
+      },
+    );
+    if (truncated) return { ...report, truncated };
   }
   return report;
 }
@@ -166,7 +191,7 @@ export async function requestsNearDueDate(
   const horizon = now + options.dueWithinDays * DAY_MS;
   const due: DueSoonRequest[] = [];
   for (const state of [...openStates, 'FAILED', 'READY'] as RequestState[]) {
-    for (const record of await deps.requests.listInState(state)) {
+    for await (const record of eachRecord(deps.requests, state)) {
       const dueAt = Date.parse(record.dueAt);
       const undelivered = state === 'READY' && !record.deliveredAt;
       if (record.attachedTo || dueAt > horizon || (state === 'READY' && !undelivered)) continue;
@@ -192,10 +217,18 @@ export async function undeliveredLinks(
 ): Promise<string[]> {
   const limit = deps.clock.now().getTime() - options.afterMs;
   const undelivered: string[] = [];
-  for (const record of await deps.requests.listInState('READY')) {
+  for await (const record of eachRecord(deps.requests, 'READY')) {
     const readyAt = Date.parse(record.stateTimes.READY ?? record.updatedAt);
     if (record.deliveryProblem || (!record.deliveredAt && readyAt <= limit))
       undelivered.push(record.requestId);
   }
   return undelivered;
+}
+
+/** The requests in a state one by one, a store page in memory at a time (reports that read them all). */
+export async function* eachRecord(
+  requests: Pick<RequestRepository, 'pagesInState'>,
+  state: RequestState,
+): AsyncGenerator<ExportRequestRecord> {
+  for await (const page of requests.pagesInState(state)) yield* page;
 }

@@ -147,7 +147,8 @@ export function viewerData(input: ViewerInput): ViewerData {
     requestId: manifest.requestId,
     generatedAt: manifest.generatedAt,
     username: manifest.player.username,
-    files: manifest.files,
+    // Sizes and counts only: index.html is written before the data files are hashed.
+    files: manifest.files.map(({ path, bytes, records }) => ({ path, bytes, records })),
     timeZone: validTimeZone(input.timeZone) ?? 'UTC',
     notice: noticeView(ctx),
     categories,

@@ -1,8 +1,8 @@
-import { parsePreview, type SourcePreview } from '../../collect/preview';
+import { mergePreviews, parsePreview, type SourcePreview } from '../../collect/preview';
 import type { DataMap } from '../../data-map/data-map';
 import type { PrivacyNotice } from '../../data-map/privacy-notice';
 import type { Translations } from '../../i18n/content';
-import type { CollectResult, ExportPlan } from '../../workflow-types';
+import type { DescribedSource, ExportPlan } from '../../workflow-types';
 import { buildManifest } from '../manifest';
 import { buildViewerHtml } from './build-viewer';
 import { viewerData } from './viewer-data';
@@ -10,7 +10,7 @@ import { viewerData } from './viewer-data';
 export interface ViewerFileInput {
   dataMap: DataMap;
   plan: ExportPlan;
-  results: CollectResult[];
+  results: DescribedSource[];
   readPreview?: ((key: string) => Promise<Buffer>) | undefined;
   notice: PrivacyNotice;
   translations: Translations;
@@ -28,8 +28,10 @@ export async function viewerFile(input: ViewerFileInput): Promise<{ path: string
   const previews = new Map<string, SourcePreview>();
   if (readPreview) {
     for (const result of results) {
-      if (!result.previewKey) continue;
-      previews.set(result.sourceId, parsePreview(await readPreview(result.previewKey)));
+      const pieces: SourcePreview[] = [];
+      for (const key of result.previewKeys ?? []) pieces.push(parsePreview(await readPreview(key)));
+      const preview = mergePreviews(pieces);
+      if (preview) previews.set(result.sourceId, preview);
     }
   }
   const html = buildViewerHtml(
