@@ -180,9 +180,10 @@ const deployConfigSchema = z
     /**
      * Seconds one collector invocation reads before it stops after a page and the workflow
      * invokes it again from its checkpoint: a source of any size, without reaching Lambda's 15
-     * minutes (the margin closes the staged upload). 0 hands over after every page (tests).
+     * minutes: the margin holds a last page's throttling wait (at most 4 minutes) and closes the
+     * staged upload. 0 hands over after every page (tests).
      */
-    collectSecondsPerInvocation: wholeNumber(0, 780).default(600),
+    collectSecondsPerInvocation: wholeNumber(0, 600).default(600),
     /**
      * E-mails per second this deployment sends at most (every sender shares one bucket): SES's
      * sending rate of the account, 1 in the sandbox; raise it to the account's quota.

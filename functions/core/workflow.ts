@@ -93,7 +93,7 @@ const transientRetry: RetryPolicy = {
 
 /**
  * Collectors: a game table that keeps throttling our reads (each collector already waited up to
- * ten minutes) is tried again, never failed for it: 1 minute doubling to 15, more times than the
+ * four minutes) is tried again, never failed for it: 1 minute doubling to 15, more times than the
  * execution's 24 hours hold. A table throttling all day ends the execution by its timeout instead,
  * and the watchdog starts the next attempt (up to maxExportAttempts, days within the legal month).
  */

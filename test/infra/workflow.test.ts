@@ -143,7 +143,7 @@ describe('Export state machine', () => {
     // The retries outlast the execution: a table throttling all day ends it by its timeout (the
     // watchdog then starts the next attempt), never by the catch that marks the request FAILED.
     // Delays at most 60 + 120 + 240 + 480 + 95 × 900 s; full jitter halves them on average, and
-    // each attempt first waits up to 10 minutes inside the collector.
+    // each attempt first waits up to 4 minutes inside the collector.
     const worst = retry[1] as Required<Retrier>;
     let total = 0;
     for (let attempt = 0; attempt < worst.MaxAttempts; attempt++) {
