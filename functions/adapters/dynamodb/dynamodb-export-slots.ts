@@ -42,22 +42,19 @@ export class DynamoDbExportSlots implements ExportSlots {
   }
 
   async adopt(requestId: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: SLOTS_KEY,
-        UpdateExpression: 'ADD holders :id',
-        ExpressionAttributeValues: { ':id': { SS: [requestId] } },
-      }),
-    );
+    await this.changeHolders('ADD', requestId);
   }
 
   async release(requestId: string): Promise<void> {
+    await this.changeHolders('DELETE', requestId);
+  }
+
+  private async changeHolders(action: 'ADD' | 'DELETE', requestId: string): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.table,
         Key: SLOTS_KEY,
-        UpdateExpression: 'DELETE holders :id',
+        UpdateExpression: `${action} holders :id`,
         ExpressionAttributeValues: { ':id': { SS: [requestId] } },
       }),
     );

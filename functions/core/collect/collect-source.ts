@@ -57,7 +57,8 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
     task.playerId,
   );
   const columns = csvColumns(source.fields);
-  const jsonPath = jsonFraming(source, task.generatedAt).path;
+  const jsonFile = jsonFraming(source, task.generatedAt);
+  const jsonPath = jsonFile.path;
   const csvPath = csvFraming(source).path;
   const jsonKey = stagedPieceKey(task.stagingPrefix, jsonPath, shard, piece);
   const csvKey = stagedPieceKey(task.stagingPrefix, csvPath, shard, piece);
@@ -69,7 +70,6 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
   const types = new TypeObserver(source.fields);
 
   const retention = new RetentionCheck(source, task.generatedAt);
-  const between = jsonFraming(source, task.generatedAt).between;
   let records = 0;
   let stoppedAt: ReadPosition | undefined;
   try {
@@ -80,7 +80,7 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
         const record = applyFieldRules(item, source.fields, pseudonyms);
         types.observe(record);
         const text = toJsonText(record);
-        if (records > 0) json.append(between);
+        if (records > 0) json.append(jsonFile.between);
         json.append(text);
         preview.add(record, text);
         csv.append(csvRow(record, columns, source.fields));

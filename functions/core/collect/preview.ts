@@ -11,6 +11,11 @@ export const PREVIEW_ROWS = 500;
 /** And at most this much JSON text, so a few huge posts cannot make index.html huge. */
 export const PREVIEW_BYTES = 512 * 1024;
 
+/** Whether one more row of `size` bytes fits a preview holding `rows` rows of `bytes` bytes. */
+function fitsPreview(rows: number, bytes: number, size: number): boolean {
+  return rows < PREVIEW_ROWS && bytes + size <= PREVIEW_BYTES;
+}
+
 /**
  * Staged beside the data files, one per piece of a source (shard, then piece), read by the build
  * for index.html, never packed as such.
@@ -49,7 +54,7 @@ export class PreviewCollector {
     if (this.full) return;
     const size = Buffer.byteLength(json, 'utf8');
     // The preview is the first rows without gaps: once a cap is reached, later small rows stay out too.
-    if (this.rows.length >= PREVIEW_ROWS || this.bytes + size > PREVIEW_BYTES) {
+    if (!fitsPreview(this.rows.length, this.bytes, size)) {
       this.full = true;
       return;
     }
@@ -117,7 +122,7 @@ export function mergePreviews(pieces: readonly SourcePreview[]): SourcePreview |
     summary = mergeSummaries(summary, piece.summary);
     for (const row of open ? piece.rows : []) {
       const size = Buffer.byteLength(toJsonText(row), 'utf8');
-      if (rows.length >= PREVIEW_ROWS || bytes + size > PREVIEW_BYTES) {
+      if (!fitsPreview(rows.length, bytes, size)) {
         open = false;
         break;
       }
