@@ -54,11 +54,17 @@ export class ExportAlarms extends Construct {
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     const action = new SnsAction(this.topic);
-    const alarm = (alarmId: string, metric: IMetric, description: string, threshold = 1) => {
+    const alarm = (
+      alarmId: string,
+      metric: IMetric,
+      description: string,
+      threshold = 1,
+      evaluationPeriods = 1,
+    ) => {
       const created = new Alarm(this, alarmId, {
         metric,
         threshold,
-        evaluationPeriods: 1,
+        evaluationPeriods,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
@@ -103,6 +109,14 @@ export class ExportAlarms extends Construct {
       'StuckRequests',
       sweepMetric('StuckRequests'),
       'Requests whose execution is running but has not moved for stuckAfterHours; the watchdog flagged them.',
+    );
+    // One run that stops with work left is a busy day; three in a row is a schedule falling behind.
+    alarm(
+      'ScheduleFallingBehind',
+      sweepMetric('WorkLeftForNextRun', 'Minimum'),
+      'Three runs in a row of the expiry sweep, watchdog and clean-up stopped at their time limit with work left (WorkLeftForNextRun): expired archives and stuck requests wait longer. Run the schedule more often (sweepEveryMinutes) or find what makes each item slow (function logs: leftForNextRun).',
+      1,
+      3,
     );
     alarm(
       'RequestsGivenUp',

@@ -72,6 +72,17 @@ describe('Alarms', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
     }
+    // A schedule that stops with work left three runs in a row (every run of each period left some).
+    expect(named('WorkLeftForNextRun')).toEqual([
+      expect.objectContaining({
+        Namespace: 'PlayerDataExport',
+        Dimensions: [{ Name: 'service', Value: 'PlayerDataExport' }],
+        Statistic: 'Minimum',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    ]);
     // deliver-link failing outright (not a refused mail: an error of the function) alarms too,
     // as do the gateway, the sweep and the dispatcher (queued requests not being started).
     expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(4);
