@@ -590,7 +590,8 @@ function throttleWatches(
       tableName: arn?.[3] ?? nameOrArn,
       ...(source.key.index ? { indexName: source.key.index } : {}),
       ...(arn ? { region: arn[1] as string, account: arn[2] as string } : {}),
-      label: source.key.index ? `${source.table} ${source.key.index}` : source.table,
+      // By the table's own name, also for an ARN (the alarm's id and text, the dashboard's line).
+      label: [arn?.[3] ?? source.table, source.key.index].filter(Boolean).join(' '),
     });
   }
   return [...watches.values()];

@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Duration, Fn } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
+  type CfnAlarm,
   ComparisonOperator,
   type IMetric,
   MathExpression,
@@ -71,6 +72,7 @@ export class ExportAlarms extends Construct {
       });
       created.addAlarmAction(action);
       this.alarms.push(created);
+      return created;
     };
     const fiveMinutes = Duration.minutes(5);
 
@@ -200,13 +202,25 @@ export class ExportAlarms extends Construct {
       10,
     );
     // Every table (and index) the exports read in this account: the game's own reads are what a
-    // throttle there hurts first. Tables of other accounts are on the dashboard only.
-    for (const watch of props.throttleWatches.filter((w) => !w.account)) {
-      alarm(
+    // throttle there hurts first. An alarm cannot watch another account's metric, so a table the
+    // map names by ARN gets its alarm only where the ARN's account and region are the ones the
+    // stack is deployed to (a CloudFormation condition: the stack is synthesized without an
+    // account); tables of other accounts are on the dashboard only.
+    for (const watch of props.throttleWatches) {
+      const created = alarm(
         `ReadThrottles${constructIdOf(watch.label)}`,
-        readThrottles(watch),
+        readThrottles({ ...watch, account: undefined, region: undefined }),
         `Reads of ${watch.label} were throttled (ReadThrottleEvents): every reader of it is slowed or refused, the game's own included. If exports were running, lower that table's read budget (data map readBudgets, or readBudget).`,
       );
+      if (watch.account) {
+        const here = new CfnCondition(this, `ReadThrottles${constructIdOf(watch.label)}InThisAccount`, {
+          expression: Fn.conditionAnd(
+            Fn.conditionEquals(Aws.ACCOUNT_ID, watch.account),
+            Fn.conditionEquals(Aws.REGION, watch.region ?? Aws.REGION),
+          ),
+        });
+        (created.node.defaultChild as CfnAlarm).cfnOptions.condition = here;
+      }
     }
     alarm(
       'GatewayServerErrors',

@@ -112,16 +112,44 @@ describe('Tables in another account', () => {
     );
   });
 
-  it('get no read-throttle alarm (their metrics are in their own account: dashboard only); this account’s tables do', () => {
-    const alarmIds = Object.keys(live.pipeline.findResources('AWS::CloudWatch::Alarm'));
+  it('get a read-throttle alarm only where the stack is deployed to their ARN’s account and region (a condition); tables named by name always do', () => {
+    const alarms = live.pipeline.findResources('AWS::CloudWatch::Alarm');
+    const alarmIds = Object.keys(alarms);
     const throttleAlarm = (id: string) =>
       alarmIds.filter((alarm) => new RegExp(`^AlarmsReadThrottles${id}[0-9A-F]{8}$`).test(alarm));
-    // live-players and live-forum (byAuthor) are in the game's account.
-    expect(throttleAlarm('Players')).toEqual([]);
-    expect(throttleAlarm('ForumPostsByAuthor')).toEqual([]);
-    expect(alarmIds.some((id) => id.includes('LivePlayers') || id.includes('LiveForum'))).toBe(false);
-    // game-stats is imported by name: this account's.
+    // live-players and live-forum (byAuthor) are named by ARN: an alarm can only watch a metric of
+    // its own account, so each is created only when the stack's account and region are the ARN's.
+    const conditions = live.pipeline.toJSON().Conditions as Record<string, unknown>;
+    for (const [id, table, index] of [
+      ['LivePlayers', 'live-players', undefined],
+      ['LiveForumByAuthor', 'live-forum', 'byAuthor'],
+    ] as const) {
+      const [alarmId] = throttleAlarm(id);
+      const alarm = alarms[alarmId as string] as { Condition?: string; Properties: Record<string, unknown> };
+      expect(alarm.Condition, id).toBeDefined();
+      expect(conditions[alarm.Condition as string], id).toEqual({
+        'Fn::And': [
+          { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, GAME_ACCOUNT] },
+          { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] },
+        ],
+      });
+      // Watched in the account it is deployed to: no account or region on the metric itself.
+      const metric = (
+        alarm.Properties as { Metrics: { MetricStat?: { Metric: { Dimensions?: unknown[] } } }[] }
+      ).Metrics[0]?.MetricStat?.Metric;
+      const dimensions = [
+        { Name: 'TableName', Value: table },
+        ...(index ? [{ Name: 'GlobalSecondaryIndexName', Value: index }] : []),
+      ];
+      expect(metric?.Dimensions, id).toEqual(expect.arrayContaining(dimensions));
+      expect(metric?.Dimensions?.length, id).toBe(dimensions.length);
+      expect(JSON.stringify(alarm.Properties), id).not.toContain('AccountId');
+    }
+    // game-stats is imported by name: this account's, always watched.
     expect(throttleAlarm('GameStats')).toHaveLength(1);
+    expect(
+      (alarms[throttleAlarm('GameStats')[0] as string] as { Condition?: string }).Condition,
+    ).toBeUndefined();
     const [alarm] = Object.values(
       live.pipeline.findResources('AWS::CloudWatch::Alarm', {
         Properties: { AlarmDescription: Match.stringLikeRegexp('^Reads of game-stats were throttled') },
