@@ -185,6 +185,14 @@ const deployConfigSchema = z
      */
     collectSecondsPerInvocation: wholeNumber(0, 600).default(600),
     /**
+     * Bytes of data files one volume of an archive holds at most (before compression; 2 GiB as
+     * Google Takeout offers): a bigger export is several complete zips, each packed by its own
+     * build invocation, so no archive size reaches Lambda's 15 minutes. A data file is never
+     * split: one larger than this is a volume of its own. At most 16 GiB, which one invocation
+     * packs in about 7 minutes at the measured 40 MB/s.
+     */
+    archiveVolumeBytes: wholeNumber(64 * 1024, 16 * 1024 ** 3).default(2 * 1024 ** 3),
+    /**
      * E-mails per second this deployment sends at most (every sender shares one bucket): SES's
      * sending rate of the account, 1 in the sandbox; raise it to the account's quota.
      */

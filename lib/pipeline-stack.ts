@@ -290,6 +290,7 @@ export class PipelineStack extends Stack {
       memorySize: 1769,
       timeout: Duration.minutes(15),
     })
+      .addEnvironment('ARCHIVE_VOLUME_BYTES', String(config.archiveVolumeBytes))
       .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
       .bindEventBus(bus, config.pipelineEventSource)
       .bindBucket(exportsBucket, 'EXPORTS_BUCKET', {
@@ -330,10 +331,11 @@ export class PipelineStack extends Stack {
     )
       .bindTable(pipelineTable, 'PIPELINE_TABLE', lifecycleAccess)
       .bindEventBus(bus, config.pipelineEventSource)
-      // Lists the attempt's staging folder: how many pieces a source staged depends on its size.
+      // Lists what the attempt wrote: how many pieces a source staged depends on its size, and
+      // how many volumes the build packed before the failure on the archive's.
       .bindBucket(exportsBucket, 'EXPORTS_BUCKET', {
         delete: [STAGING_PREFIX, ARCHIVES_PREFIX],
-        list: [STAGING_PREFIX],
+        list: [STAGING_PREFIX, ARCHIVES_PREFIX],
       });
 
     const byLambda: Record<string, ExportFunction> = {

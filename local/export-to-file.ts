@@ -74,13 +74,15 @@ export async function exportToFile(options: ExportToFileOptions) {
     const fallbackName = request.answering.archiveFileName ?? `${request.requestId}.zip`;
     const out = resolve(options.out ?? join(options.outDir ?? '.', fallbackName));
     await mkdir(dirname(out), { recursive: true });
-    const { fileName } = await downloadAsPlayer(request.link, out);
+    const { fileName, files } = await downloadAsPlayer(request.link, out);
     const t3 = performance.now();
     return {
       requestId: request.requestId,
       record: request.answering,
       out,
       fileName,
+      /** Every volume saved: `out` alone for a single zip. */
+      files,
       loaded,
       timings: {
         loadMs: Math.round(t1 - t0),

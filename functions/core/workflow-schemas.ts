@@ -70,9 +70,27 @@ export const exportPlanSchema = z.object({
   tasks: z.array(z.object(collectTaskFields)),
 });
 
+const archiveVolumeSchema = z.object({
+  key: z.string().startsWith('archives/'),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
 export const buildArchiveInputSchema = z.object({
   plan: exportPlanSchema,
   results: z.array(collectResultSchema),
+  built: z
+    .object({
+      requestId: id,
+      next: z.number().int().positive(),
+      packed: z.array(
+        archiveVolumeSchema.extend({
+          volume: z.number().int().min(2),
+          files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+        }),
+      ),
+    })
+    .optional(),
 });
 
 export const archiveResultSchema = z.object({
@@ -80,6 +98,7 @@ export const archiveResultSchema = z.object({
   archiveKey: z.string().startsWith('archives/'),
   bytes: z.number().int().nonnegative(),
   sha256: z.string(),
+  volumes: z.array(archiveVolumeSchema).min(1),
   files: z.number().int(),
   recordsByCategory: z.record(z.string(), z.number().int()),
   retentionFindings: z

@@ -66,6 +66,8 @@ export interface ArchiveFile {
   bytes: number;
   sha256: string;
   records: number;
+  /** Which volume of the archive holds the file, when there is more than one (core/archive/volumes.ts). */
+  volume?: number;
 }
 
 /** A source's collection as the describing files see it: one entry per data file of the archive. */
@@ -112,13 +114,43 @@ export interface CollectResult {
 export interface BuildArchiveInput {
   plan: ExportPlan;
   results: CollectResult[];
+  /** The volumes packed by earlier invocations of the build, when the archive has several. */
+  built?: ArchiveProgress;
+}
+
+/** One volume of an archive: a complete zip of its own. */
+export interface ArchiveVolume {
+  key: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A volume packed before volume 1, with the checksums of its data files for volume 1's manifest. */
+export interface PackedVolume extends ArchiveVolume {
+  volume: number;
+  files: { path: string; sha256: string }[];
+}
+
+/**
+ * What a build invocation that packed one volume of several hands the next: the workflow invokes
+ * the build again while `next` is present. The volumes go from the last to volume 1.
+ */
+export interface ArchiveProgress {
+  requestId: string;
+  next: number;
+  packed: PackedVolume[];
 }
 
 export interface ArchiveResult {
   requestId: string;
+  /** Volume 1's key (core/archive/volumes.ts names the others). */
   archiveKey: string;
+  /** Every volume together. */
   bytes: number;
+  /** Volume 1's. */
   sha256: string;
+  /** Every volume in order, volume 1 first: one for an archive under the volume size. */
+  volumes: ArchiveVolume[];
   files: number;
   recordsByCategory: Record<string, number>;
   /**

@@ -49,6 +49,12 @@ export interface TaskStep {
   resultSelector?: Readonly<Record<string, string>>;
   retry: RetryPolicy;
   /**
+   * A step that may take several invocations (a build packing one volume of an archive each): while
+   * its result has the path `whilePresent` (relative to the result), the Lambda runs again with the
+   * same input plus the result as the field `field`.
+   */
+  repeat?: { whilePresent: string; field: string };
+  /**
    * `fail`: a step that failed for good ends the export (FailExport marks the request FAILED).
    * `defer`: the export stands; the step recorded its own failure and a schedule takes it up again.
    */
@@ -147,6 +153,8 @@ export const exportWorkflow: {
       kind: 'task',
       input: { fields: { plan: '$.plan', results: '$.results' } },
       resultPath: '$.archive',
+      // One volume per invocation, the last first; volume 1 ends the loop (core/archive/volumes.ts).
+      repeat: { whilePresent: '$.next', field: 'built' },
       retry: transientRetry,
       onFailure: 'fail',
     },

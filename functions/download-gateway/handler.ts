@@ -14,6 +14,8 @@ const httpApiEventSchema = z.object({
   version: z.literal('2.0'),
   rawPath: z.string(),
   headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
   requestContext: z.object({
     http: z.object({
       method: z.string(),
@@ -30,9 +32,11 @@ export interface HttpApiResult {
 }
 
 /**
- * The Lambda behind `GET /d/{token}` and `POST /d/{token}/download`: wiring only. The request body
- * is never read (the form posts nothing the gateway needs). An event that is not an HTTP API v2
- * event (a wiring mistake, not the player's) gets the same plain 500 page as any other failure.
+ * The Lambda behind `GET /d/{token}` and `POST /d/{token}/download`: wiring only. The body (the
+ * download form's `volume` field) is handed on as text: API Gateway base64-encodes a body it does
+ * not take for text (it does so for form posts), and says so with `isBase64Encoded`. An event that
+ * is not an HTTP API v2 event (a wiring mistake, not the player's) gets the same plain 500 page as
+ * any other failure.
  */
 export function createGatewayHandler(deps: () => GatewayDeps) {
   return middy<unknown, HttpApiResult>().handler(async (raw): Promise<HttpApiResult> => {
@@ -49,6 +53,7 @@ export function createGatewayHandler(deps: () => GatewayDeps) {
       path: event.rawPath,
       headers: lowerCaseKeys(event.headers ?? {}),
       clientId: event.requestContext.http.sourceIp,
+      ...(event.body === undefined ? {} : { body: bodyText(event.body, event.isBase64Encoded ?? false) }),
     });
     if (response.status === 303) {
       // A counted download (only POST …/download redirects). Published here and only then: the
@@ -63,6 +68,10 @@ export function createGatewayHandler(deps: () => GatewayDeps) {
       isBase64Encoded: false,
     };
   });
+}
+
+function bodyText(body: string, base64: boolean): string {
+  return base64 ? Buffer.from(body, 'base64').toString('utf8') : body;
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

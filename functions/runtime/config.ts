@@ -55,6 +55,11 @@ export function readCollectTimeBudgetMs(env: Env): number {
   return wholeNumber(env, 'COLLECT_SECONDS_PER_INVOCATION', 0) * 1000;
 }
 
+/** build-archive: the bytes of data files one volume of an archive holds at most. */
+export function readArchiveVolumeBytes(env: Env): number {
+  return wholeNumber(env, 'ARCHIVE_VOLUME_BYTES', 1);
+}
+
 /** The members of a variable holding a JSON object (none for any other JSON value). */
 function jsonEntries(name: string, text: string, expected: string): [string, unknown][] {
   let parsed: unknown;

@@ -2,17 +2,17 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
-  type Chain,
+  Chain,
   Choice,
   Condition,
   DefinitionBody,
   Fail,
+  type IChainable,
   JitterType,
   JsonPath,
   LogLevel,
   Map as MapState,
   Pass,
-  type State,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -112,7 +112,7 @@ export class ExportWorkflow extends Construct {
     fn: (lambda: string) => StepFunctions[string],
     catchAll: Chain,
     deferred: Succeed,
-  ): State {
+  ): IChainable {
     if (step.kind === 'map') {
       // No input mapping: each item of the plan's tasks is the Lambda's whole input.
       const collect = this.invoke(`${step.id}Item`, fn(step.lambda), {});
@@ -136,25 +136,45 @@ export class ExportWorkflow extends Construct {
       map.addCatch(catchAll, { resultPath: '$.error' });
       return map;
     }
-    const input =
-      'path' in step.input
-        ? { inputPath: step.input.path }
-        : {
-            payload: TaskInput.fromObject(
-              Object.fromEntries(
-                Object.entries(step.input.fields).map(([name, path]) => [name, JsonPath.stringAt(path)]),
+    const task = (id: string, extraFields: Readonly<Record<string, string>> = {}) => {
+      const input =
+        'path' in step.input
+          ? { inputPath: step.input.path }
+          : {
+              payload: TaskInput.fromObject(
+                Object.fromEntries(
+                  Object.entries({ ...step.input.fields, ...extraFields }).map(([name, path]) => [
+                    name,
+                    JsonPath.stringAt(path),
+                  ]),
+                ),
               ),
-            ),
-          };
-    const task = this.invoke(step.id, fn(step.lambda), {
-      ...input,
-      resultPath: step.resultPath ?? JsonPath.DISCARD,
-      ...(step.resultSelector ? { resultSelector: { ...step.resultSelector } } : {}),
-    });
-    addRetry(task, step.retry);
-    if (step.onFailure === 'fail') task.addCatch(catchAll, { resultPath: '$.error' });
-    else task.addCatch(deferred, { resultPath: '$.error' });
-    return task;
+            };
+      const state = this.invoke(id, fn(step.lambda), {
+        ...input,
+        resultPath: step.resultPath ?? JsonPath.DISCARD,
+        ...(step.resultSelector ? { resultSelector: { ...step.resultSelector } } : {}),
+      });
+      addRetry(state, step.retry);
+      if (step.onFailure === 'fail') state.addCatch(catchAll, { resultPath: '$.error' });
+      else state.addCatch(deferred, { resultPath: '$.error' });
+      return state;
+    };
+    const first = task(step.id);
+    if (!step.repeat) return first;
+    if (!step.resultPath || 'path' in step.input) {
+      throw new Error(`Step ${step.id} repeats: it needs a resultPath and an input of fields`);
+    }
+    // The first invocation has no earlier result to pass (a Parameters path that is absent fails
+    // the execution), so the repeats are a second state of the same Lambda that adds it.
+    const again = task(`${step.id}Again`, { [step.repeat.field]: step.resultPath });
+    const done = new Pass(this, `${step.id}Done`);
+    const continues = new Choice(this, `${step.id}Continues`)
+      .when(Condition.isPresent(`${step.resultPath}${step.repeat.whilePresent.slice(1)}`), again)
+      .otherwise(done);
+    again.next(continues);
+    first.next(continues);
+    return Chain.custom(first, [done], continues);
   }
 
   /**

@@ -25,17 +25,21 @@ async function main(): Promise<void> {
   const { record } = result;
   const records = record.recordsByCategory ?? {};
   if (say) {
-    say(`Archive ${record.archiveKey}: ${record.archiveBytes} bytes`);
+    const volumes = result.files.length;
+    say(
+      `Archive ${record.archiveKey}: ${record.archiveBytes} bytes${volumes > 1 ? ` in ${volumes} volumes` : ''}`,
+    );
     for (const [category, count] of Object.entries(records)) {
       say(`  ${category.padEnd(26)} ${count === 0 ? 'no records' : `${count} records`}`);
     }
-    say(`Written to ${result.out}`);
+    for (const file of result.files) say(`Written to ${file.path}`);
     return;
   }
   const summary = {
     requestId: result.requestId,
     archiveKey: record.archiveKey,
     out: result.out,
+    files: result.files.map((file) => file.path),
     bytes: record.archiveBytes,
     records,
     state: record.state,

@@ -666,6 +666,38 @@ describe('accessibility of the gateway pages', () => {
     }
   });
 
+  it('the landing page of an archive in three volumes passes axe (Thai at all four, English at two)', async () => {
+    const third = Math.floor(sample.archiveBytes / 3);
+    const volumes = [1, 2, 3].map((n) => ({
+      key: n === 1 ? sample.archiveKey : sample.archiveKey.replace(/\.zip$/, `.part${n}.zip`),
+      bytes: n === 3 ? sample.archiveBytes - 2 * third : third,
+      // A checksum is 64 characters without a break: it must wrap, not widen a phone's screen.
+      sha256: createHash('sha256').update(`volume ${n}`).digest('hex'),
+    }));
+    const page = await browser.context.newPage();
+    try {
+      for (const locale of ['th', 'en'] as const) {
+        const grant = { ...sample, locale, volumes, maxDownloads: sample.maxDownloads * 3 };
+        await page.setContent(landingPage(grant, 'A'.repeat(43), runtime.now()), { waitUntil: 'load' });
+        expect(await page.locator('html').getAttribute('lang')).toBe(locale);
+        expect(await page.getByRole('button').count()).toBe(3);
+        const inputs = page.locator('input[type="hidden"][name="volume"]');
+        const values: (string | null)[] = [];
+        for (let i = 0; i < (await inputs.count()); i++)
+          values.push(await inputs.nth(i).getAttribute('value'));
+        expect(values).toEqual(['1', '2', '3']);
+        await expectAccessible(
+          page,
+          `landing in volumes ${locale}`,
+          locale === 'th' ? ALL_COMBOS : TWO_COMBOS,
+        );
+        await expectVisibleFocus(page, `landing in volumes ${locale}`);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
   for (const locale of ARCHIVE_LOCALES as readonly GatewayLocale[]) {
     it(`${locale}: landing, 410, 404 and 429 pages pass axe at 1280 and 390 px, in light and dark`, async () => {
       const grant = { ...sample, locale };

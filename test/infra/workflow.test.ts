@@ -16,6 +16,8 @@ interface StateJson {
   End?: boolean;
   Retry?: Retrier[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Default?: string;
+  Choices?: unknown[];
   ItemsPath?: string;
   MaxConcurrency?: number;
   ItemProcessor?: { StartAt: string; States: Record<string, StateJson> };
@@ -94,9 +96,13 @@ describe('Export state machine', () => {
     let current: string | undefined = definition.States[definition.StartAt]?.Next;
     while (current) {
       order.push(current);
-      current = definition.States[current]?.Next;
+      const state = definition.States[current];
+      // A step that repeats goes on through its Choice's default.
+      current = state?.Type === 'Choice' ? state.Default : state?.Next;
     }
-    expect(order).toEqual(exportWorkflow.steps.map((s) => s.id));
+    expect(order.filter((id) => !/(Continues|Done)$/.test(id))).toEqual(
+      exportWorkflow.steps.map((s) => s.id),
+    );
     expect(definition.States[order.at(-1) as string]?.End).toBe(true);
   });
 
@@ -201,6 +207,34 @@ describe('Export state machine', () => {
     expect(collector.Properties.Timeout).toBe(900);
   });
 
+  it('packs one volume per build invocation: BuildArchiveAgain, retried and caught like the first, runs while the result names a next volume', () => {
+    const { States } = definition;
+    expect(States.BuildArchive?.Next).toBe('BuildArchiveContinues');
+    expect(States.BuildArchiveContinues).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.archive.next', IsPresent: true, Next: 'BuildArchiveAgain' }],
+      Default: 'BuildArchiveDone',
+    });
+    expect(States.BuildArchiveDone).toEqual({ Type: 'Pass', Next: 'PublishExport' });
+    const again = States.BuildArchiveAgain;
+    expect(again?.Next).toBe('BuildArchiveContinues');
+    expect(again?.Parameters).toEqual({
+      'plan.$': '$.plan',
+      'results.$': '$.results',
+      'built.$': '$.archive',
+    });
+    expect(again?.ResultPath).toBe('$.archive');
+    for (const key of ['Resource', 'Retry', 'Catch', 'TimeoutSeconds'] as const) {
+      expect(again?.[key], key).toEqual(States.BuildArchive?.[key]);
+    }
+    // The size of a volume the build packs: 2 GiB unless the deployment says otherwise.
+    const build = Object.values(pipeline.findResources('AWS::Lambda::Function')).find((f) =>
+      String(JSON.stringify(f)).includes('ARCHIVE_VOLUME_BYTES'),
+    ) as { Properties: { Timeout: number; Environment: { Variables: Record<string, string> } } };
+    expect(build.Properties.Environment.Variables.ARCHIVE_VOLUME_BYTES).toBe(String(2 * 1024 ** 3));
+    expect(build.Properties.Timeout).toBe(900);
+  });
+
   // aws-cdk issue 34260: `payloadResponseOnly` with TaskInput.fromJsonPathAt renders
   // "Parameters": "$.x", a literal string the Lambda receives. Only objects and InputPath select.
   it('gives every task an object built from the state, never a string', () => {
@@ -208,6 +242,7 @@ describe('Export state machine', () => {
     expect(tasks.map(([name]) => name).sort()).toEqual(
       [
         'BuildArchive',
+        'BuildArchiveAgain',
         'CollectSourcesItem',
         'DeliverLink',
         'FailExport',

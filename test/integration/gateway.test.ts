@@ -6,9 +6,10 @@
  * pipeline's own repository for an archive put in the exports bucket by the test (its request
  * walked to READY), so each scenario has a link of its own.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { volumeKey } from '../../functions/core/archive/volumes';
 import { type DownloadGrant, hashToken, newToken } from '../../functions/core/requests/grant';
 import { legalDueDate } from '../../functions/core/requests/request-record';
 import { requestExport } from '../../local/portal';
@@ -60,6 +61,8 @@ function unknownToken(): string {
  */
 async function seedGrant(
   patch: Partial<DownloadGrant> = {},
+  /** The bodies of an archive in several volumes (volume 1 first), each put at its volume key. */
+  volumeBodies?: Buffer[],
 ): Promise<{ token: string; grant: DownloadGrant }> {
   const token = newToken();
   tokensUsed.add(token);
@@ -81,16 +84,29 @@ async function seedGrant(
     downloads: 0,
     archiveBytes: archiveBytes.length,
     recordsByCategory: { profile: 1, purchases: 1234, 'forum-posts': 17 },
+    ...(volumeBodies
+      ? {
+          archiveBytes: volumeBodies.reduce((sum, body) => sum + body.length, 0),
+          maxDownloads: 5 * volumeBodies.length,
+          volumes: volumeBodies.map((body, i) => ({
+            key: volumeKey(archiveKey, i + 1),
+            bytes: body.length,
+            sha256: createHash('sha256').update(body).digest('hex'),
+          })),
+        }
+      : {}),
     ...patch,
   };
-  await runtime.admin.s3.send(
-    new PutObjectCommand({
-      Bucket: runtime.bucket,
-      Key: archiveKey,
-      Body: archiveBytes,
-      ContentType: 'application/zip',
-    }),
-  );
+  for (const [i, body] of (volumeBodies ?? [archiveBytes]).entries()) {
+    await runtime.admin.s3.send(
+      new PutObjectCommand({
+        Bucket: runtime.bucket,
+        Key: volumeKey(archiveKey, i + 1),
+        Body: body,
+        ContentType: 'application/zip',
+      }),
+    );
+  }
   const { requests, grants } = runtime.records;
   await requests.create(
     {
@@ -327,6 +343,131 @@ describe('download (POST /d/{token}/download)', () => {
     expect(await downloadAudit(request.answering.requestId)).toEqual([
       expect.objectContaining({ action: 'download', detail: '1/5' }),
     ]);
+  });
+});
+
+describe('archives in several volumes', () => {
+  const bodies = [1, 2, 3].map((n) =>
+    Buffer.from(`PK\u0003\u0004 volume ${n} ${String(n).repeat(3000 + n)}`),
+  );
+  const postVolume = (token: string, body: string, contentType = 'application/x-www-form-urlencoded') =>
+    fetch(url(`/d/${token}/download`), {
+      method: 'POST',
+      redirect: 'manual',
+      body,
+      headers: { 'Content-Type': contentType },
+    });
+
+  it('shows every volume on the landing page with its own form, file name, size and SHA-256', async () => {
+    const { token, grant } = await seedGrant({}, bodies);
+    const response = await get(`/d/${token}`);
+    expect(response.status).toBe(200);
+    expectSecurityHeaders(response);
+    const html = await response.text();
+    expect(html).toContain('The archive comes in 3 parts');
+    for (const [i, body] of bodies.entries()) {
+      expect(html).toContain(`<input type="hidden" name="volume" value="${i + 1}">`);
+      expect(html).toContain(`nova-data-export-2026-11-20-part${i + 1}-of-3.zip`);
+      expect(html).toContain(createHash('sha256').update(body).digest('hex'));
+      expect(html).toContain(`Download part ${i + 1} of 3 (`);
+    }
+    expect(await downloadsOf(grant)).toBe(0);
+  });
+
+  it('POST volume=2 redirects to volume 2, saved under its own name, and counts one download', async () => {
+    const { token, grant } = await seedGrant({}, bodies);
+    const response = await postVolume(token, 'volume=2');
+    expect(response.status).toBe(303);
+    expectSecurityHeaders(response);
+    const location = response.headers.get('location') ?? '';
+    expect(new URL(location).pathname).toContain(encodeURI(volumeKey(grant.archiveKey, 2)));
+    const file = await fetch(location);
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).equals(bodies[1] as Buffer)).toBe(true);
+    expect(file.headers.get('content-disposition')).toBe(
+      'attachment; filename="nova-data-export-2026-11-20-part2-of-3.zip"',
+    );
+    expect(await downloadsOf(grant)).toBe(1);
+    expect((await downloadAudit(grant.requestId)).map((a) => a.detail)).toEqual(['1/15']);
+
+    // No volume field: volume 1, under its part name.
+    const first = await post(`/d/${token}/download`);
+    expect(first.status).toBe(303);
+    const file1 = await fetch(first.headers.get('location') ?? '');
+    expect(Buffer.from(await file1.arrayBuffer()).equals(bodies[0] as Buffer)).toBe(true);
+    expect(file1.headers.get('content-disposition')).toBe(
+      'attachment; filename="nova-data-export-2026-11-20-part1-of-3.zip"',
+    );
+    expect(await downloadsOf(grant)).toBe(2);
+  });
+
+  it('refuses a volume the grant does not have, or a body that is not the form, with a 400 and counts nothing', async () => {
+    const { token, grant } = await seedGrant({}, bodies);
+    for (const [body, type] of [
+      ['volume=0', undefined],
+      ['volume=4', undefined],
+      ['volume=abc', undefined],
+      ['volume=1.5', undefined],
+      ['volume=-2', undefined],
+      ['volume=1&volume=2', undefined],
+      ['volume=', undefined],
+      ['{"volume":2}', 'application/json'],
+    ] as const) {
+      const response = await postVolume(token, body, type);
+      expect(response.status, body).toBe(400);
+      expectSecurityHeaders(response);
+      expect(response.headers.get('location')).toBeNull();
+      const html = await response.text();
+      expect(html).toContain('Request not understood');
+      expectNoS3Error(html);
+    }
+    expect(await downloadsOf(grant)).toBe(0);
+    expect(await downloadAudit(grant.requestId)).toEqual([]);
+  });
+
+  it('answers 410 without counting when the chosen volume’s object is gone', async () => {
+    const { token, grant } = await seedGrant({}, bodies);
+    await runtime.admin.s3.send(
+      new DeleteObjectCommand({ Bucket: runtime.bucket, Key: volumeKey(grant.archiveKey, 3) }),
+    );
+    const response = await postVolume(token, 'volume=3');
+    expect(response.status).toBe(410);
+    expectSecurityHeaders(response);
+    expect(response.headers.get('location')).toBeNull();
+    const body = await response.text();
+    expect(body).toContain('data-reason="expired"');
+    expectNoS3Error(body);
+    expect(await downloadsOf(grant)).toBe(0);
+    expect(await downloadAudit(grant.requestId)).toEqual([]);
+  });
+
+  it('reads a base64-encoded form body of a payload 2.0 event invoked directly, as API Gateway sends it', async () => {
+    const { token, grant } = await seedGrant({}, bodies);
+    const rawPath = `/d/${token}/download`;
+    const invoke = async (body: string, isBase64Encoded: boolean) => {
+      const result = await runtime.invoke(GATEWAY_FUNCTION, {
+        version: '2.0',
+        routeKey: 'POST /d/{token}/download',
+        rawPath,
+        rawQueryString: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        requestContext: { http: { method: 'POST', path: rawPath, sourceIp: '203.0.113.8' } },
+        body,
+        isBase64Encoded,
+      });
+      if (!result.ok) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
+      return result.payload as { statusCode: number; headers: Record<string, string> };
+    };
+    const encoded = await invoke(Buffer.from('volume=3').toString('base64'), true);
+    expect(encoded.statusCode).toBe(303);
+    const file = await fetch(encoded.headers.Location ?? '');
+    expect(Buffer.from(await file.arrayBuffer()).equals(bodies[2] as Buffer)).toBe(true);
+    const plain = await invoke('volume=2', false);
+    expect(plain.statusCode).toBe(303);
+    expect(plain.headers.Location).toContain('part2');
+    // Decoded, then checked like any form: a volume this grant does not have is refused.
+    expect((await invoke(Buffer.from('volume=9').toString('base64'), true)).statusCode).toBe(400);
+    expect(await downloadsOf(grant)).toBe(2);
   });
 });
 

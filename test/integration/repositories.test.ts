@@ -624,6 +624,36 @@ describe('grants: consume', () => {
     expect(await grants.get(grant.tokenHash)).toEqual({ ...grant, downloads: 1 });
   });
 
+  it('keeps the volumes of a multi-volume grant in order, through get, consume and the active list', async () => {
+    const requestId = unique('req');
+    const volumes = [1, 2, 3].map((volume) => ({
+      key: volume === 1 ? `archives/${requestId}/1.zip` : `archives/${requestId}/1.part${volume}.zip`,
+      bytes: 2_000_000_000 - volume * 1000,
+      sha256: String(volume).repeat(64),
+    }));
+    const grant = await createGrant({
+      requestId,
+      archiveKey: volumes[0]?.key,
+      archiveBytes: volumes.reduce((sum, v) => sum + v.bytes, 0),
+      maxDownloads: 15,
+      volumes,
+    });
+    expect(await grants.get(grant.tokenHash)).toEqual(grant);
+    expect((await grants.get(grant.tokenHash))?.volumes).toEqual(volumes);
+    const consumed = await grants.consume(grant.tokenHash, during);
+    expect(consumed.ok && consumed.grant).toEqual({ ...grant, downloads: 1 });
+    expect(await grants.listActiveForRequest(requestId, during)).toEqual([{ ...grant, downloads: 1 }]);
+  });
+
+  it('reads a grant without volumes back without the field', async () => {
+    const grant = await createGrant();
+    const read = await grants.get(grant.tokenHash);
+    expect(read).toEqual(grant);
+    expect(read && 'volumes' in read).toBe(false);
+    const consumed = await grants.consume(grant.tokenHash, during);
+    expect(consumed.ok && 'volumes' in consumed.grant).toBe(false);
+  });
+
   it('allows five downloads, then says used-up', async () => {
     const grant = await createGrant();
     for (let i = 1; i <= 5; i++) {

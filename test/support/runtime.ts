@@ -58,6 +58,6 @@ export async function startTestRuntime(
 export async function exportAndDownload(runtime: TestRuntime, playerId: string, locale = 'en') {
   const request = await requestExport(runtime, { playerId, locale });
   const out = join(runtime.workDir, `${request.requestId}.zip`);
-  const { fileName } = await downloadAsPlayer(request.link, out);
-  return { ...request, out, fileName };
+  const { fileName, files } = await downloadAsPlayer(request.link, out);
+  return { ...request, out, fileName, volumes: files };
 }

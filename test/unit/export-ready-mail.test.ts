@@ -44,6 +44,16 @@ describe('exportReadyMail', () => {
     },
   );
 
+  it.each(ARCHIVE_LOCALES)('%s: an archive in several volumes is named as parts in both bodies', (locale) => {
+    const single = exportReadyMail({ ...base, locale });
+    const parts = exportReadyMail({ ...base, locale, volumes: 3 });
+    const sentence = parts.text.split('\n').find((line) => !single.text.split('\n').includes(line));
+    expect(sentence).toBeDefined();
+    expect(sentence).toMatch(/\b3\b/);
+    expect(parts.html).toContain(escapeHtml(sentence ?? ''));
+    expect(parts.text.length).toBeGreaterThan(single.text.length);
+  });
+
   it.each(ARCHIVE_LOCALES)('%s: both times name their zone, in the text and the HTML part', (locale) => {
     const mail = exportReadyMail({ ...base, locale });
     for (const at of [base.requestedAt, base.expiresAt]) {

@@ -9,6 +9,7 @@ import {
   parseAcceptLanguage,
 } from '../../functions/core/gateway/gateway-messages';
 import {
+  badRequestPage,
   errorPage,
   gonePage,
   landingPage,
@@ -27,6 +28,7 @@ import { ARCHIVE_LOCALES } from '../../functions/core/i18n/archive-messages';
 import { formatDateTime } from '../../functions/core/i18n/formats';
 import { exportReadyMessages } from '../../functions/core/mail/export-ready-messages';
 import { type DownloadGrant, hashToken } from '../../functions/core/requests/grant';
+import type { ArchiveVolume } from '../../functions/core/workflow-types';
 
 const token = 'A'.repeat(43);
 const now = new Date('2026-11-20T10:00:00Z');
@@ -109,8 +111,10 @@ describe('gateway pages', () => {
   it('has no script and only the hashed inline style on every page', () => {
     for (const html of [
       landingPage(grant(), token, now),
+      landingPage(multiVolumeGrant(), token, now),
       gonePage('expired', grant()),
       notFoundPage(),
+      badRequestPage('nb'),
       errorPage(),
       tooManyPage(60, 'th'),
       methodNotAllowedPage('fr'),
@@ -453,6 +457,299 @@ describe('handleGatewayRequest: the language of each answer', () => {
     expect(failed.status).toBe(500);
     expect(failed.headers['Content-Language']).toBe('th');
     expect(pageFacts(failed.body).title).toBe(gatewayMessages.th.errorTitle);
+  });
+});
+
+/** Three volumes of 1.9, 1.8 and 0.3 GB, each with a checksum of its own. */
+const threeVolumes: ArchiveVolume[] = [
+  { key: 'archives/req-1/1.zip', bytes: 1_900_000_000, sha256: 'a1'.repeat(32) },
+  { key: 'archives/req-1/1.part2.zip', bytes: 1_850_000_000, sha256: 'b2'.repeat(32) },
+  { key: 'archives/req-1/1.part3.zip', bytes: 300_000_000, sha256: 'c3'.repeat(32) },
+];
+
+function multiVolumeGrant(patch: Partial<DownloadGrant> = {}): DownloadGrant {
+  return grant({
+    archiveKey: 'archives/req-1/1.zip',
+    archiveBytes: 4_050_000_000,
+    maxDownloads: 15,
+    downloads: 0,
+    volumes: threeVolumes,
+    ...patch,
+  });
+}
+
+/** Each form of a page: its action, its hidden fields and its button's text (decoded). */
+function formsOf(html: string): { action: string; fields: Record<string, string>; button: string }[] {
+  const decode = (text: string) =>
+    text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+  return [...html.matchAll(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g)].map((form) => ({
+    action: decode(form[1] ?? ''),
+    fields: Object.fromEntries(
+      [...(form[2] ?? '').matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((input) => [
+        decode(input[1] ?? ''),
+        decode(input[2] ?? ''),
+      ]),
+    ),
+    button: decode(/<button type="submit">([^<]*)<\/button>/.exec(form[2] ?? '')?.[1] ?? ''),
+  }));
+}
+
+describe('landing page of an archive in several volumes', () => {
+  it('offers one form per volume, each posting its volume number, with the part named in its button', () => {
+    const html = landingPage(multiVolumeGrant(), token, now);
+    expect(formsOf(html)).toEqual([
+      { action: `/d/${token}/download`, fields: { volume: '1' }, button: 'Download part 1 of 3 (1.9 GB)' },
+      { action: `/d/${token}/download`, fields: { volume: '2' }, button: 'Download part 2 of 3 (1.9 GB)' },
+      { action: `/d/${token}/download`, fields: { volume: '3' }, button: 'Download part 3 of 3 (300 MB)' },
+    ]);
+    // Not the single-zip button or note.
+    expect(html).not.toContain('Download (');
+    expect(html).not.toContain(escapeHtml(gatewayMessages.en.downloadNote));
+  });
+
+  it('says how many parts there are, lists each with file name, size and SHA-256, and says to unpack them together', () => {
+    const html = landingPage(multiVolumeGrant(), token, now);
+    expect(html).toContain('The archive comes in 3 parts');
+    expect(html).toContain(escapeHtml('unpack them all into one folder'));
+    expect(html).toContain(escapeHtml(gatewayMessages.en.volumesNote));
+    expect(html).toContain('<dt>Parts</dt><dd>3</dd>');
+    expect(html).toContain('<dt>Size</dt><dd>4.1 GB</dd>'); // all volumes together
+    expect(html).toContain('15 of 15'); // maxDownloads is per volume × 3
+    const names = [...html.matchAll(/<dd class="file">([^<]*)<\/dd>/g)].map((m) => m[1]);
+    expect(names).toEqual([
+      'nova-data-export-2026-11-20-part1-of-3.zip',
+      'nova-data-export-2026-11-20-part2-of-3.zip',
+      'nova-data-export-2026-11-20-part3-of-3.zip',
+    ]);
+    const sums = [...html.matchAll(/<dt>SHA-256 checksum<\/dt><dd class="sha256">([^<]*)<\/dd>/g)].map(
+      (m) => m[1],
+    );
+    expect(sums).toEqual(threeVolumes.map((v) => v.sha256));
+    for (const [i, heading] of ['Part 1 of 3', 'Part 2 of 3', 'Part 3 of 3'].entries()) {
+      const at = html.indexOf(`<h3>${heading}</h3>`);
+      expect(at, heading).toBeGreaterThan(0);
+      // Each part's facts come under its heading and before its button.
+      expect(html.indexOf(names[i] ?? '', at)).toBeGreaterThan(at);
+      expect(html.indexOf(threeVolumes[i]?.sha256 ?? '', at)).toBeLessThan(
+        html.indexOf(`value="${i + 1}"`, at),
+      );
+    }
+    expect(html).toContain(
+      '<dl>\n<dt>File</dt><dd class="file">nova-data-export-2026-11-20-part2-of-3.zip</dd>\n<dt>Size</dt><dd>1.9 GB</dd>',
+    );
+  });
+
+  it('escapes hostile file names and checksums, and has no script', () => {
+    const html = landingPage(
+      multiVolumeGrant({
+        fileName: hostile,
+        volumes: threeVolumes.map((v) => ({ ...v, sha256: hostile })),
+        recordsByCategory: { [hostile]: 1 },
+      }),
+      token,
+      now,
+    );
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html.split(escapeHtml(hostile)).length - 1).toBe(3 + 3 + 1); // names, checksums, category
+    expect(formsOf(html).map((f) => f.fields.volume)).toEqual(['1', '2', '3']);
+  });
+
+  it('shows a grant whose volumes list holds one volume exactly as a single zip', () => {
+    const single = grant();
+    const one = grant({
+      volumes: [{ key: single.archiveKey, bytes: single.archiveBytes, sha256: 'd'.repeat(64) }],
+    });
+    expect(landingPage(one, token, now)).toBe(landingPage(single, token, now));
+    expect(formsOf(landingPage(single, token, now))).toEqual([
+      { action: `/d/${token}/download`, fields: {}, button: 'Download (12.3 MB)' },
+    ]);
+  });
+
+  it.each(locales)('%s: parts, buttons and notes in the grant language', (locale) => {
+    const m = gatewayMessages[locale];
+    const html = landingPage(multiVolumeGrant({ locale }), token, now);
+    expect(pageFacts(html)).toEqual({ lang: locale, title: m.landingTitle, h1: m.landingTitle });
+    const forms = formsOf(html);
+    expect(forms.map((f) => f.fields.volume)).toEqual(['1', '2', '3']);
+    for (const [i, form] of forms.entries()) {
+      expect(form.button).toContain(String(i + 1));
+      expect(form.button).not.toMatch(/\{\w+\}/); // every placeholder filled
+    }
+    expect(forms[1]?.button).toBe(
+      m.volumeButton
+        .replace('{volume}', '2')
+        .replace('{count}', '3')
+        .replace('{size}', forms[1]?.button.match(/\(([^)]*)\)$/)?.[1] ?? ''),
+    );
+    for (const sentence of [m.volumesNote, m.volumesIntro.replace('{count}', '3'), m.volumesHeading]) {
+      expect(html).toContain(escapeHtml(sentence));
+    }
+    if (locale !== 'en') {
+      for (const english of [gatewayMessages.en.volumesNote, gatewayMessages.en.volumesHeading]) {
+        expect(html).not.toContain(escapeHtml(english));
+      }
+    }
+    expect(html).not.toMatch(/\{(?:volume|count|size)\}/);
+  });
+
+  it('has a 400 page in every language', () => {
+    for (const locale of locales) {
+      const m = gatewayMessages[locale];
+      expect(pageFacts(badRequestPage(locale))).toEqual({
+        lang: locale,
+        title: m.badRequestTitle,
+        h1: m.badRequestTitle,
+      });
+    }
+  });
+});
+
+describe('handleGatewayRequest: which volume a download POST fetches', () => {
+  const known = multiVolumeGrant({ tokenHash: hashToken(token) });
+
+  function setup(stored: DownloadGrant = known, missing: string[] = []) {
+    const presigned: { key: string; fileName: string }[] = [];
+    const consumed: string[] = [];
+    const checked: string[] = [];
+    const deps: GatewayDeps = {
+      grants: {
+        get: async (hash: string) => (hash === stored.tokenHash ? stored : undefined),
+        consume: async (hash: string) => {
+          consumed.push(hash);
+          return { ok: true, grant: { ...stored, downloads: stored.downloads + 1 } };
+        },
+      } as unknown as GatewayDeps['grants'],
+      requests: { get: async () => ({ state: 'READY' }) } as unknown as GatewayDeps['requests'],
+      archives: {
+        exists: async (key: string) => {
+          checked.push(key);
+          return !missing.includes(key);
+        },
+      },
+      presigner: {
+        presignDownload: async (key: string, fileName: string) => {
+          presigned.push({ key, fileName });
+          return `https://bucket.example.com/${key}?sig=1`;
+        },
+      },
+      clock: { now: () => now },
+      recordDownload: async () => undefined,
+      log: () => undefined,
+      presignSeconds: 60,
+    };
+    return { deps, presigned, consumed, checked };
+  }
+
+  const form = 'application/x-www-form-urlencoded';
+  function postForm(body: string | undefined, contentType: string | null = form): GatewayRequest {
+    return {
+      method: 'POST',
+      path: `/d/${token}/download`,
+      headers: contentType === null ? {} : { 'content-type': contentType },
+      clientId: '192.0.2.1',
+      ...(body === undefined ? {} : { body }),
+    };
+  }
+
+  it('presigns the chosen volume under its own file name and counts one download', async () => {
+    for (const [volume, key] of threeVolumes.map((v, i) => [i + 1, v.key] as const)) {
+      const { deps, presigned, consumed, checked } = setup();
+      const response = await handleGatewayRequest(deps, postForm(`volume=${volume}`));
+      expect(response.status).toBe(303);
+      expect(response.headers.Location).toBe(`https://bucket.example.com/${key}?sig=1`);
+      expect(checked).toEqual([key]);
+      expect(presigned).toEqual([{ key, fileName: `nova-data-export-2026-11-20-part${volume}-of-3.zip` }]);
+      expect(consumed).toEqual([known.tokenHash]);
+    }
+  });
+
+  it('takes volume 1 when the form has no volume field, and reads the content type with parameters', async () => {
+    for (const request of [
+      postForm(undefined, null),
+      postForm(''),
+      postForm('other=x'),
+      postForm('volume=2', 'Application/X-WWW-Form-Urlencoded; charset=UTF-8'),
+    ]) {
+      const { deps, presigned, consumed } = setup();
+      const response = await handleGatewayRequest(deps, request);
+      expect(response.status).toBe(303);
+      expect(presigned[0]?.key).toBe(
+        request.body === 'volume=2' ? threeVolumes[1]?.key : threeVolumes[0]?.key,
+      );
+      expect(consumed).toHaveLength(1);
+    }
+  });
+
+  it.each([
+    'volume=0',
+    'volume=4',
+    'volume=-1',
+    'volume=%2B2',
+    'volume=1.0',
+    'volume=02',
+    'volume=2%20',
+    'volume=1e0',
+    'volume=0x2',
+    'volume=abc',
+    'volume=',
+    'volume',
+    'volume=99999999999999999999999',
+    'volume=1&volume=2',
+    `volume=2&pad=${'x'.repeat(2000)}`,
+  ])('refuses %s with a 400 in the grant language, counting nothing', async (body) => {
+    const { deps, presigned, consumed, checked } = setup(
+      multiVolumeGrant({ tokenHash: hashToken(token), locale: 'fr' }),
+    );
+    const response = await handleGatewayRequest(deps, postForm(body));
+    expect(response.status).toBe(400);
+    expect(response.headers.Location).toBeUndefined();
+    expect(response.headers['Content-Language']).toBe('fr');
+    expect(response.headers['Cache-Control']).toBe('no-store');
+    expect(pageFacts(response.body).title).toBe(gatewayMessages.fr.badRequestTitle);
+    expect({ presigned, consumed, checked }).toEqual({ presigned: [], consumed: [], checked: [] });
+  });
+
+  it('refuses a body that is not a form (JSON, text, multipart) with a 400', async () => {
+    for (const [body, type] of [
+      ['{"volume":2}', 'application/json'],
+      ['volume=2', 'text/plain;charset=UTF-8'],
+      ['volume=2', null],
+    ] as const) {
+      const { deps, consumed } = setup();
+      const response = await handleGatewayRequest(deps, postForm(body, type));
+      expect(response.status, `${type}`).toBe(400);
+      expect(consumed).toEqual([]);
+    }
+  });
+
+  it('a single-zip grant gives volume 1 only', async () => {
+    const single = grant({ tokenHash: hashToken(token) });
+    const ok = setup(single);
+    expect((await handleGatewayRequest(ok.deps, postForm('volume=1'))).status).toBe(303);
+    expect(ok.presigned).toEqual([{ key: single.archiveKey, fileName: single.fileName }]);
+    const refused = setup(single);
+    expect((await handleGatewayRequest(refused.deps, postForm('volume=2'))).status).toBe(400);
+    expect(refused.consumed).toEqual([]);
+  });
+
+  it('answers 410 without counting when the chosen volume’s object is gone (other volumes still served)', async () => {
+    const gone = setup(known, [threeVolumes[2]?.key ?? '']);
+    const response = await handleGatewayRequest(gone.deps, postForm('volume=3'));
+    expect(response.status).toBe(410);
+    expect(response.body).toContain('data-reason="expired"');
+    expect(gone.consumed).toEqual([]);
+    expect(gone.presigned).toEqual([]);
+    const other = setup(known, [threeVolumes[2]?.key ?? '']);
+    expect((await handleGatewayRequest(other.deps, postForm('volume=2'))).status).toBe(303);
+  });
+
+  it('still answers a used-up or expired grant 410 whatever volume is asked for', async () => {
+    const usedUp = setup(multiVolumeGrant({ tokenHash: hashToken(token), downloads: 15 }));
+    const response = await handleGatewayRequest(usedUp.deps, postForm('volume=9'));
+    expect(response.status).toBe(410);
+    expect(response.body).toContain('data-reason="used-up"');
+    expect(usedUp.consumed).toEqual([]);
   });
 });
 

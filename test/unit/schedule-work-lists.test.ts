@@ -320,12 +320,23 @@ describe('the watchdog and the clean-up, until their deadline', () => {
     const finished = Array.from({ length: 5 }, (_, i) => record(`f-${i}`, 'FAILED', minutesAgo(100 - i)));
     const requests = new FakeRequests(finished);
     const store = new RefusingStore(new Set());
+    // What each failed attempt left: a staged piece and two volumes of an unfinished archive.
+    for (const { requestId } of finished) {
+      for (const key of [
+        `staging/${requestId}/1/c/s.json.part-0-0`,
+        `archives/${requestId}/1.part3.zip`,
+        `archives/${requestId}/1.part2.zip`,
+      ]) {
+        store.objects.set(key, Buffer.from('x'));
+      }
+    }
     const deps = { requests: requests.asPort(), store, clock, dataMap: { sources: [] } as never };
     const first = await removeLeftovers(deps, { deadline: timeFor(2) });
     expect(first).toMatchObject({ cleaned: ['f-0', 'f-1'], truncated: true });
     const second = await removeLeftovers(deps, { deadline: timeFor(100) });
     expect(second).toMatchObject({ cleaned: ['f-2', 'f-3', 'f-4'], truncated: false });
-    expect(store.deleted.filter((k) => k === 'archives/f-0/1.zip')).toHaveLength(1);
+    expect(store.deleted.filter((k) => k === 'archives/f-0/1.part2.zip')).toHaveLength(1);
+    expect(store.objects.size).toBe(0);
   });
 });
 

@@ -9,6 +9,7 @@ import {
 import type { Clock, ConsumeOutcome, GrantRepository } from '../../core/ports';
 import { type DownloadGrant, grantStatus } from '../../core/requests/grant';
 import { GrantNotFoundError } from '../../core/requests/request-errors';
+import type { ArchiveVolume } from '../../core/workflow-types';
 import {
   type Item,
   isConditionalCheckFailed,
@@ -215,6 +216,12 @@ export class DynamoDbGrantRepository implements GrantRepository {
       item.gsi2sk = s(expiresIso);
     }
     putOptional(item, 'revokedAt', grant.revokedAt);
+    // Only a multi-volume grant keeps its volumes (volume 1 first); a single zip is `archiveKey`.
+    if (grant.volumes && grant.volumes.length > 0) {
+      item.volumes = {
+        L: grant.volumes.map((v) => ({ M: { key: s(v.key), bytes: n(v.bytes), sha256: s(v.sha256) } })),
+      };
+    }
     return item;
   }
 }
@@ -240,5 +247,14 @@ function fromItem(item: Item): DownloadGrant {
   };
   const revokedAt = optStr(item, 'revokedAt');
   if (revokedAt !== undefined) grant.revokedAt = revokedAt;
+  const volumes = item.volumes?.L;
+  if (volumes !== undefined) grant.volumes = volumes.map(volumeFromAttribute);
   return grant;
+}
+
+function volumeFromAttribute(attribute: Item[string]): ArchiveVolume {
+  const volume = attribute.M;
+  if (volume === undefined)
+    throw new TypeError('Pipeline item attribute volumes holds a value that is not a map');
+  return { key: str(volume, 'key'), bytes: num(volume, 'bytes'), sha256: str(volume, 'sha256') };
 }

@@ -9,16 +9,26 @@ import type { PrivacyNotice } from '../data-map/privacy-notice';
 import { describe, StagedFileCorruptError } from '../errors';
 import type { ObjectStore } from '../ports';
 import type {
+  ArchiveProgress,
   ArchiveResult,
+  ArchiveVolume,
   BuildArchiveInput,
   CollectResult,
   DescribedSource,
   ExportPlan,
+  PackedVolume,
   StagedFile,
 } from '../workflow-types';
 import { dataPackageFile } from './data-package';
 import { generatedFiles } from './generated-files';
-import { buildManifest, type GeneratedFile, type Manifest, mediaTypeOf } from './manifest';
+import {
+  buildManifest,
+  type GeneratedFile,
+  type Manifest,
+  type ManifestVolume,
+  mediaTypeOf,
+} from './manifest';
+import { planVolumes, volumeFileName, volumeKey } from './volumes';
 import { type ZipEntry, zipStream } from './zip-writer';
 
 export interface BuildArchiveDeps {
@@ -28,6 +38,11 @@ export interface BuildArchiveDeps {
   privacyNotice?: PrivacyNotice;
   /** Deflate level; 6 unless a benchmark says otherwise. */
   compressionLevel?: number;
+  /**
+   * Bytes of data files one volume holds at most (the deployment's `archiveVolumeBytes`); absent,
+   * the archive is one volume whatever its size.
+   */
+  volumeBytes?: number;
 }
 
 /** A data file of the archive: its framing and its staged pieces in order, hashed as it is packed. */
@@ -41,20 +56,55 @@ interface JoinedFile {
 }
 
 /**
- * Packages the staged files into one zip and streams it into the store. A data file is its
- * staged pieces (shards, checkpointed invocations) joined in order inside the build's framing.
- * Each piece is re-hashed as it is packed, so a piece that changed or was corrupted in staging
- * fails the build instead of shipping an archive that contradicts its manifest; each file's own
- * checksum is taken in the same pass, so datapackage.json and manifest.json, which give the
- * checksums, are the archive's last entries. The archive object only appears once the upload
- * completes.
+ * Packages the staged files into a zip and streams it into the store. A data file is its staged
+ * pieces (shards, checkpointed invocations) joined in order inside the build's framing. Each piece
+ * is re-hashed as it is packed, so a piece that changed or was corrupted in staging fails the
+ * build instead of shipping an archive that contradicts its manifest; each file's own checksum is
+ * taken in the same pass, so datapackage.json and manifest.json, which give the checksums, are the
+ * archive's last entries. An archive object only appears once its upload completes.
+ *
+ * An export bigger than `volumeBytes` is several volumes (core/archive/volumes.ts), one per
+ * invocation: the last volume first, each handing the next its files' checksums
+ * (ArchiveProgress), and volume 1 at the end with the describing files of the whole archive.
  */
-export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveInput): Promise<ArchiveResult> {
+export async function buildArchive(
+  deps: BuildArchiveDeps,
+  input: BuildArchiveInput,
+): Promise<ArchiveResult | ArchiveProgress> {
   const { plan } = input;
   const root = plan.rootFolder;
   const notice = deps.privacyNotice ?? defaultPrivacyNotice;
   const results = resultsBySource(input.results);
   const joined = new Map(results.map((result) => [result.sourceId, joinFiles(deps.dataMap, plan, result)]));
+  const dataFiles = [...joined.values()].flat();
+  const volumes = planVolumes(
+    dataFiles.map((file) => ({ path: file.framing.path, bytes: file.bytes })),
+    deps.volumeBytes ?? Number.POSITIVE_INFINITY,
+  );
+  const volumeOf = new Map(volumes.flatMap((paths, i) => paths.map((path) => [path, i + 1] as const)));
+  const packedBefore = input.built?.packed ?? [];
+  const earlier = new Map(packedBefore.flatMap((v) => v.files.map((f) => [f.path, f.sha256] as const)));
+  for (const file of dataFiles) file.sha256 ??= earlier.get(file.framing.path);
+  const volume = input.built?.next ?? volumes.length;
+  const mine = dataFiles.filter((file) => volumeOf.get(file.framing.path) === volume);
+  const dataEntries = (): ZipEntry[] =>
+    mine.map((file) => ({
+      name: `${root}/${file.framing.path}`,
+      data: Readable.from(joinedBody(deps.store, file)),
+    }));
+
+  if (volume > 1) {
+    const key = volumeKey(plan.archiveKey, volume);
+    const zip = await packZip(deps, key, dataEntries(), plan);
+    const files = mine.map((file) => ({ path: file.framing.path, sha256: file.sha256 ?? '' }));
+    return {
+      requestId: plan.requestId,
+      next: volume - 1,
+      packed: [...packedBefore, { volume, key, ...zip, files }],
+    };
+  }
+
+  const multiple = volumes.length > 1;
   const described = (): DescribedSource[] =>
     results.map((result) => ({
       ...result,
@@ -64,6 +114,7 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
         records: file.records,
         // Only datapackage.json and manifest.json give checksums, and they are built after packing.
         sha256: file.sha256 ?? '',
+        ...(multiple ? { volume: volumeOf.get(file.framing.path) ?? 1 } : {}),
       })),
     }));
   const leading = await generatedFiles({
@@ -74,27 +125,89 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
     readPreview: async (key) => buffer(await deps.store.get(key)),
     privacyNotice: notice,
   });
-  const dataFiles = [...joined.values()].flat();
   let manifest: Manifest | undefined;
 
   async function* entries(): AsyncGenerator<ZipEntry> {
     for (const file of leading) yield { name: `${root}/${file.path}`, data: file.content };
-    for (const file of dataFiles) {
-      yield { name: `${root}/${file.framing.path}`, data: Readable.from(joinedBody(deps.store, file)) };
-    }
+    yield* dataEntries();
     // Every data file is packed (the zip asks for an entry once the one before is written).
     const packed = described();
     const dataPackage = dataPackageFile(deps.dataMap, plan, packed);
     yield { name: `${root}/${dataPackage.path}`, data: dataPackage.content };
     const generated = [...leading, dataPackage].map((file) => describeGenerated(file.path, file.content));
-    manifest = buildManifest(deps.dataMap, notice, plan, packed, generated);
+    manifest = buildManifest(deps.dataMap, notice, plan, packed, generated, {
+      volumes: multiple ? manifestVolumes(plan, volumes, packedBefore) : undefined,
+    });
     yield {
       name: `${root}/manifest.json`,
       data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8'),
     };
   }
 
-  const zip = zipStream(entries(), { level: deps.compressionLevel ?? 6, date: new Date(plan.generatedAt) });
+  const first = await packZip(deps, plan.archiveKey, entries(), plan);
+  if (!manifest) throw new Error('The zip ended before its manifest was written');
+  // The staged copies have served; the archive is now the only copy. Everything under the
+  // attempt's staging prefix goes (pieces, previews, checkpoints). A failed delete must not fail a
+  // finished archive: it is reported, and the schedule's clean-up deletes them later.
+  const stagingDeleteFailed = await deps.store
+    .keysUnder(plan.stagingPrefix)
+    .then((keys) => deps.store.delete(keys))
+    .then(
+      () => undefined,
+      (error: unknown) => describe(error),
+    );
+  const recordsByCategory: Record<string, number> = {};
+  for (const category of manifest.categories) recordsByCategory[category.id] = category.records;
+  const allVolumes: ArchiveVolume[] = [
+    { key: plan.archiveKey, ...first },
+    ...[...packedBefore]
+      .sort((a, b) => a.volume - b.volume)
+      .map(({ key, bytes, sha256 }) => ({ key, bytes, sha256 })),
+  ];
+  return {
+    requestId: plan.requestId,
+    archiveKey: plan.archiveKey,
+    bytes: allVolumes.reduce((sum, v) => sum + v.bytes, 0),
+    sha256: first.sha256,
+    volumes: allVolumes,
+    files: leading.length + dataFiles.length + 2,
+    recordsByCategory,
+    retentionFindings: manifest.notesForOperators.retentionFindings.map(
+      ({ source, table, records, oldest }) => ({
+        source,
+        table,
+        records,
+        oldest,
+      }),
+    ),
+    ...(stagingDeleteFailed ? { stagingDeleteFailed } : {}),
+  };
+}
+
+/** Volume 1's list of every volume: the others with their checksums (a zip cannot hold its own). */
+function manifestVolumes(plan: ExportPlan, volumes: string[][], packed: PackedVolume[]): ManifestVolume[] {
+  const fileName = `${plan.rootFolder}.zip`;
+  return volumes.map((files, i) => {
+    const volume = i + 1;
+    const done = packed.find((v) => v.volume === volume);
+    return {
+      volume,
+      fileName: volumeFileName(fileName, volume, volumes.length),
+      bytes: done?.bytes ?? null,
+      sha256: done?.sha256 ?? null,
+      files,
+    };
+  });
+}
+
+/** Streams entries into one zip object, hashing and counting the bytes that are uploaded. */
+async function packZip(
+  deps: BuildArchiveDeps,
+  key: string,
+  entries: AsyncIterable<ZipEntry> | Iterable<ZipEntry>,
+  plan: ExportPlan,
+): Promise<{ bytes: number; sha256: string }> {
+  const zip = zipStream(entries, { level: deps.compressionLevel ?? 6, date: new Date(plan.generatedAt) });
   const hash = createHash('sha256');
   let bytes = 0;
   const counted = zip.stream.pipe(
@@ -109,42 +222,13 @@ export async function buildArchive(deps: BuildArchiveDeps, input: BuildArchiveIn
   zip.stream.once('error', (error) => counted.destroy(error));
   // No Content-Disposition on the object: its name comes from the download grant, encoded for the
   // header by the presigned URL (a raw non-ASCII name here made Node refuse the whole upload).
-  const upload = deps.store.put(plan.archiveKey, counted, { contentType: 'application/zip' });
+  const upload = deps.store.put(key, counted, { contentType: 'application/zip' });
   // If the upload fails first, stop the zip too, so no staged object is left half read.
   upload.catch((error: unknown) =>
     zip.stream.destroy(error instanceof Error ? error : new Error(String(error))),
   );
   await Promise.all([upload, zip.done]);
-  if (!manifest) throw new Error('The zip ended before its manifest was written');
-  // The staged copies have served; the archive is now the only copy. Everything under the
-  // attempt's staging prefix goes (pieces, previews, checkpoints). A failed delete must not fail a
-  // finished archive: it is reported, and the schedule's clean-up deletes them later.
-  const stagingDeleteFailed = await deps.store
-    .keysUnder(plan.stagingPrefix)
-    .then((keys) => deps.store.delete(keys))
-    .then(
-      () => undefined,
-      (error: unknown) => describe(error),
-    );
-  const recordsByCategory: Record<string, number> = {};
-  for (const category of manifest.categories) recordsByCategory[category.id] = category.records;
-  return {
-    requestId: plan.requestId,
-    archiveKey: plan.archiveKey,
-    bytes,
-    sha256: hash.digest('hex'),
-    files: leading.length + dataFiles.length + 2,
-    recordsByCategory,
-    retentionFindings: manifest.notesForOperators.retentionFindings.map(
-      ({ source, table, records, oldest }) => ({
-        source,
-        table,
-        records,
-        oldest,
-      }),
-    ),
-    ...(stagingDeleteFailed ? { stagingDeleteFailed } : {}),
-  };
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** A source's data files: its pieces grouped by path, in the order the framings give the paths. */

@@ -60,5 +60,10 @@ export const CHECKPOINTS_PATTERN = `${STAGING_PREFIX}*/*/${CHECKPOINTS_FOLDER}`;
  * presigned URL).
  */
 export function archiveKey(requestId: string, attempt: number): string {
-  return `${ARCHIVES_PREFIX}${requestId}/${attempt}.zip`;
+  return `${attemptArchivesPrefix(requestId, attempt)}zip`;
+}
+
+/** What every volume of one attempt's archive starts with (`<attempt>.zip`, `<attempt>.part2.zip`, …). */
+export function attemptArchivesPrefix(requestId: string, attempt: number): string {
+  return `${ARCHIVES_PREFIX}${requestId}/${attempt}.`;
 }

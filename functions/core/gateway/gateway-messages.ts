@@ -115,6 +115,18 @@ const en = {
   methodNotAllowedText: 'Open the link from the e-mail again and use the button on that page.',
   redirectTitle: 'Your download is starting',
   redirectLink: 'Start the download',
+  parts: 'Parts',
+  volumesHeading: 'Download the parts',
+  volumesIntro:
+    'The archive comes in {count} parts, each a ZIP file of its own. Download every part, then unpack them all into one folder: together they hold your whole archive.',
+  volumeHeading: 'Part {volume} of {count}',
+  volumeButton: 'Download part {volume} of {count} ({size})',
+  checksum: 'SHA-256 checksum',
+  volumesNote:
+    'Each part you download counts as one download. Once every part is unpacked into the same folder, open index.html in it to read your data in a browser. To check that a file arrived complete, compare its SHA-256 checksum with the one shown here.',
+  badRequestTitle: 'Request not understood',
+  badRequestText:
+    'This request could not be understood. Open the link from the e-mail again and use a button on that page.',
 };
 
 export type GatewayMessages = { readonly [K in keyof typeof en]: string };
@@ -160,6 +172,18 @@ const de: GatewayMessages = {
   methodNotAllowedText: 'Öffne den Link aus der E-Mail erneut und nutze die Schaltfläche auf dieser Seite.',
   redirectTitle: 'Dein Download beginnt',
   redirectLink: 'Download starten',
+  parts: 'Teile',
+  volumesHeading: 'Teile herunterladen',
+  volumesIntro:
+    'Das Archiv besteht aus {count} Teilen, jeder eine eigene ZIP-Datei. Lade alle Teile herunter und entpacke sie dann alle in denselben Ordner: Zusammen ergeben sie dein vollständiges Archiv.',
+  volumeHeading: 'Teil {volume} von {count}',
+  volumeButton: 'Teil {volume} von {count} herunterladen ({size})',
+  checksum: 'SHA-256-Prüfsumme',
+  volumesNote:
+    'Jeder heruntergeladene Teil zählt als ein Download. Wenn alle Teile im selben Ordner entpackt sind, öffne darin index.html, um deine Daten im Browser zu lesen. Um zu prüfen, ob eine Datei vollständig angekommen ist, vergleiche ihre SHA-256-Prüfsumme mit der hier angezeigten.',
+  badRequestTitle: 'Anfrage nicht verstanden',
+  badRequestText:
+    'Diese Anfrage konnte nicht verarbeitet werden. Öffne den Link aus der E-Mail erneut und nutze eine Schaltfläche auf dieser Seite.',
 };
 
 const fr: GatewayMessages = {
@@ -203,6 +227,18 @@ const fr: GatewayMessages = {
   methodNotAllowedText: 'Ouvrez de nouveau le lien de l’e-mail et utilisez le bouton de cette page.',
   redirectTitle: 'Votre téléchargement commence',
   redirectLink: 'Lancer le téléchargement',
+  parts: 'Parties',
+  volumesHeading: 'Télécharger les parties',
+  volumesIntro:
+    'L’archive se compose de {count} parties, chacune étant un fichier ZIP distinct. Téléchargez toutes les parties, puis décompressez-les toutes dans un même dossier : ensemble, elles forment votre archive complète.',
+  volumeHeading: 'Partie {volume} sur {count}',
+  volumeButton: 'Télécharger la partie {volume} sur {count} ({size})',
+  checksum: 'Somme de contrôle SHA-256',
+  volumesNote:
+    'Chaque partie téléchargée compte comme un téléchargement. Une fois toutes les parties décompressées dans le même dossier, ouvrez le fichier index.html qu’il contient pour lire vos données dans un navigateur. Pour vérifier qu’un fichier est arrivé complet, comparez sa somme de contrôle SHA-256 avec celle affichée ici.',
+  badRequestTitle: 'Requête non comprise',
+  badRequestText:
+    'Cette requête n’a pas pu être comprise. Ouvrez de nouveau le lien de l’e-mail et utilisez un bouton de cette page.',
 };
 
 const nb: GatewayMessages = {
@@ -244,6 +280,18 @@ const nb: GatewayMessages = {
   methodNotAllowedText: 'Åpne lenken fra e-posten på nytt, og bruk knappen på den siden.',
   redirectTitle: 'Nedlastingen starter',
   redirectLink: 'Start nedlastingen',
+  parts: 'Deler',
+  volumesHeading: 'Last ned delene',
+  volumesIntro:
+    'Arkivet består av {count} deler, hver en egen ZIP-fil. Last ned alle delene, og pakk dem deretter ut i samme mappe: til sammen utgjør de hele arkivet ditt.',
+  volumeHeading: 'Del {volume} av {count}',
+  volumeButton: 'Last ned del {volume} av {count} ({size})',
+  checksum: 'SHA-256-sjekksum',
+  volumesNote:
+    'Hver del du laster ned, teller som én nedlasting. Når alle delene er pakket ut i samme mappe, åpner du index.html der for å lese dataene dine i en nettleser. For å sjekke at en fil kom frem hel, sammenligner du SHA-256-sjekksummen med den som vises her.',
+  badRequestTitle: 'Forespørselen ble ikke forstått',
+  badRequestText:
+    'Denne forespørselen kunne ikke behandles. Åpne lenken fra e-posten på nytt, og bruk en knapp på den siden.',
 };
 
 const da: GatewayMessages = {
@@ -286,6 +334,18 @@ const da: GatewayMessages = {
   methodNotAllowedText: 'Åbn linket fra e-mailen igen, og brug knappen på den side.',
   redirectTitle: 'Din download starter',
   redirectLink: 'Start downloaden',
+  parts: 'Dele',
+  volumesHeading: 'Download delene',
+  volumesIntro:
+    'Arkivet består af {count} dele, som hver er en selvstændig ZIP-fil. Download alle delene, og pak dem derefter alle ud i den samme mappe: tilsammen udgør de hele dit arkiv.',
+  volumeHeading: 'Del {volume} af {count}',
+  volumeButton: 'Download del {volume} af {count} ({size})',
+  checksum: 'SHA-256-kontrolsum',
+  volumesNote:
+    'Hver del, du downloader, tæller som én download. Når alle dele er pakket ud i samme mappe, skal du åbne index.html i den for at læse dine data i en browser. Du kan kontrollere, at en fil er kommet helt frem, ved at sammenligne dens SHA-256-kontrolsum med den, der vises her.',
+  badRequestTitle: 'Forespørgslen blev ikke forstået',
+  badRequestText:
+    'Denne forespørgsel kunne ikke behandles. Åbn linket fra e-mailen igen, og brug en knap på den side.',
 };
 
 const th: GatewayMessages = {
@@ -324,6 +384,17 @@ const th: GatewayMessages = {
   methodNotAllowedText: 'เปิดลิงก์จากอีเมลอีกครั้ง แล้วใช้ปุ่มบนหน้านั้น',
   redirectTitle: 'กำลังเริ่มดาวน์โหลด',
   redirectLink: 'เริ่มดาวน์โหลด',
+  parts: 'จำนวนส่วน',
+  volumesHeading: 'ดาวน์โหลดแต่ละส่วน',
+  volumesIntro:
+    'ไฟล์เก็บถาวรนี้แบ่งออกเป็น {count} ส่วน แต่ละส่วนเป็นไฟล์ ZIP แยกกัน ดาวน์โหลดให้ครบทุกส่วน แล้วแตกไฟล์ทั้งหมดไว้ในโฟลเดอร์เดียวกัน เมื่อรวมกันจะได้ไฟล์เก็บถาวรฉบับสมบูรณ์ของคุณ',
+  volumeHeading: 'ส่วนที่ {volume} จาก {count}',
+  volumeButton: 'ดาวน์โหลดส่วนที่ {volume} จาก {count} ({size})',
+  checksum: 'ค่าตรวจสอบ SHA-256',
+  volumesNote:
+    'การดาวน์โหลดแต่ละส่วนนับเป็นการดาวน์โหลดหนึ่งครั้ง เมื่อแตกไฟล์ทุกส่วนไว้ในโฟลเดอร์เดียวกันแล้ว ให้เปิด index.html ในโฟลเดอร์นั้นเพื่ออ่านข้อมูลของคุณในเบราว์เซอร์ หากต้องการตรวจสอบว่าไฟล์มาครบถ้วน ให้เทียบค่าตรวจสอบ SHA-256 ของไฟล์กับค่าที่แสดงไว้ที่นี่',
+  badRequestTitle: 'ไม่เข้าใจคำขอนี้',
+  badRequestText: 'ไม่สามารถดำเนินการตามคำขอนี้ได้ เปิดลิงก์จากอีเมลอีกครั้ง แล้วใช้ปุ่มบนหน้านั้น',
 };
 
 export const gatewayMessages: Readonly<Record<GatewayLocale, GatewayMessages>> = { en, de, fr, nb, da, th };

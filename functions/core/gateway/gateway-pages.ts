@@ -1,6 +1,6 @@
 import { formatMessage } from '../i18n/archive-messages';
 import { formatBytes, formatCount, formatDateTime, formatMinutes, formatTimeLeft } from '../i18n/formats';
-import type { DownloadGrant, GrantStatus } from '../requests/grant';
+import { type DownloadGrant, type GrantStatus, type GrantVolume, grantVolumes } from '../requests/grant';
 import { type GatewayLocale, gatewayMessages, resolveGatewayLocale } from './gateway-messages';
 import { escapeHtml, page } from './html';
 
@@ -54,6 +54,18 @@ export function landingPage(
       : `<table><thead><tr><th scope="col">${text(m.category)}</th><th scope="col" class="n">${text(m.records)}</th></tr></thead><tbody>${rows}</tbody></table>`;
   // The token is [A-Za-z0-9_-] (checked before any lookup), escaped anyway: no value reaches the page raw.
   const action = `/d/${encodeURIComponent(token)}/download`;
+  const volumes = grantVolumes(grant);
+  const expiry = [
+    `<dt>${text(m.expires)}</dt><dd>${escapeHtml(formatDateTime(locale, grant.expiresAt, options.timeZone))}</dd>`,
+    `<dt>${text(m.timeLeft)}</dt><dd>${escapeHtml(formatTimeLeft(locale, now, grant.expiresAt))}</dd>`,
+    `<dt>${text(m.downloadsLeft)}</dt><dd>${text(m.downloadsLeftValue, {
+      left: formatCount(locale, left),
+      max: formatCount(locale, grant.maxDownloads),
+    })}</dd>`,
+  ];
+  if (volumes.length > 1) {
+    return page(locale, m.landingTitle, volumesBody(locale, volumes, action, size, expiry, contents));
+  }
   const body = [
     `<h1>${text(m.landingTitle)}</h1>`,
     `<p>${text(m.landingIntro)}</p>`,
@@ -61,12 +73,7 @@ export function landingPage(
     '<dl>',
     `<dt>${text(m.fileName)}</dt><dd class="file">${escapeHtml(grant.fileName)}</dd>`,
     `<dt>${text(m.size)}</dt><dd>${escapeHtml(size)}</dd>`,
-    `<dt>${text(m.expires)}</dt><dd>${escapeHtml(formatDateTime(locale, grant.expiresAt, options.timeZone))}</dd>`,
-    `<dt>${text(m.timeLeft)}</dt><dd>${escapeHtml(formatTimeLeft(locale, now, grant.expiresAt))}</dd>`,
-    `<dt>${text(m.downloadsLeft)}</dt><dd>${text(m.downloadsLeftValue, {
-      left: formatCount(locale, left),
-      max: formatCount(locale, grant.maxDownloads),
-    })}</dd>`,
+    ...expiry,
     '</dl>',
     `<h2>${text(m.contents)}</h2>`,
     contents,
@@ -75,6 +82,65 @@ export function landingPage(
     `<p class="note">${text(m.downloadNote)}</p>`,
   ].join('\n');
   return page(locale, m.landingTitle, body);
+}
+
+/**
+ * The landing page's body for an archive in several zips: the archive's facts, then every volume
+ * in order with its file name, size and SHA-256 (the one list of the volumes: volume 1 cannot
+ * hold its own checksum) and a form of its own that posts `volume=<n>`.
+ */
+function volumesBody(
+  locale: GatewayLocale,
+  volumes: readonly GrantVolume[],
+  action: string,
+  size: string,
+  expiry: readonly string[],
+  contents: string,
+): string {
+  const m = gatewayMessages[locale];
+  const count = volumes.length;
+  const parts = volumes.flatMap((v) => {
+    const partSize = formatBytes(locale, v.bytes);
+    const label = { volume: formatCount(locale, v.volume), count: formatCount(locale, count) };
+    return [
+      `<h3>${text(m.volumeHeading, label)}</h3>`,
+      '<dl>',
+      `<dt>${text(m.fileName)}</dt><dd class="file">${escapeHtml(v.fileName)}</dd>`,
+      `<dt>${text(m.size)}</dt><dd>${escapeHtml(partSize)}</dd>`,
+      ...(v.sha256 === undefined
+        ? []
+        : [`<dt>${text(m.checksum)}</dt><dd class="sha256">${escapeHtml(v.sha256)}</dd>`]),
+      '</dl>',
+      // The form's own field says which volume; the action is the same for every volume.
+      `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="volume" value="${escapeHtml(v.volume)}"><button type="submit">${text(m.volumeButton, { ...label, size: partSize })}</button></form>`,
+    ];
+  });
+  return [
+    `<h1>${text(m.landingTitle)}</h1>`,
+    `<p>${text(m.landingIntro)}</p>`,
+    `<h2>${text(m.archive)}</h2>`,
+    `<p>${text(m.volumesIntro, { count: formatCount(locale, count) })}</p>`,
+    '<dl>',
+    `<dt>${text(m.parts)}</dt><dd>${escapeHtml(formatCount(locale, count))}</dd>`,
+    `<dt>${text(m.size)}</dt><dd>${escapeHtml(size)}</dd>`,
+    ...expiry,
+    '</dl>',
+    `<h2>${text(m.contents)}</h2>`,
+    contents,
+    `<h2>${text(m.volumesHeading)}</h2>`,
+    ...parts,
+    `<p class="note">${text(m.volumesNote)}</p>`,
+  ].join('\n');
+}
+
+/** 400: a download request the gateway cannot read (a volume that is not one of the grant's). */
+export function badRequestPage(locale: GatewayLocale = 'en'): string {
+  const m = gatewayMessages[locale];
+  return page(
+    locale,
+    m.badRequestTitle,
+    `<h1>${text(m.badRequestTitle)}</h1>\n<p>${text(m.badRequestText)}</p>`,
+  );
 }
 
 function askAgain(locale: GatewayLocale, options: PageOptions): string {

@@ -1,8 +1,17 @@
 import type { Clock, GrantRepository, ObjectStore, Presigner, RequestRepository } from '../ports';
-import { type DownloadGrant, grantStatus, hashToken, tokenMatches, tokenPattern } from '../requests/grant';
+import {
+  type DownloadGrant,
+  type GrantVolume,
+  grantStatus,
+  grantVolumes,
+  hashToken,
+  tokenMatches,
+  tokenPattern,
+} from '../requests/grant';
 import type { FailedLookupLimiter } from './failed-lookup-limiter';
 import { type GatewayLocale, negotiateGatewayLocale } from './gateway-messages';
 import {
+  badRequestPage,
   errorPage,
   gonePage,
   grantLocale,
@@ -23,6 +32,11 @@ export interface GatewayRequest {
   headers: Readonly<Record<string, string | undefined>>;
   /** Who is asking, for the failed-lookup limiter: the source IP. */
   clientId: string;
+  /**
+   * The request body as text (already base64-decoded by the transport), if any: the download
+   * form's fields, `application/x-www-form-urlencoded`.
+   */
+  body?: string;
 }
 
 export interface GatewayResponse {
@@ -62,10 +76,16 @@ export const MAX_PRESIGN_SECONDS = 300;
 
 const tokenRoute = /^\/d\/([^/]*)(\/download)?\/?$/;
 
+/** A form body longer than this is not the landing page's form (`volume=<n>` is a dozen bytes). */
+const MAX_FORM_CHARS = 1024;
+/** A volume number as the landing page writes it: no sign, no leading zero, no fraction. */
+const volumePattern = /^[1-9][0-9]{0,5}$/;
+
 /**
  * The download gateway, free of any transport. GET /d/{token} shows what the link gives and has
  * no side effect (mail scanners prefetch links); POST /d/{token}/download counts one download
- * atomically, audits it and redirects to a fresh, minutes-long presigned S3 URL.
+ * atomically, audits it and redirects to a fresh, minutes-long presigned S3 URL. The POST's form
+ * field `volume` says which volume of an archive in several zips (absent: volume 1).
  */
 export async function handleGatewayRequest(
   deps: GatewayDeps,
@@ -139,28 +159,60 @@ async function route(
     };
     return headAware(method, landing);
   }
-  return download(deps, grant, now, log, caller);
+  const volume = chosenVolume(request, grantVolumes(grant));
+  if (!volume) {
+    // Not a form the landing page makes (a volume the grant does not have, a mangled body): no
+    // lookup of the archive, nothing counted.
+    log('info', 'download-bad-request', { requestId: grant.requestId });
+    return respond(400, badRequestPage(grantLocale(grant)), grantLocale(grant));
+  }
+  return download(deps, grant, volume, now, log, caller);
+}
+
+/**
+ * The volume a download POST asks for: its form's `volume` field, volume 1 when there is no such
+ * field; undefined for anything else (a body that is not a form, the field twice, a value that is
+ * not one of the grant's volume numbers).
+ */
+function chosenVolume(request: GatewayRequest, volumes: readonly GrantVolume[]): GrantVolume | undefined {
+  const body = request.body ?? '';
+  if (body.length > MAX_FORM_CHARS) return undefined;
+  let values: string[] = [];
+  if (body !== '') {
+    const type = (header(request, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') return undefined;
+    values = new URLSearchParams(body).getAll('volume');
+  }
+  if (values.length === 0) return volumes[0];
+  const [value = ''] = values;
+  if (values.length > 1 || !volumePattern.test(value)) return undefined;
+  return volumes.find((v) => v.volume === Number(value));
 }
 
 async function download(
   deps: GatewayDeps,
   grant: DownloadGrant,
+  volume: GrantVolume,
   now: Date,
   log: GatewayLog,
   caller: GatewayLocale,
 ) {
   const locale = grantLocale(grant);
-  // The archive must still be there to be worth a download: a request expired (or an archive
+  // The volume must still be there to be worth a download: a request expired (or an archive
   // removed) before the grant's own expiry must not cost the player one of their downloads.
   const request = await deps.requests.get(grant.requestId);
-  if (request?.state !== 'READY' || !(await deps.archives.exists(grant.archiveKey))) {
-    log('warn', 'archive-gone', { requestId: grant.requestId, state: request?.state ?? 'missing' });
+  if (request?.state !== 'READY' || !(await deps.archives.exists(volume.key))) {
+    log('warn', 'archive-gone', {
+      requestId: grant.requestId,
+      state: request?.state ?? 'missing',
+      volume: volume.volume,
+    });
     return respond(410, gonePage('expired', grant, deps), locale);
   }
   // Signed before counting, so a signing failure does not cost the player a download; the URL is
   // disclosed only once the count succeeded.
   const seconds = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(deps.presignSeconds)));
-  const url = await deps.presigner.presignDownload(grant.archiveKey, grant.fileName, seconds);
+  const url = await deps.presigner.presignDownload(volume.key, volume.fileName, seconds);
 
   const outcome = await deps.grants.consume(grant.tokenHash, now);
   if (!outcome.ok) {
@@ -187,6 +239,8 @@ async function download(
   log('info', 'download-granted', {
     requestId: grant.requestId,
     grant: grant.tokenHash.slice(0, 8),
+    volume: volume.volume,
+    volumes: grant.volumes?.length ?? 1,
     downloads: outcome.grant.downloads,
     maxDownloads: outcome.grant.maxDownloads,
   });

@@ -14,6 +14,8 @@ export interface ExportReadyMailInput {
   requestedAt: string;
   expiresAt: string;
   maxDownloads: number;
+  /** How many volumes (zips) the archive has, when more than one. */
+  volumes?: number;
   to: string;
   /** Where a player who did not ask for the export reports it; a sentence without a URL otherwise. */
   supportUrl?: string;
@@ -35,12 +37,14 @@ export function exportReadyMail(input: ExportReadyMailInput): MailMessage {
     requestedAt: formatDateTime(locale, input.requestedAt, input.timeZone),
     expiresAt: formatDateTime(locale, input.expiresAt, input.timeZone),
     maxDownloads: formatCount(locale, input.maxDownloads),
+    volumes: formatCount(locale, input.volumes ?? 1),
     supportUrl: input.supportUrl ?? '',
   };
   const fill = (template: string) => formatMessage(template, values);
   const plural = new Intl.PluralRules(locale).select(input.maxDownloads);
   const validity = fill(plural === 'one' ? m.validityOne : m.validityOther);
   const support = input.supportUrl ? fill(m.support) : undefined;
+  const parts = (input.volumes ?? 1) > 1 ? fill(m.parts) : undefined;
 
   const text = [
     fill(m.greeting),
@@ -51,6 +55,7 @@ export function exportReadyMail(input: ExportReadyMailInput): MailMessage {
     '',
     validity,
     '',
+    ...(parts ? [parts, ''] : []),
     fill(m.notYouHeading),
     fill(m.notYou),
     ...(support ? [support] : []),
@@ -71,6 +76,7 @@ export function exportReadyMail(input: ExportReadyMailInput): MailMessage {
     // The bare link too: some clients strip buttons, and players may want to see where it goes.
     `<p style="word-break:break-all"><a href="${e(input.link)}">${e(input.link)}</a></p>`,
     `<p>${e(validity)}</p>`,
+    ...(parts ? [`<p>${e(parts)}</p>`] : []),
     `<h2 style="font-size:1.1rem">${e(fill(m.notYouHeading))}</h2>`,
     `<p>${e(fill(m.notYou))}</p>`,
     ...(input.supportUrl

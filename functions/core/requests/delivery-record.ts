@@ -22,8 +22,11 @@ export interface Delivery {
   /** The link while it has not left: it holds the token, so it is removed once the entry is done. */
   link?: string;
   expiresAt: string;
+  /** Downloads the link allows: per volume times the volumes. */
   maxDownloads: number;
   archiveBytes: number;
+  /** How many volumes (zips) the archive has, when more than one (the e-mail says so). */
+  volumes?: number;
   username: string;
   /** When the player asked (shown in the e-mail). */
   requestedAt: string;

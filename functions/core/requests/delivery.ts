@@ -9,6 +9,7 @@ import type {
   RequestRepository,
   SourceReader,
 } from '../ports';
+import type { ArchiveVolume } from '../workflow-types';
 import {
   type Delivery,
   deliveryDone,
@@ -16,7 +17,7 @@ import {
   type EventState,
   type MailState,
 } from './delivery-record';
-import { hashToken, newToken } from './grant';
+import { grantedVolumes, hashToken, newToken } from './grant';
 
 /** How links are made: where they point, how long they work, how many downloads they allow. */
 export interface LinkSettings {
@@ -56,7 +57,13 @@ export interface OpenDeliveryInput {
   username: string;
   requestedAt: string;
   kind: Delivery['kind'];
-  archive: { archiveKey: string; bytes: number; recordsByCategory: Record<string, number> };
+  archive: {
+    archiveKey: string;
+    bytes: number;
+    recordsByCategory: Record<string, number>;
+    /** Every volume, when the archive has more than one. */
+    volumes?: ArchiveVolume[] | undefined;
+  };
   /** The name the browser saves the archive under. */
   fileName: string;
   /** When the link is made; its expiry is measured from the same reading of the clock. */
@@ -73,6 +80,7 @@ export interface OpenDeliveryInput {
 export async function openDelivery(deps: OpenDeliveryDeps, input: OpenDeliveryInput): Promise<Delivery> {
   const now = input.createdAt.toISOString();
   const token = newToken();
+  const granted = grantedVolumes(input.archive.volumes, deps.settings.maxDownloads);
   const delivery = await deps.outbox.create({
     requestId: input.requestId,
     archiveOf: input.archiveOf,
@@ -81,8 +89,9 @@ export async function openDelivery(deps: OpenDeliveryDeps, input: OpenDeliveryIn
     tokenHash: hashToken(token),
     link: `${deps.settings.gatewayBaseUrl}/d/${token}`,
     expiresAt: input.expiresAt,
-    maxDownloads: deps.settings.maxDownloads,
+    maxDownloads: granted.maxDownloads,
     archiveBytes: input.archive.bytes,
+    ...(granted.volumes ? { volumes: granted.volumes.length } : {}),
     username: input.username,
     requestedAt: input.requestedAt,
     kind: input.kind,
@@ -106,6 +115,7 @@ export async function openDelivery(deps: OpenDeliveryDeps, input: OpenDeliveryIn
     downloads: 0,
     archiveBytes: input.archive.bytes,
     recordsByCategory: input.archive.recordsByCategory,
+    ...(granted.volumes ? { volumes: granted.volumes } : {}),
   });
   return delivery;
 }
@@ -192,6 +202,7 @@ async function sendMail(deps: DeliverDeps, delivery: Delivery): Promise<Delivery
         requestedAt: delivery.requestedAt,
         expiresAt: delivery.expiresAt,
         maxDownloads: delivery.maxDownloads,
+        ...(delivery.volumes ? { volumes: delivery.volumes } : {}),
         to,
       }),
       requestId: delivery.requestId,

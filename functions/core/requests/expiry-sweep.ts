@@ -1,6 +1,7 @@
 import { describe } from '../errors';
 import type { Clock, EventPublisher, GrantRepository, ObjectStore, RequestRepository } from '../ports';
 import { type DeletionFailure, deleteAndVerify, recordDeletionFailure } from './deletion';
+import { servedArchiveKeys } from './leftovers';
 import { moveRequest } from './lifecycle';
 import { RequestStateConflictError } from './request-errors';
 import type { ExportRequestRecord } from './request-record';
@@ -109,7 +110,7 @@ async function expireRequest(
   failedThisRun: Set<string>,
 ): Promise<void> {
   try {
-    await deleteAndVerify(deps.store, record.archiveKey ? [record.archiveKey] : []);
+    await deleteAndVerify(deps.store, servedArchiveKeys(record));
   } catch (error) {
     failedThisRun.add(record.requestId);
     report.deleteFailed.push(await recordDeletionFailure(deps, record, 'archive at expiry', error));

@@ -1,4 +1,4 @@
-import { archiveKey, stagingPrefix } from '../archive/layout';
+import { attemptArchivesPrefix, stagingPrefix } from '../archive/layout';
 import type { Clock, ObjectStore, RequestRepository } from '../ports';
 import { type DeletionFailure, deleteAndVerify, recordDeletionFailure } from './deletion';
 import type { ExportRequestRecord, RequestState } from './request-record';
@@ -6,15 +6,25 @@ import { type Deadline, noDeadline, workThrough } from './work-list';
 
 /**
  * Every object one attempt at a request may have written: what is under its staging prefix
- * (pieces of data files, previews, checkpoints: their number depends on the source's size, so
- * they are listed) and its archive.
+ * (pieces of data files, previews, checkpoints: their number depends on the source's size) and its
+ * archive's volumes (as many as the build packed before it stopped), all listed.
  */
 export async function attemptObjectKeys(
   store: ObjectStore,
   requestId: string,
   attempt: number,
 ): Promise<string[]> {
-  return [...(await store.keysUnder(stagingPrefix(requestId, attempt))), archiveKey(requestId, attempt)];
+  return [
+    ...(await store.keysUnder(stagingPrefix(requestId, attempt))),
+    ...(await store.keysUnder(attemptArchivesPrefix(requestId, attempt))),
+  ];
+}
+
+/** The objects a READY request serves: its archive's volumes (one for a single zip). */
+export function servedArchiveKeys(record: ExportRequestRecord): string[] {
+  if (record.archiveVolumes && record.archiveVolumes.length > 1)
+    return record.archiveVolumes.map((v) => v.key);
+  return record.archiveKey ? [record.archiveKey] : [];
 }
 
 /** What a request in a final state must no longer have: everything but the archive it serves. */
@@ -23,7 +33,9 @@ export async function leftoverKeys(store: ObjectStore, record: ExportRequestReco
   for (let attempt = 1; attempt <= record.attempt; attempt++) {
     keys.push(...(await attemptObjectKeys(store, record.requestId, attempt)));
   }
-  return record.state === 'READY' ? keys.filter((key) => key !== record.archiveKey) : keys;
+  if (record.state !== 'READY') return keys;
+  const served = new Set(servedArchiveKeys(record));
+  return keys.filter((key) => !served.has(key));
 }
 
 export interface LeftoverDeps {

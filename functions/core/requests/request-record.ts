@@ -1,4 +1,4 @@
-import type { RetentionFindingSummary } from '../workflow-types';
+import type { ArchiveVolume, RetentionFindingSummary } from '../workflow-types';
 
 /**
  * The life of one export request, as the privacy team sees it: states with a timestamp each, the
@@ -90,7 +90,10 @@ export interface ExportRequestRecord {
   /** Set when this request joined another one of the same player already under way (or queued). */
   attachedTo?: string;
   archiveKey?: string;
+  /** Every volume together. */
   archiveBytes?: number;
+  /** Every volume in order (volume 1 is `archiveKey`), when the archive has more than one. */
+  archiveVolumes?: ArchiveVolume[];
   /** The name the player's browser saves the archive under ("<username>-data-export-<date>.zip"). */
   archiveFileName?: string;
   /** When the download link and the archive expire (set on READY). */

@@ -46,6 +46,7 @@ export async function publishExport(
       patch: {
         archiveKey: archive.archiveKey,
         archiveBytes: archive.bytes,
+        ...(archive.volumes.length > 1 ? { archiveVolumes: archive.volumes } : {}),
         archiveFileName: fileName,
         // The delivery's, not a new one: a retried step keeps the expiry its link was made with.
         expiresAt: delivery.expiresAt,

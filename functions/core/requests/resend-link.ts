@@ -35,6 +35,7 @@ export async function resendLink(
       archiveKey: ready.archiveKey,
       bytes: ready.archiveBytes ?? 0,
       recordsByCategory: ready.recordsByCategory ?? {},
+      volumes: ready.archiveVolumes,
     },
     fileName: ready.archiveFileName ?? `${ready.requestId}.zip`,
     createdAt: deps.clock.now(),

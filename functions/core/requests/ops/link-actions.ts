@@ -1,6 +1,6 @@
 import type { Clock, DeliveryOutbox, GrantRepository, RequestRepository } from '../../ports';
 import type { Delivery } from '../delivery-record';
-import { hashToken, newToken } from '../grant';
+import { grantedVolumes, hashToken, newToken } from '../grant';
 import { safeFailureReason } from '../lifecycle';
 import { RequestNotFoundError } from '../request-errors';
 import type { ExportRequestRecord } from '../request-record';
@@ -61,6 +61,8 @@ export async function reissueLink(
   const at = now.toISOString();
   const token = newToken();
   const tokenHash = hashToken(token);
+  // The allowance the delivery gave (already per volume times the volumes).
+  const { volumes } = grantedVolumes(archive.archiveVolumes, 1);
   await deps.grants.create({
     tokenHash,
     requestId: archive.requestId,
@@ -74,6 +76,7 @@ export async function reissueLink(
     downloads: 0,
     archiveBytes: archive.archiveBytes ?? delivery.archiveBytes,
     recordsByCategory: archive.recordsByCategory ?? {},
+    ...(volumes ? { volumes } : {}),
   });
   const reopened = await deps.outbox.reopen(requestId, {
     tokenHash,
