@@ -448,11 +448,12 @@ export class PipelineStack extends Stack {
       .addEnvironment('DUE_WITHIN_DAYS', String(config.dueWithinDays));
     // The watchdog asks how each request's execution is doing, and starts lost or ended ones anew.
     stateMachine.grantStartExecution(sweepFn.role);
-    stateMachine.grantExecution(sweepFn.role, 'states:DescribeExecution');
+    // The watchdog: each execution's status, and its latest history event (is it still at work?).
+    stateMachine.grantExecution(sweepFn.role, 'states:DescribeExecution', 'states:GetExecutionHistory');
     Validations.of(sweepFn.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}"}]}]}:*]`,
       reason:
-        'DescribeExecution on the executions of the export state machine only; execution names are request ids known at run time.',
+        'DescribeExecution and GetExecutionHistory on the executions of the export state machine only; execution names are request ids known at run time.',
     });
     new Rule(this, 'SweepSchedule', {
       description: 'Expiry sweep, watchdog and leftovers clean-up of player-data-export',

@@ -247,4 +247,9 @@ export interface WorkflowExecutions {
   status(requestId: string, attempt: number): Promise<ExecutionStatus>;
   /** Stops the attempt's execution if it is running; answers whether it was. */
   stop(requestId: string, attempt: number, cause: string): Promise<boolean>;
+  /**
+   * When the attempt's execution last did anything (its latest history event: a state entered, a
+   * task retried after a throttling wait), or undefined if it has no history.
+   */
+  lastActivity(requestId: string, attempt: number): Promise<string | undefined>;
 }

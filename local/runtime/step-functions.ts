@@ -176,12 +176,27 @@ export class LocalStepFunctions {
     return { stopDate: this.options.now().getTime() / 1000 };
   }
 
-  /** GetExecutionHistory, of executions this runtime ran (earlier runs' histories are not kept). */
-  getExecutionHistory(request: { executionArn?: string }) {
+  /**
+   * GetExecutionHistory, of executions this runtime ran (earlier runs' histories are not kept):
+   * newest first with `reverseOrder`, at most `maxResults` (no paging past them), and without the
+   * states' inputs and outputs when `includeExecutionData` is false, as Step Functions answers.
+   */
+  getExecutionHistory(request: {
+    executionArn?: string;
+    reverseOrder?: boolean;
+    maxResults?: number;
+    includeExecutionData?: boolean;
+  }) {
     const record = this.executions.get(request.executionArn ?? '');
     if (!record)
       throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
-    return { events: this.histories.get(record.executionArn) ?? [] };
+    let events = [...(this.histories.get(record.executionArn) ?? [])];
+    if (request.reverseOrder) events.reverse();
+    if (request.maxResults) events = events.slice(0, request.maxResults);
+    if (request.includeExecutionData === false) {
+      events = events.map(({ id, timestamp, type }) => ({ id, timestamp, type }));
+    }
+    return { events };
   }
 
   /** Every execution of this and earlier runs, oldest first. */
@@ -250,7 +265,8 @@ export class LocalStepFunctions {
     }
     const text = (value: unknown) => JSON.stringify(value ?? null);
     for await (const log of logs) {
-      const base = { id: events.length + 1, timestamp: log.timestamp / 1000 };
+      // On the runtime's clock (advanceClock), as every other time the runtime's services give.
+      const base = { id: events.length + 1, timestamp: this.options.now().getTime() / 1000 };
       switch (log.type) {
         case 'ExecutionStarted':
           events.push({ ...base, type: log.type, executionStartedEventDetails: { input: text(log.input) } });

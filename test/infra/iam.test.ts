@@ -239,7 +239,7 @@ describe('Every function', () => {
     }
   });
 
-  it('only the dispatcher and the watchdog may start the workflow; only the watchdog may ask how an execution is doing', () => {
+  it('only the dispatcher and the watchdog may start the workflow; only the watchdog may ask how an execution is doing (its status and history)', () => {
     const machineArn = `\${${Object.keys(pipeline.findResources('AWS::StepFunctions::StateMachine'))[0]}}`;
     // Admission: the intake (start-export) only queues; dispatch-exports starts what it admits.
     expect(functions).toContain('StartExport');
@@ -247,6 +247,8 @@ describe('Every function', () => {
       const statements = statementsOfFunction(pipeline, fn);
       const starts = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
       const describes = statements.filter((s) => actionsOf(s).includes('states:DescribeExecution'));
+      const histories = statements.filter((s) => actionsOf(s).includes('states:GetExecutionHistory'));
+      expect(histories, fn).toEqual(describes);
       expect(starts.length, fn).toBe(['DispatchExports', 'ExpireExports'].includes(fn) ? 1 : 0);
       for (const start of starts) expect(actionsOf(start), fn).toEqual(['states:StartExecution']);
       for (const start of starts) expect(resourcesOf(start), fn).toEqual([machineArn]);
@@ -254,7 +256,7 @@ describe('Every function', () => {
       // Executions of this state machine only (the execution name is a request id known at run time).
       for (const describe of describes) {
         expect(resourcesOf(describe)[0], fn).toMatch(/:execution:.*:\*$/);
-        expect(actionsOf(describe), fn).toEqual(['states:DescribeExecution']);
+        expect(actionsOf(describe), fn).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
       }
     }
   });

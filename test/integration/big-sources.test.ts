@@ -8,6 +8,7 @@ import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
+import { StepFunctionsExecutions } from '../../functions/adapters/stepfunctions/step-functions-executions';
 import { ExactNumber } from '../../functions/core/values';
 import { executionName } from '../../functions/core/workflow';
 import { RequestFailedError, requestExport } from '../../local/portal';
@@ -144,6 +145,15 @@ describe('a sharded source collected in checkpointed pieces', () => {
     expect(text.includes(statId(1))).toBe(false);
     expect(text.includes('LastEvaluatedKey')).toBe(false);
     expect(await runtime.objectKeys(`staging/${archive.requestId}/`)).toEqual([]);
+
+    // The watchdog's view of the same execution: its newest event, without the states' data.
+    const machineArn = (execution?.executionArn ?? '')
+      .replace(':execution:', ':stateMachine:')
+      .replace(/:[^:]+$/, '');
+    const executions = new StepFunctionsExecutions(new SFNClient(admin), machineArn);
+    const newest = history.events?.at(-1)?.timestamp;
+    expect(await executions.lastActivity(archive.requestId, 1)).toBe(newest?.toISOString());
+    expect(await executions.lastActivity('no-such-request', 1)).toBeUndefined();
   });
 
   it('packs an archive over the volume size as complete zips, each opened by unzip, volume 1 listing every other with its sha256', async () => {

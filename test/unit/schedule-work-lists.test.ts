@@ -302,6 +302,7 @@ describe('the watchdog and the clean-up, until their deadline', () => {
       },
       start: async () => 'started' as const,
       stop: async () => false,
+      lastActivity: async () => NOW.toISOString(),
     };
     const deps = { requests: requests.asPort(), events, clock, executions };
     const options = { stuckAfterMs: 24 * 60 * MINUTE, maxAttempts: 3 };
@@ -352,5 +353,54 @@ describe('deadlineFromRemaining', () => {
     expect([whole.passed(), half.passed()]).toEqual([false, true]);
     left = 60_000;
     expect(whole.passed()).toBe(true);
+  });
+
+  it('marks a running request stuck only when neither its record nor its execution has moved for stuckAfter: a long throttling wait is work', async () => {
+    const HOURS = 60 * MINUTE;
+    const requests = new FakeRequests([
+      // Moved an hour ago: fine, its history is not even read.
+      record('fresh', 'COLLECTING', minutesAgo(60)),
+      // Unmoved for two days, but its execution retried a throttled read ten minutes ago.
+      record('waiting', 'COLLECTING', minutesAgo(48 * 60)),
+      // Unmoved for two days and its execution silent for 30 hours: a hang.
+      record('hung', 'PACKAGING', minutesAgo(48 * 60)),
+      // Unmoved, and no history to read (e.g. an execution of a region that lost it).
+      record('unknown', 'COLLECTING', minutesAgo(47 * 60)),
+    ]);
+    const activity: Record<string, string | undefined> = {
+      waiting: minutesAgo(10),
+      hung: minutesAgo(30 * 60),
+      unknown: undefined,
+    };
+    const historiesRead: string[] = [];
+    const executions = {
+      status: async () => 'RUNNING' as const,
+      start: async () => 'started' as const,
+      stop: async () => false,
+      lastActivity: async (requestId: string) => {
+        historiesRead.push(requestId);
+        return activity[requestId];
+      },
+    };
+    const deps = { requests: requests.asPort(), events, clock, executions };
+    const report = await superviseRequests(deps, { stuckAfterMs: 24 * HOURS, maxAttempts: 3 });
+    expect(report.stuck.map((s) => [s.requestId, s.newlyMarked]).sort()).toEqual([
+      ['hung', true],
+      ['unknown', true],
+    ]);
+    expect(historiesRead.sort()).toEqual(['hung', 'unknown', 'waiting']);
+    expect(requests.records.get('waiting')?.stuckSince).toBeUndefined();
+    expect(requests.records.get('hung')?.stuckSince).toBe(NOW.toISOString());
+    expect(requests.audit.map((a) => [a.requestId, a.action])).toEqual([
+      ['unknown', 'stuck'],
+      ['hung', 'stuck'],
+    ]);
+    // Reported again on the next run, not put on the trail twice.
+    const again = await superviseRequests(deps, { stuckAfterMs: 24 * HOURS, maxAttempts: 3 });
+    expect(again.stuck.map((s) => [s.requestId, s.newlyMarked]).sort()).toEqual([
+      ['hung', false],
+      ['unknown', false],
+    ]);
+    expect(requests.audit).toHaveLength(2);
   });
 });

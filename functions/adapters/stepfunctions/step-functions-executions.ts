@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
   type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -63,6 +64,24 @@ export class StepFunctionsExecutions implements WorkflowExecutions {
       return true;
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return false;
+      throw error;
+    }
+  }
+
+  async lastActivity(requestId: string, attempt: number): Promise<string | undefined> {
+    try {
+      const history = await this.client.send(
+        new GetExecutionHistoryCommand({
+          executionArn: this.executionArn(executionName(requestId, attempt)),
+          // The newest event only, without the states' inputs and outputs (the player's data).
+          reverseOrder: true,
+          maxResults: 1,
+          includeExecutionData: false,
+        }),
+      );
+      return history.events?.[0]?.timestamp?.toISOString();
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return undefined;
       throw error;
     }
   }

@@ -12,8 +12,9 @@ export interface SupervisorDeps extends LifecycleDeps {
 
 export interface SupervisorOptions {
   /**
-   * A request whose execution is running but that has not moved for this long is reported stuck
-   * (an export of a big player takes minutes; hours mean something hangs).
+   * A request whose execution is running but that has neither moved nor shown activity in its
+   * execution for this long is reported stuck (an export of a big player takes minutes; hours
+   * without a single state or retry mean something hangs).
    */
   stuckAfterMs: number;
   /** Executions per request before the watchdog gives up and marks it FAILED. */
@@ -148,12 +149,18 @@ function inputOf(record: ExportRequestRecord, attempt: number) {
 
 /** Marks a running request that has not moved for too long, once; reports it on every run. */
 async function markIfStuck(
-  deps: { requests: RequestRepository; clock: Clock },
+  deps: { requests: RequestRepository; clock: Clock; executions: WorkflowExecutions },
   record: ExportRequestRecord,
   stuckAfterMs: number,
 ): Promise<StuckRequest | undefined> {
   const now = deps.clock.now();
-  if (Date.parse(record.updatedAt) > now.getTime() - stuckAfterMs) return undefined;
+  const since = now.getTime() - stuckAfterMs;
+  if (Date.parse(record.updatedAt) > since) return undefined;
+  // A request waits in COLLECTING for hours while a game table keeps throttling (each retry a
+  // state in the execution's history): that is an export at work, not a hang. Asked only of a
+  // request whose record has not moved, so the watchdog reads histories rarely.
+  const active = await deps.executions.lastActivity(record.requestId, record.attempt);
+  if (active !== undefined && Date.parse(active) > since) return undefined;
   const base = { requestId: record.requestId, state: record.state, updatedAt: record.updatedAt };
   if (record.stuckSince) return { ...base, stuckSince: record.stuckSince, newlyMarked: false };
   const stuckSince = now.toISOString();
