@@ -4,14 +4,15 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { parse } from 'lossless-json';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ExactNumber, isPlainObject, type StoreRecord, type Value } from '../../functions/core/values';
 import { DEMO_PLAYER_ID, demoTableItems } from '../../functions/seed-demo/demo-data/generate';
 import { DEMO_STORED_TYPES } from '../../functions/seed-demo/demo-data/stored-items';
 import { storableNumber } from '../../local/load-data';
 import { BUNDLE_SOURCES } from '../../local/runtime/bundles';
+import { Slots } from '../support/concurrency';
 import { readZip } from '../support/read-zip';
 
 let dir: string;
@@ -21,15 +22,24 @@ function runExport(args: string[]): Promise<{ code: number; stdout: string; stde
   return runCli('local/cli/export.ts', args);
 }
 
+/**
+ * CLI processes of this file running at once: most start a local runtime of their own (a worker per
+ * function, over a gigabyte), and two cores gain nothing from more than a few starting together.
+ */
+const processes = new Slots(3);
+
 function runCli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', script, ...args],
-      { env: { ...process.env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return processes.run(
+    () =>
+      new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', script, ...args],
+          { env: { ...process.env }, maxBuffer: 16 * 1024 * 1024 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      }),
+  );
 }
 
 beforeAll(async () => {
@@ -45,10 +55,14 @@ async function dataDir(name: string, files: Record<string, string | Buffer>): Pr
   return path;
 }
 
-// Each run synthesizes (from the cache) and starts a local runtime of its own, then stops it: seconds,
-// not milliseconds, and more when other test files run beside it.
-describe('npm run export', { timeout: 300_000 }, () => {
-  it('exports a player from a data folder, numbers exact, and ends with one JSON summary line', async () => {
+// Each run is a process of its own that synthesizes (from the cache) and starts a local runtime of its
+// own, then stops it: seconds, not milliseconds, and more when other test files run beside it. The
+// runs share nothing (each its own data folder, archive and runtime), so they go side by side, a few
+// processes at a time; a test's clock runs while it waits for its turn.
+describe.concurrent('npm run export', { timeout: 480_000 }, () => {
+  it('exports a player from a data folder, numbers exact, and ends with one JSON summary line', async ({
+    expect,
+  }) => {
     const data = await dataDir('ok', {
       'players.jsonl': `${JSON.stringify({ playerId: 'p-7', username: 'seven', email: 's@example.org' })}\n`,
       'game-stats.jsonl':
@@ -75,7 +89,7 @@ describe('npm run export', { timeout: 300_000 }, () => {
     expect(stats?.toString('utf8')).toContain('"score":123456789012345678901234567890.125');
   });
 
-  it('an unknown player ends with exit code 1 and one clear line', async () => {
+  it('an unknown player ends with exit code 1 and one clear line', async ({ expect }) => {
     const data = await dataDir('unknown', { 'players.jsonl': '{"playerId":"p-1","username":"one"}\n' });
     const run = await runExport(['--player', 'p-404', '--data', data]);
     expect(run.code).toBe(1);
@@ -83,7 +97,7 @@ describe('npm run export', { timeout: 300_000 }, () => {
     expect(run.stderr).toMatch(/unknown player.*p-404/);
   });
 
-  it('a malformed line names the file and the line number', async () => {
+  it('a malformed line names the file and the line number', async ({ expect }) => {
     const data = await dataDir('malformed', {
       'players.jsonl': '{"playerId":"p-1","username":"one"}\n{"playerId": "p-2", "username": \n',
     });
@@ -93,7 +107,7 @@ describe('npm run export', { timeout: 300_000 }, () => {
     expect(run.stderr).toMatch(/players\.jsonl line 2: malformed item/);
   });
 
-  it('an unknown table file is an error, not silently skipped', async () => {
+  it('an unknown table file is an error, not silently skipped', async ({ expect }) => {
     const data = await dataDir('unknown-table', {
       'players.jsonl': '{"playerId":"p-1","username":"one"}\n',
       'weapons.jsonl': '{"id":"w-1"}\n',
@@ -103,13 +117,15 @@ describe('npm run export', { timeout: 300_000 }, () => {
     expect(run.stderr).toMatch(/weapons\.jsonl: no such table/);
   });
 
-  it('a missing --player is a usage error', async () => {
+  it('a missing --player is a usage error', async ({ expect }) => {
     const run = await runExport([]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--player is required/);
   });
 
-  it('loads DynamoDB JSON as the export to S3 writes it, gzipped or not, and exports every type exactly', async () => {
+  it('loads DynamoDB JSON as the export to S3 writes it, gzipped or not, and exports every type exactly', async ({
+    expect,
+  }) => {
     const player = dynamoDbJson({
       playerId: { S: 'p-dj' },
       username: { S: 'dynamo' },
@@ -169,7 +185,9 @@ describe('npm run export', { timeout: 300_000 }, () => {
     expect(stats.find((s) => s.kind === 'ranking')?.points).toEqual(new ExactNumber(BIG));
   });
 
-  it('a DynamoDB JSON line without the table key names the file, the line and the key', async () => {
+  it('a DynamoDB JSON line without the table key names the file, the line and the key', async ({
+    expect,
+  }) => {
     const data = await dataDir('no-key', {
       'players.jsonl': '{"playerId":"p-1","username":"one"}\n',
       'game-stats.json.gz': gzipSync(
@@ -184,7 +202,9 @@ describe('npm run export', { timeout: 300_000 }, () => {
     );
   });
 
-  it('npm run demo-data writes files that export the demo player exactly as the built-in demo holds them', async () => {
+  it('npm run demo-data writes files that export the demo player exactly as the built-in demo holds them', async ({
+    expect,
+  }) => {
     const data = join(dir, 'demo');
     const written = await runCli('local/cli/demo-data.ts', ['--out', data, '--stats', '5']);
     expect(written.stderr).toBe('');
@@ -220,7 +240,9 @@ describe('npm run export', { timeout: 300_000 }, () => {
   // The function bundles embed config/data-map.json and config/privacy-notice.json: an edit to the
   // data map alone must give new bundles (it once ran the cached ones, whose schemas and CSV columns
   // lacked the new fields).
-  it('runs functions bundled from the current sources: the bundle cache key covers every bundled file', async () => {
+  it('runs functions bundled from the current sources: the bundle cache key covers every bundled file', async ({
+    expect,
+  }) => {
     const folders = await readdir('functions', { withFileTypes: true });
     const handlers = folders
       .filter((f) => f.isDirectory() && existsSync(join('functions', f.name, 'handler.ts')))
@@ -236,11 +258,38 @@ describe('npm run export', { timeout: 300_000 }, () => {
       outdir: join(dir, 'unused'),
       absWorkingDir: process.cwd(),
       logLevel: 'silent',
+      plugins: [installedPackagesUnread],
     });
     const bundled = Object.keys(metafile.inputs).filter((file) => !file.includes('node_modules/'));
+    // The embedded configuration is among them (through the #data-map and #privacy-notice imports).
+    expect(bundled).toEqual(expect.arrayContaining(['config/data-map.json', 'config/privacy-notice.json']));
     expect(bundled.filter((file) => !BUNDLE_SOURCES.some((source) => file.startsWith(source)))).toEqual([]);
   });
 });
+
+/**
+ * Resolves each bare import as the bundle does, but leaves what resolves into node_modules unread: the
+ * test only looks at the files outside node_modules, and parsing the SDK in every handler is most of
+ * the build. Anything a bare import finds outside node_modules (a linked package) is still bundled.
+ */
+const installedPackagesUnread: Plugin = {
+  name: 'installed-packages-unread',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === installedPackagesUnread) return undefined;
+      const resolved = await esbuild.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: installedPackagesUnread,
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      if (resolved.external || resolved.path.includes('/node_modules/'))
+        return { path: args.path, external: true };
+      return { path: resolved.path, namespace: resolved.namespace };
+    });
+  },
+};
 
 const BIG = '12345678901234567890123456789012345678';
 const ONE_PIXEL_PNG =

@@ -1,24 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
 import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { putExportRequested } from '../../local/portal';
 import type { Resource, StackTemplate } from '../../local/runtime/deployment';
 import { synthesizeTemplates } from '../../local/runtime/synth';
+import { Slots, sharedBetween } from '../support/concurrency';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
  * The local runtime runs what the templates say, so a mistake in a template fails here, before
  * anyone deploys: each test breaks one thing in the synthesized templates (a grant, a permission,
  * a variable) and sees the run fail where AWS would make it fail.
+ *
+ * Each test has a runtime of its own (its own edit of the templates), so they run side by side, a
+ * few runtimes at a time; the two that only look at an unedited deploy share one.
  */
+
+/** Runtimes of this file running at once. */
+const slots = new Slots(3);
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
-async function templates(): Promise<StackTemplate[]> {
-  return structuredClone(await synthesizeTemplates({ cacheDir: '.local/cache' }));
+async function templates(context?: Record<string, unknown>): Promise<StackTemplate[]> {
+  return structuredClone(
+    await synthesizeTemplates({ cacheDir: '.local/cache', ...(context ? { context } : {}) }),
+  );
 }
+
+/**
+ * The deployment settings of `startTestRuntime({ demoData: false })` (the same cached synth): the
+ * pipeline without the demo seed, for the tests whose edits are about the pipeline, not the demo.
+ */
+const WITHOUT_DEMO_SEED = { mailPerSecond: 50, seedDemoData: false };
 
 function resources(stacks: StackTemplate[], type: string): [string, Resource][] {
   return stacks.flatMap((s) => Object.entries(s.template.Resources).filter(([, r]) => r.Type === type));
@@ -34,17 +49,17 @@ function policyOf(stacks: StackTemplate[], functionPrefix: string): Statement[] 
   return document.Statement;
 }
 
+/** A test's time includes its wait for a slot behind the runtimes started before it. */
+const QUEUED_TIMEOUT = 300_000;
+
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 const PLAYER = 'p-runtime';
 
-/** A runtime with one small player: these tests are about the templates, not the data. */
-async function smallRuntime(stacks?: StackTemplate[]) {
-  const runtime = await startTestRuntime({ demoData: false, ...(stacks ? { templates: stacks } : {}) });
+async function loadPlayer(runtime: TestRuntime) {
   await loadItems(runtime.admin.dynamodb, runtime.gameTable('players'), [
     { playerId: PLAYER, username: 'runtime', email: 'runtime@example.org' },
   ]);
-  return runtime;
 }
 
 async function exportOnce(runtime: TestRuntime) {
@@ -53,22 +68,62 @@ async function exportOnce(runtime: TestRuntime) {
   return { requestId, record: await runtime.records.requests.get(requestId) };
 }
 
+/**
+ * A runtime of the edited templates with one small player (these tests are about the templates, not
+ * the data: no demo seed), stopped after `run`.
+ */
 async function withRuntime<T>(
   edit: (stacks: StackTemplate[]) => void,
   run: (runtime: TestRuntime) => Promise<T>,
 ) {
-  const stacks = await templates();
+  const stacks = await templates(WITHOUT_DEMO_SEED);
   edit(stacks);
-  const runtime = await smallRuntime(stacks);
-  try {
-    return await run(runtime);
-  } finally {
-    await runtime.stop();
-  }
+  return slots.run(async () => {
+    const runtime = await startTestRuntime({ demoData: false, templates: stacks });
+    try {
+      await loadPlayer(runtime);
+      return await run(runtime);
+    } finally {
+      await runtime.stop();
+    }
+  });
 }
 
-describe('IAM from the templates, checked on every call', () => {
-  it('a grant removed from a role fails the run at that call with AccessDenied, as on AWS', async () => {
+/**
+ * The unedited deploy, demo seed included, with the small player too: the seed test only reads what
+ * the deploy did and the event-pattern test only puts events that must start nothing, so they share
+ * it (side by side).
+ */
+const deployed = sharedBetween(
+  2,
+  async () => {
+    const release = await slots.acquire();
+    try {
+      const runtime = await startTestRuntime();
+      await loadPlayer(runtime).catch(async (error) => {
+        await runtime.stop();
+        throw error;
+      });
+      return { runtime, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  },
+  async ({ runtime, release }) => {
+    try {
+      await runtime.stop();
+    } finally {
+      release();
+    }
+  },
+);
+afterAll(() => deployed.stopUnused());
+
+describe.concurrent('IAM from the templates, checked on every call', { timeout: QUEUED_TIMEOUT }, () => {
+  it('a grant removed from a role fails the run at that call with AccessDenied, as on AWS', async ({
+    expect,
+  }) => {
     await withRuntime(
       (stacks) => {
         // build-archive may no longer write archives/: everything before it still works.
@@ -97,7 +152,7 @@ describe('IAM from the templates, checked on every call', () => {
     );
   });
 
-  it('a state machine whose role may not invoke a step fails that step', async () => {
+  it('a state machine whose role may not invoke a step fails that step', async ({ expect }) => {
     await withRuntime(
       (stacks) => {
         const statements = policyOf(stacks, 'WorkflowStateMachine');
@@ -118,8 +173,10 @@ describe('IAM from the templates, checked on every call', () => {
   });
 });
 
-describe('what reaches a function', () => {
-  it('without the rule’s permission to invoke start-export, the event lands in the rule’s dead-letter queue', async () => {
+describe.concurrent('what reaches a function', { timeout: QUEUED_TIMEOUT }, () => {
+  it('without the rule’s permission to invoke start-export, the event lands in the rule’s dead-letter queue', async ({
+    expect,
+  }) => {
     await withRuntime(
       (stacks) => {
         for (const stack of stacks) {
@@ -142,7 +199,9 @@ describe('what reaches a function', () => {
     );
   });
 
-  it('a variable missing from a function’s environment fails that function, naming it', async () => {
+  it('a variable missing from a function’s environment fails that function, naming it', async ({
+    expect,
+  }) => {
     await withRuntime(
       (stacks) => {
         const found = resources(stacks, 'AWS::Lambda::Function').find(([id]) =>
@@ -163,9 +222,8 @@ describe('what reaches a function', () => {
     );
   });
 
-  it('an event from another source, or of another type, never starts anything', async () => {
-    const runtime = await smallRuntime();
-    try {
+  it('an event from another source, or of another type, never starts anything', async ({ expect }) => {
+    await deployed.use(async ({ runtime }) => {
       for (const [source, detailType] of [
         ['game.other-service', 'ExportRequested'],
         ['game.account-portal', 'ExportReady'],
@@ -185,16 +243,13 @@ describe('what reaches a function', () => {
       expect(runtime.calls.filter((c) => c.principal.includes('StartExport'))).toEqual([]);
       expect(runtime.stepFunctions.list()).toEqual([]);
       expect(await runtime.queues.messages('StartExportDeadLetters')).toEqual([]);
-    } finally {
-      await runtime.stop();
-    }
+    });
   });
 });
 
-describe('The demo game’s seed (Custom::DemoData)', () => {
-  it('the deploy seeds the demo tables through the seed function and its own role', async () => {
-    const runtime = await startTestRuntime();
-    try {
+describe.concurrent('The demo game’s seed (Custom::DemoData)', { timeout: QUEUED_TIMEOUT }, () => {
+  it('the deploy seeds the demo tables through the seed function and its own role', async ({ expect }) => {
+    await deployed.use(async ({ runtime }) => {
       const seeding = runtime.calls.filter((c) => c.principal.includes('SeedDemo'));
       expect(seeding.length).toBeGreaterThan(0);
       expect(seeding.every((c) => c.operation === 'BatchWriteItem' && !c.denied)).toBe(true);
@@ -210,19 +265,21 @@ describe('The demo game’s seed (Custom::DemoData)', () => {
         }),
       );
       expect(Item?.username?.S).toBeDefined();
-    } finally {
-      await runtime.stop();
-    }
+    });
   });
 
-  it('a seed its role may not write fails the deploy, naming the resource and the refusal', async () => {
+  it('a seed its role may not write fails the deploy, naming the resource and the refusal', async ({
+    expect,
+  }) => {
     const stacks = await templates();
     const statements = policyOf(stacks, 'SeedDemo');
     const write = statements.findIndex((s) => actionsOf(s).includes('dynamodb:BatchWriteItem'));
     expect(write).toBeGreaterThanOrEqual(0);
     statements.splice(write, 1);
-    await expect(startTestRuntime({ templates: stacks })).rejects.toThrow(
-      /DemoData \(Custom::DemoData\) failed to deploy: AccessDenied.*dynamodb:BatchWriteItem/,
+    await slots.run(() =>
+      expect(startTestRuntime({ templates: stacks })).rejects.toThrow(
+        /DemoData \(Custom::DemoData\) failed to deploy: AccessDenied.*dynamodb:BatchWriteItem/,
+      ),
     );
   });
 });
