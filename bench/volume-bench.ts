@@ -636,7 +636,7 @@ async function main(): Promise<number> {
       const n = i + 1;
       const path = join(work, `volume-${n}.zip`);
       try {
-        const downloaded = await download(client, volume.key, path);
+        const downloaded = await download(client, volume.archiveKey, path);
         check(
           `volume ${n}: sha256 and bytes as the build reported`,
           downloaded.sha256 === volume.sha256 && downloaded.bytes === volume.bytes,
@@ -652,7 +652,7 @@ async function main(): Promise<number> {
         check(`volume ${n}: yauzl reads every entry`, read.entries.size > 0, `${read.entries.size} entries`);
         volumeFacts.push({
           volume: n,
-          key: volume.key,
+          key: volume.archiveKey,
           bytes: volume.bytes,
           entries: read.entries.size,
           dataBytes: [...read.entries.values()].reduce((sum, e) => sum + e.bytes, 0),
@@ -760,7 +760,7 @@ async function main(): Promise<number> {
       const buildSeconds = inv?.buildSeconds ?? 0;
       return {
         volume: i + 1,
-        key: v.key,
+        key: v.archiveKey,
         bytes: v.bytes,
         dataFileBytes: facts?.dataBytes ?? null,
         entries: facts?.entries ?? null,

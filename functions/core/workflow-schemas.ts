@@ -71,7 +71,7 @@ export const exportPlanSchema = z.object({
 });
 
 const archiveVolumeSchema = z.object({
-  key: z.string().startsWith('archives/'),
+  archiveKey: z.string().startsWith('archives/'),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });

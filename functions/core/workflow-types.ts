@@ -120,7 +120,8 @@ export interface BuildArchiveInput {
 
 /** One volume of an archive: a complete zip of its own. */
 export interface ArchiveVolume {
-  key: string;
+  /** The volume's object in the exports bucket (named archiveKey: state carries no other "…key"). */
+  archiveKey: string;
   bytes: number;
   sha256: string;
 }

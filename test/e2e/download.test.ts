@@ -669,7 +669,7 @@ describe('accessibility of the gateway pages', () => {
   it('the landing page of an archive in three volumes passes axe (Thai at all four, English at two)', async () => {
     const third = Math.floor(sample.archiveBytes / 3);
     const volumes = [1, 2, 3].map((n) => ({
-      key: n === 1 ? sample.archiveKey : sample.archiveKey.replace(/\.zip$/, `.part${n}.zip`),
+      archiveKey: n === 1 ? sample.archiveKey : sample.archiveKey.replace(/\.zip$/, `.part${n}.zip`),
       bytes: n === 3 ? sample.archiveBytes - 2 * third : third,
       // A checksum is 64 characters without a break: it must wrap, not widen a phone's screen.
       sha256: createHash('sha256').update(`volume ${n}`).digest('hex'),

@@ -193,7 +193,7 @@ describe('a sharded source collected in checkpointed pieces', () => {
 
   it('keeps every volume on the READY request, and no other archive object', async () => {
     const record = archive.answering;
-    const keys = (record.archiveVolumes ?? []).map((v) => v.key);
+    const keys = (record.archiveVolumes ?? []).map((v) => v.archiveKey);
     expect(keys.length).toBe(archive.volumes.length);
     expect((await runtime.objectKeys(`archives/${archive.requestId}/`)).sort()).toEqual([...keys].sort());
     expect(record.archiveBytes).toBe(archive.volumes.reduce((sum, v) => sum + v.length, 0));

@@ -89,7 +89,7 @@ async function seedGrant(
           archiveBytes: volumeBodies.reduce((sum, body) => sum + body.length, 0),
           maxDownloads: 5 * volumeBodies.length,
           volumes: volumeBodies.map((body, i) => ({
-            key: volumeKey(archiveKey, i + 1),
+            archiveKey: volumeKey(archiveKey, i + 1),
             bytes: body.length,
             sha256: createHash('sha256').update(body).digest('hex'),
           })),

@@ -627,13 +627,13 @@ describe('grants: consume', () => {
   it('keeps the volumes of a multi-volume grant in order, through get, consume and the active list', async () => {
     const requestId = unique('req');
     const volumes = [1, 2, 3].map((volume) => ({
-      key: volume === 1 ? `archives/${requestId}/1.zip` : `archives/${requestId}/1.part${volume}.zip`,
+      archiveKey: volume === 1 ? `archives/${requestId}/1.zip` : `archives/${requestId}/1.part${volume}.zip`,
       bytes: 2_000_000_000 - volume * 1000,
       sha256: String(volume).repeat(64),
     }));
     const grant = await createGrant({
       requestId,
-      archiveKey: volumes[0]?.key,
+      archiveKey: volumes[0]?.archiveKey,
       archiveBytes: volumes.reduce((sum, v) => sum + v.bytes, 0),
       maxDownloads: 15,
       volumes,

@@ -462,9 +462,9 @@ describe('handleGatewayRequest: the language of each answer', () => {
 
 /** Three volumes of 1.9, 1.8 and 0.3 GB, each with a checksum of its own. */
 const threeVolumes: ArchiveVolume[] = [
-  { key: 'archives/req-1/1.zip', bytes: 1_900_000_000, sha256: 'a1'.repeat(32) },
-  { key: 'archives/req-1/1.part2.zip', bytes: 1_850_000_000, sha256: 'b2'.repeat(32) },
-  { key: 'archives/req-1/1.part3.zip', bytes: 300_000_000, sha256: 'c3'.repeat(32) },
+  { archiveKey: 'archives/req-1/1.zip', bytes: 1_900_000_000, sha256: 'a1'.repeat(32) },
+  { archiveKey: 'archives/req-1/1.part2.zip', bytes: 1_850_000_000, sha256: 'b2'.repeat(32) },
+  { archiveKey: 'archives/req-1/1.part3.zip', bytes: 300_000_000, sha256: 'c3'.repeat(32) },
 ];
 
 function multiVolumeGrant(patch: Partial<DownloadGrant> = {}): DownloadGrant {
@@ -558,7 +558,7 @@ describe('landing page of an archive in several volumes', () => {
   it('shows a grant whose volumes list holds one volume exactly as a single zip', () => {
     const single = grant();
     const one = grant({
-      volumes: [{ key: single.archiveKey, bytes: single.archiveBytes, sha256: 'd'.repeat(64) }],
+      volumes: [{ archiveKey: single.archiveKey, bytes: single.archiveBytes, sha256: 'd'.repeat(64) }],
     });
     expect(landingPage(one, token, now)).toBe(landingPage(single, token, now));
     expect(formsOf(landingPage(single, token, now))).toEqual([
@@ -653,7 +653,7 @@ describe('handleGatewayRequest: which volume a download POST fetches', () => {
   }
 
   it('presigns the chosen volume under its own file name and counts one download', async () => {
-    for (const [volume, key] of threeVolumes.map((v, i) => [i + 1, v.key] as const)) {
+    for (const [volume, key] of threeVolumes.map((v, i) => [i + 1, v.archiveKey] as const)) {
       const { deps, presigned, consumed, checked } = setup();
       const response = await handleGatewayRequest(deps, postForm(`volume=${volume}`));
       expect(response.status).toBe(303);
@@ -675,7 +675,7 @@ describe('handleGatewayRequest: which volume a download POST fetches', () => {
       const response = await handleGatewayRequest(deps, request);
       expect(response.status).toBe(303);
       expect(presigned[0]?.key).toBe(
-        request.body === 'volume=2' ? threeVolumes[1]?.key : threeVolumes[0]?.key,
+        request.body === 'volume=2' ? threeVolumes[1]?.archiveKey : threeVolumes[0]?.archiveKey,
       );
       expect(consumed).toHaveLength(1);
     }
@@ -734,13 +734,13 @@ describe('handleGatewayRequest: which volume a download POST fetches', () => {
   });
 
   it('answers 410 without counting when the chosen volume’s object is gone (other volumes still served)', async () => {
-    const gone = setup(known, [threeVolumes[2]?.key ?? '']);
+    const gone = setup(known, [threeVolumes[2]?.archiveKey ?? '']);
     const response = await handleGatewayRequest(gone.deps, postForm('volume=3'));
     expect(response.status).toBe(410);
     expect(response.body).toContain('data-reason="expired"');
     expect(gone.consumed).toEqual([]);
     expect(gone.presigned).toEqual([]);
-    const other = setup(known, [threeVolumes[2]?.key ?? '']);
+    const other = setup(known, [threeVolumes[2]?.archiveKey ?? '']);
     expect((await handleGatewayRequest(other.deps, postForm('volume=2'))).status).toBe(303);
   });
 

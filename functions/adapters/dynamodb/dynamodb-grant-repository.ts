@@ -219,7 +219,9 @@ export class DynamoDbGrantRepository implements GrantRepository {
     // Only a multi-volume grant keeps its volumes (volume 1 first); a single zip is `archiveKey`.
     if (grant.volumes && grant.volumes.length > 0) {
       item.volumes = {
-        L: grant.volumes.map((v) => ({ M: { key: s(v.key), bytes: n(v.bytes), sha256: s(v.sha256) } })),
+        L: grant.volumes.map((v) => ({
+          M: { archiveKey: s(v.archiveKey), bytes: n(v.bytes), sha256: s(v.sha256) },
+        })),
       };
     }
     return item;
@@ -256,5 +258,9 @@ function volumeFromAttribute(attribute: Item[string]): ArchiveVolume {
   const volume = attribute.M;
   if (volume === undefined)
     throw new TypeError('Pipeline item attribute volumes holds a value that is not a map');
-  return { key: str(volume, 'key'), bytes: num(volume, 'bytes'), sha256: str(volume, 'sha256') };
+  return {
+    archiveKey: str(volume, 'archiveKey'),
+    bytes: num(volume, 'bytes'),
+    sha256: str(volume, 'sha256'),
+  };
 }

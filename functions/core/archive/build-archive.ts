@@ -100,7 +100,7 @@ export async function buildArchive(
     return {
       requestId: plan.requestId,
       next: volume - 1,
-      packed: [...packedBefore, { volume, key, ...zip, files }],
+      packed: [...packedBefore, { volume, archiveKey: key, ...zip, files }],
     };
   }
 
@@ -159,10 +159,10 @@ export async function buildArchive(
   const recordsByCategory: Record<string, number> = {};
   for (const category of manifest.categories) recordsByCategory[category.id] = category.records;
   const allVolumes: ArchiveVolume[] = [
-    { key: plan.archiveKey, ...first },
+    { archiveKey: plan.archiveKey, ...first },
     ...[...packedBefore]
       .sort((a, b) => a.volume - b.volume)
-      .map(({ key, bytes, sha256 }) => ({ key, bytes, sha256 })),
+      .map(({ archiveKey, bytes, sha256 }) => ({ archiveKey, bytes, sha256 })),
   ];
   return {
     requestId: plan.requestId,

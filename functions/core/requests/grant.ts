@@ -59,7 +59,7 @@ export function grantVolumes(grant: DownloadGrant): GrantVolume[] {
   }
   return volumes.map((v, i) => ({
     volume: i + 1,
-    key: v.key,
+    key: v.archiveKey,
     fileName: volumeFileName(grant.fileName, i + 1, volumes.length),
     bytes: v.bytes,
     sha256: v.sha256,

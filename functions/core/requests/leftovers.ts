@@ -23,7 +23,7 @@ export async function attemptObjectKeys(
 /** The objects a READY request serves: its archive's volumes (one for a single zip). */
 export function servedArchiveKeys(record: ExportRequestRecord): string[] {
   if (record.archiveVolumes && record.archiveVolumes.length > 1)
-    return record.archiveVolumes.map((v) => v.key);
+    return record.archiveVolumes.map((v) => v.archiveKey);
   return record.archiveKey ? [record.archiveKey] : [];
 }
 
