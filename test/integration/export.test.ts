@@ -378,7 +378,9 @@ describe('failures', () => {
       fault.remove();
     }
     // The failure came mid-read: the collector had a page of the table before the store failed,
-    // and other sources had been staged, so the empty staging below is the failure step's doing.
+    // and other sources had been staged, so the empty staging below is the clean-up's doing: the
+    // failure step's, and the schedule's for what a collector still in flight when the Map failed
+    // staged after it (Step Functions lets such invocations finish).
     const calls = callsSince(mark);
     const statsQueries = collectorQueries(calls, runtime.gameTable('game-stats'));
     expect(statsQueries[0]?.fault).toBeUndefined();
@@ -396,6 +398,9 @@ describe('failures', () => {
     expect(record.failureReason).toMatch(/InternalServerError/);
     expect(await runtime.objectKeys(`archives/${record.requestId}/`)).toEqual([]);
     expect(await runtime.objectKeys('archives/')).toEqual(archivesBefore);
+    // Every invocation has ended (requestExport waits until nothing is in flight).
+    await runtime.runSchedule('SweepSchedule');
     expect(await runtime.objectKeys(`staging/${record.requestId}/`)).toEqual([]);
+    expect((await runtime.records.requests.get(record.requestId))?.cleanedUpAt).toBeDefined();
   });
 });

@@ -40,9 +40,8 @@ export async function failExport(
     });
     return { requestId, state, cleanedUp: false };
   }
-  if (attempt === 1 && state === 'FAILED') {
-    // Nothing older can be left: no other attempt ever ran.
-    await deps.requests.update(requestId, { cleanedUpAt: deps.clock.now().toISOString() });
-  }
+  // No `cleanedUpAt` here: a collector still running when another item failed the Map finishes
+  // its invocation (Step Functions does not stop invocations in flight) and may stage after this
+  // delete. The schedule's clean-up, a run later, removes what such a straggler wrote.
   return { requestId, state, cleanedUp: true };
 }
