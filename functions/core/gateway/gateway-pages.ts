@@ -133,14 +133,15 @@ function volumesBody(
   ].join('\n');
 }
 
+/** A page that only says what happened: its title as the heading, and one paragraph. */
+function notePage(locale: GatewayLocale, title: string, body: string): string {
+  return page(locale, title, `<h1>${text(title)}</h1>\n<p>${text(body)}</p>`);
+}
+
 /** 400: a download request the gateway cannot read (a volume that is not one of the grant's). */
 export function badRequestPage(locale: GatewayLocale = 'en'): string {
   const m = gatewayMessages[locale];
-  return page(
-    locale,
-    m.badRequestTitle,
-    `<h1>${text(m.badRequestTitle)}</h1>\n<p>${text(m.badRequestText)}</p>`,
-  );
+  return notePage(locale, m.badRequestTitle, m.badRequestText);
 }
 
 function askAgain(locale: GatewayLocale, options: PageOptions): string {
@@ -194,16 +195,12 @@ export function tooManyPage(retryAfterSeconds: number, locale: GatewayLocale = '
 
 export function errorPage(locale: GatewayLocale = 'en'): string {
   const m = gatewayMessages[locale];
-  return page(locale, m.errorTitle, `<h1>${text(m.errorTitle)}</h1>\n<p>${text(m.errorText)}</p>`);
+  return notePage(locale, m.errorTitle, m.errorText);
 }
 
 export function methodNotAllowedPage(locale: GatewayLocale = 'en'): string {
   const m = gatewayMessages[locale];
-  return page(
-    locale,
-    m.methodNotAllowedTitle,
-    `<h1>${text(m.methodNotAllowedTitle)}</h1>\n<p>${text(m.methodNotAllowedText)}</p>`,
-  );
+  return notePage(locale, m.methodNotAllowedTitle, m.methodNotAllowedText);
 }
 
 /** The body of the 303 to the archive, for a client that does not follow redirects. */

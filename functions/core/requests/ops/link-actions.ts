@@ -1,6 +1,6 @@
 import type { Clock, DeliveryOutbox, GrantRepository, RequestRepository } from '../../ports';
 import type { Delivery } from '../delivery-record';
-import { grantedVolumes, hashToken, newToken } from '../grant';
+import { hashToken, newToken } from '../grant';
 import { safeFailureReason } from '../lifecycle';
 import { RequestNotFoundError } from '../request-errors';
 import type { ExportRequestRecord } from '../request-record';
@@ -61,8 +61,6 @@ export async function reissueLink(
   const at = now.toISOString();
   const token = newToken();
   const tokenHash = hashToken(token);
-  // The allowance the delivery gave (already per volume times the volumes).
-  const { volumes } = grantedVolumes(archive.archiveVolumes, 1);
   await deps.grants.create({
     tokenHash,
     requestId: archive.requestId,
@@ -76,7 +74,9 @@ export async function reissueLink(
     downloads: 0,
     archiveBytes: archive.archiveBytes ?? delivery.archiveBytes,
     recordsByCategory: archive.recordsByCategory ?? {},
-    ...(volumes ? { volumes } : {}),
+    // The record keeps the list only for an archive of several volumes, as the grant does; the
+    // allowance is the delivery's (already per volume times the volumes).
+    ...(archive.archiveVolumes ? { volumes: archive.archiveVolumes } : {}),
   });
   const reopened = await deps.outbox.reopen(requestId, {
     tokenHash,
