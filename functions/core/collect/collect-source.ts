@@ -16,6 +16,10 @@ import { RetentionCheck } from './retention';
 import { StagedWriter } from './staged-writer';
 import { TypeObserver } from './type-observer';
 
+/** Records written between two turns of the event loop (see the record loop). */
+const YIELD_EVERY_RECORDS = 500;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface CollectDeps {
   reader: SourceReader;
   store: ObjectStore;
@@ -76,6 +80,10 @@ export async function collectSource(deps: CollectDeps, task: CollectTask): Promi
     const query = sourceQuery(source, task.playerId, task.shard);
     for await (const page of deps.reader.pagesFrom(query, after)) {
       for (const item of page.records) {
+        // A page is thousands of records: letting the event loop run between slices of it lets
+        // the read-ahead's round trips (budget, next page) and the uploads progress meanwhile,
+        // instead of queueing until the whole page is written.
+        if (records % YIELD_EVERY_RECORDS === YIELD_EVERY_RECORDS - 1) await yieldToEventLoop();
         retention.observe(item);
         const record = applyFieldRules(item, source.fields, pseudonyms);
         types.observe(record);
