@@ -225,6 +225,7 @@ class Pool {
         logGroupName: `/aws/lambda/${this.fn.name}`,
         instance,
         clockOffset: this.options.clockOffset,
+        profileDir: process.env.LOCAL_CPU_PROFILE_DIR,
       },
       // The function's memory size bounds its heap: a collector that holds a category in memory
       // fails here as it would on AWS.

@@ -29,6 +29,7 @@ if (typeof handler !== 'function') {
 
 parentPort.on('message', async (message) => {
   if (message.type !== 'invoke') return;
+  const profile = await startProfile();
   const deadline = message.deadline;
   const context = {
     functionName,
@@ -57,6 +58,31 @@ parentPort.on('message', async (message) => {
     };
     console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', ...payload, trace: undefined }));
     parentPort.postMessage({ type: 'result', id: message.id, ok: false, error: payload });
+  } finally {
+    await profile?.save(message.requestId);
   }
 });
+
+/**
+ * LOCAL_CPU_PROFILE_DIR=<dir> on the runtime's process: each invocation writes a CPU profile of
+ * its own thread there (<function>-<request id>.cpuprofile), for `bench` and the record path.
+ * `--cpu-prof` cannot reach these threads: the runtime ends them with terminate().
+ */
+async function startProfile() {
+  const dir = workerData.profileDir;
+  if (!dir) return undefined;
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async save(requestId) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await writeFile(`${dir}/${functionName}-${requestId}.cpuprofile`, JSON.stringify(profile));
+    },
+  };
+}
 parentPort.postMessage({ type: 'ready' });

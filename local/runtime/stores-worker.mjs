@@ -25,10 +25,31 @@ async function start() {
   return { port, close: () => s3.close() };
 }
 
+const profile = await startProfile();
 const store = await start();
 parentPort.postMessage({ type: 'ready', port: store.port });
 parentPort.on('message', async (message) => {
   if (message !== 'close') return;
   await store.close();
+  await profile?.save();
   parentPort.postMessage({ type: 'closed' });
 });
+
+/** LOCAL_CPU_PROFILE_DIR=<dir>: this store's thread writes one CPU profile of its life there. */
+async function startProfile() {
+  const dir = process.env.LOCAL_CPU_PROFILE_DIR;
+  if (!dir) return undefined;
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async save() {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await writeFile(`${dir}/store-${workerData.store}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+    },
+  };
+}
