@@ -5,6 +5,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
 import { Pseudonymiser, pseudonymKeyMessage } from '../../functions/core/collect/pseudonymiser';
+import { SETTLED_BEFORE_CLEAN_UP_MS } from '../../functions/core/requests/leftovers';
 import { ExactNumber, type StoreRecord } from '../../functions/core/values';
 import { executionName } from '../../functions/core/workflow';
 import {
@@ -398,7 +399,9 @@ describe('failures', () => {
     expect(record.failureReason).toMatch(/InternalServerError/);
     expect(await runtime.objectKeys(`archives/${record.requestId}/`)).toEqual([]);
     expect(await runtime.objectKeys('archives/')).toEqual(archivesBefore);
-    // Every invocation has ended (requestExport waits until nothing is in flight).
+    // Every invocation has ended (requestExport waits until nothing is in flight); the clean-up
+    // takes the request once no invocation of it could still be running.
+    runtime.advanceClock(SETTLED_BEFORE_CLEAN_UP_MS);
     await runtime.runSchedule('SweepSchedule');
     expect(await runtime.objectKeys(`staging/${record.requestId}/`)).toEqual([]);
     expect((await runtime.records.requests.get(record.requestId))?.cleanedUpAt).toBeDefined();

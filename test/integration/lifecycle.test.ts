@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../functions/adapters/dynamodb/batch-writer';
+import { SETTLED_BEFORE_CLEAN_UP_MS } from '../../functions/core/requests/leftovers';
 import { ExactNumber } from '../../functions/core/values';
 import { outboxMails, putExportRequested } from '../../local/portal';
 import type { FaultHandle, FaultRule } from '../../local/runtime/aws-endpoint';
@@ -168,7 +169,9 @@ describe('an execution lost mid-export', () => {
     ]);
     expect(await actions(requestId)).toContain('restarted');
 
-    // The next sweep removes what attempt 1 staged; only attempt 2's archive remains.
+    // A sweep once nothing of attempt 1 can still run removes what it staged; only attempt 2's
+    // archive remains.
+    runtime.advanceClock(SETTLED_BEFORE_CLEAN_UP_MS);
     await runtime.runSchedule('SweepSchedule');
     expect(await runtime.objectKeys(`staging/${requestId}/`)).toEqual([]);
     expect(await runtime.objectKeys(`archives/${requestId}/`)).toEqual([`archives/${requestId}/2.zip`]);
@@ -340,6 +343,12 @@ describe('failure and clean-up', () => {
     expect(failed.cleanedUpAt).toBeUndefined();
 
     clearFaults();
+    // A collector may still be running for 15 minutes after the failure (Step Functions lets
+    // invocations in flight finish): a sweep before that leaves the request alone.
+    await runtime.runSchedule('SweepSchedule');
+    expect((await runtime.objectKeys(`staging/${requestId}/`)).length).toBeGreaterThan(0);
+    expect((await record(requestId)).cleanedUpAt).toBeUndefined();
+    runtime.advanceClock(SETTLED_BEFORE_CLEAN_UP_MS);
     await runtime.runSchedule('SweepSchedule');
     expect(await runtime.objectKeys(`staging/${requestId}/`)).toEqual([]);
     expect((await record(requestId)).cleanedUpAt).toBeDefined();
@@ -442,6 +451,7 @@ describe('deletion that reports', () => {
     expect(left.every((k) => k.includes('game-stats.json'))).toBe(true);
     expect(entry?.detail).toContain(`staged copies: DeleteFailedError: ${left.length} object(s)`);
     clearFaults();
+    runtime.advanceClock(SETTLED_BEFORE_CLEAN_UP_MS);
     await runtime.runSchedule('SweepSchedule');
     expect(await runtime.objectKeys(`staging/${requestId}/`)).toEqual([]);
     expect((await record(requestId)).cleanedUpAt).toBeDefined();

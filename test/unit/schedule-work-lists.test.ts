@@ -317,6 +317,21 @@ describe('the watchdog and the clean-up, until their deadline', () => {
     expect(requests.moves).toEqual(['r-0 restart 2']);
   });
 
+  it('the clean-up leaves a request that reached its final state under 16 minutes ago (an invocation may still run)', async () => {
+    const recent = record('f-recent', 'FAILED', minutesAgo(15));
+    const settled = record('f-settled', 'FAILED', minutesAgo(16));
+    // Moved again since (an ops note), but failed long ago: the state's own time counts.
+    const touched = record('f-touched', 'FAILED', minutesAgo(1), { stateTimes: { FAILED: minutesAgo(60) } });
+    const requests = new FakeRequests([recent, settled, touched]);
+    const store = new RefusingStore(new Set());
+    for (const { requestId } of [recent, settled, touched])
+      store.objects.set(`staging/${requestId}/1/c/s.json.part-0-0`, Buffer.from('x'));
+    const deps = { requests: requests.asPort(), store, clock, dataMap: { sources: [] } as never };
+    const run = await removeLeftovers(deps);
+    expect(run.cleaned.sort()).toEqual(['f-settled', 'f-touched']);
+    expect([...store.objects.keys()]).toEqual(['staging/f-recent/1/c/s.json.part-0-0']);
+  });
+
   it('the clean-up stops at its deadline and the next run cleans the rest, each request once', async () => {
     const finished = Array.from({ length: 5 }, (_, i) => record(`f-${i}`, 'FAILED', minutesAgo(100 - i)));
     const requests = new FakeRequests(finished);

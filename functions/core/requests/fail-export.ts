@@ -42,6 +42,7 @@ export async function failExport(
   }
   // No `cleanedUpAt` here: a collector still running when another item failed the Map finishes
   // its invocation (Step Functions does not stop invocations in flight) and may stage after this
-  // delete. The schedule's clean-up, a run later, removes what such a straggler wrote.
+  // delete. The schedule's clean-up removes what such a straggler wrote once no invocation of the
+  // request can still run (leftovers.ts, SETTLED_BEFORE_CLEAN_UP_MS).
   return { requestId, state, cleanedUp: true };
 }

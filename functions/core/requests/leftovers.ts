@@ -47,8 +47,22 @@ export interface LeftoverDeps {
 const finalStates: RequestState[] = ['READY', 'FAILED', 'EXPIRED'];
 
 /**
- * The schedule's clean-up: each request that reached a final state has the objects of all its
- * attempts removed once (staging, and every archive but the one a READY request serves; archives
+ * How long a request stays in its final state before the clean-up takes it: Lambda's longest
+ * invocation (15 minutes) and one more. A collector already running when the Map failed (Step
+ * Functions lets invocations in flight finish) or when the watchdog stopped an attempt may stage
+ * until then; cleaned earlier, what it wrote would wait for the bucket's one-day staging expiry.
+ */
+export const SETTLED_BEFORE_CLEAN_UP_MS = 16 * 60_000;
+
+/** Whether nothing of the request can still be running: it reached its state long enough ago. */
+export function settledForCleanUp(record: ExportRequestRecord, now: Date): boolean {
+  const since = Date.parse(record.stateTimes[record.state] ?? record.updatedAt);
+  return !(now.getTime() - since < SETTLED_BEFORE_CLEAN_UP_MS);
+}
+
+/**
+ * The schedule's clean-up: each request that reached a final state (at least
+ * SETTLED_BEFORE_CLEAN_UP_MS ago) has the objects of all its attempts removed once (staging, and every archive but the one a READY request serves; archives
  * verified gone), then `cleanedUpAt` is set. This is what catches what a crash, a restart or a
  * failed delete left behind; a delete that fails is put on the request (see
  * recordDeletionFailure), reported, and tried again on the next run.
@@ -66,7 +80,7 @@ export async function removeLeftovers(
     const { truncated } = await workThrough(
       deps.requests.pagesInState(state),
       options.deadline ?? noDeadline,
-      (record) => !record.cleanedUpAt && !record.attachedTo,
+      (record) => !record.cleanedUpAt && !record.attachedTo && settledForCleanUp(record, deps.clock.now()),
       async (record) => {
         try {
           await deleteAndVerify(deps.store, await leftoverKeys(deps.store, record));
