@@ -190,13 +190,13 @@ export function gatewayDepsFromEnv(env: Env): GatewayDeps {
     archives: storeFromEnv(env),
     presigner: new S3Presigner(s3Client(), bucket),
     clock: systemClock,
-    recordDownload: async (grant, at) => {
+    recordDownload: async (grant, at, part) => {
       await requests.appendAudit({
         requestId: grant.requestId,
         at,
         action: 'download',
-        // Downloads used of allowed: no personal data in the audit trail.
-        detail: `${grant.downloads}/${grant.maxDownloads}`,
+        // Downloads used of allowed, and which part: no personal data in the audit trail.
+        detail: `${grant.downloads}/${grant.maxDownloads}${part ? ` (part ${part.volume} of ${part.of})` : ''}`,
       });
       await requests.countDownload(grant.requestId, at);
     },

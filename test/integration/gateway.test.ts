@@ -388,7 +388,7 @@ describe('archives in several volumes', () => {
       'attachment; filename="nova-data-export-2026-11-20-part2-of-3.zip"',
     );
     expect(await downloadsOf(grant)).toBe(1);
-    expect((await downloadAudit(grant.requestId)).map((a) => a.detail)).toEqual(['1/15']);
+    expect((await downloadAudit(grant.requestId)).map((a) => a.detail)).toEqual(['1/15 (part 2 of 3)']);
 
     // No volume field: volume 1, under its part name.
     const first = await post(`/d/${token}/download`);
@@ -399,6 +399,10 @@ describe('archives in several volumes', () => {
       'attachment; filename="nova-data-export-2026-11-20-part1-of-3.zip"',
     );
     expect(await downloadsOf(grant)).toBe(2);
+    expect((await downloadAudit(grant.requestId)).map((a) => a.detail)).toEqual([
+      '1/15 (part 2 of 3)',
+      '2/15 (part 1 of 3)',
+    ]);
   });
 
   it('refuses a volume the grant does not have, or a body that is not the form, with a 400 and counts nothing', async () => {

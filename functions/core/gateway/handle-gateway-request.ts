@@ -56,8 +56,11 @@ export interface GatewayDeps extends PageOptions {
   archives: Pick<ObjectStore, 'exists'>;
   presigner: Presigner;
   clock: Clock;
-  /** Appends the download to the request's audit trail (owned by the request repository). */
-  recordDownload(grant: DownloadGrant, at: string): Promise<void>;
+  /**
+   * Appends the download to the request's audit trail (owned by the request repository); `part`
+   * names the volume fetched when the archive has several.
+   */
+  recordDownload(grant: DownloadGrant, at: string, part?: { volume: number; of: number }): Promise<void>;
   /**
    * Slows down and then refuses a client whose lookups keep failing. Only failed lookups ever
    * meet it: a valid token is answered whatever its client did before (addresses are shared by
@@ -226,7 +229,12 @@ async function download(
 
   const at = now.toISOString();
   try {
-    await deps.recordDownload(outcome.grant, at);
+    const volumes = grant.volumes?.length ?? 1;
+    await deps.recordDownload(
+      outcome.grant,
+      at,
+      volumes > 1 ? { volume: volume.volume, of: volumes } : undefined,
+    );
   } catch (error) {
     // The download is already counted on the grant (atomically): refusing it now would cost the
     // player one of their downloads for our failure. Log loudly (alarm) instead; the count on
