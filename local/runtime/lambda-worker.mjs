@@ -3,6 +3,7 @@
 // (the handler's clients and `once` caches), one invocation at a time, as on AWS. The handler is
 // the bundle of the source module the template's metadata names (see bundles.ts).
 import { parentPort, workerData } from 'node:worker_threads';
+import { startThreadProfile } from './thread-profile.mjs';
 
 // The runtime's clock: every environment reads the same offset (a shared buffer the runtime moves
 // with advanceClock), so a test can let days pass for the functions (link expiry, the watchdog's
@@ -29,7 +30,8 @@ if (typeof handler !== 'function') {
 
 parentPort.on('message', async (message) => {
   if (message.type !== 'invoke') return;
-  const profile = await startProfile();
+  // workerData.profileDir: LOCAL_CPU_PROFILE_DIR, one profile per invocation (see thread-profile.mjs).
+  const profile = await startThreadProfile(workerData.profileDir);
   const deadline = message.deadline;
   const context = {
     functionName,
@@ -59,30 +61,8 @@ parentPort.on('message', async (message) => {
     console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', ...payload, trace: undefined }));
     parentPort.postMessage({ type: 'result', id: message.id, ok: false, error: payload });
   } finally {
-    await profile?.save(message.requestId);
+    await profile?.save(`${functionName}-${message.requestId}`);
   }
 });
 
-/**
- * LOCAL_CPU_PROFILE_DIR=<dir> on the runtime's process: each invocation writes a CPU profile of
- * its own thread there (<function>-<request id>.cpuprofile), for `bench` and the record path.
- * `--cpu-prof` cannot reach these threads: the runtime ends them with terminate().
- */
-async function startProfile() {
-  const dir = workerData.profileDir;
-  if (!dir) return undefined;
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async save(requestId) {
-      const { profile } = await session.post('Profiler.stop');
-      session.disconnect();
-      await writeFile(`${dir}/${functionName}-${requestId}.cpuprofile`, JSON.stringify(profile));
-    },
-  };
-}
 parentPort.postMessage({ type: 'ready' });

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { startThreadProfile } from './thread-profile.mjs';
 
 async function start() {
   if (workerData.store === 'dynamodb') {
@@ -25,31 +26,13 @@ async function start() {
   return { port, close: () => s3.close() };
 }
 
-const profile = await startProfile();
+// One profile of this store's whole life (see thread-profile.mjs).
+const profile = await startThreadProfile(process.env.LOCAL_CPU_PROFILE_DIR);
 const store = await start();
 parentPort.postMessage({ type: 'ready', port: store.port });
 parentPort.on('message', async (message) => {
   if (message !== 'close') return;
   await store.close();
-  await profile?.save();
+  await profile?.save(`store-${workerData.store}-${Date.now()}`);
   parentPort.postMessage({ type: 'closed' });
 });
-
-/** LOCAL_CPU_PROFILE_DIR=<dir>: this store's thread writes one CPU profile of its life there. */
-async function startProfile() {
-  const dir = process.env.LOCAL_CPU_PROFILE_DIR;
-  if (!dir) return undefined;
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async save() {
-      const { profile } = await session.post('Profiler.stop');
-      session.disconnect();
-      await writeFile(`${dir}/store-${workerData.store}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
-    },
-  };
-}
