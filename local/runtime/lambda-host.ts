@@ -227,9 +227,9 @@ class Pool {
         clockOffset: this.options.clockOffset,
         profileDir: process.env.LOCAL_CPU_PROFILE_DIR,
       },
-      // The function's memory size bounds its heap: a collector that holds a category in memory
-      // fails here as it would on AWS.
-      resourceLimits: { maxOldGenerationSizeMb: this.fn.memoryMb },
+      // The function's memory size bounds its heap as on AWS: a collector that holds a category
+      // in memory fails here as it would there.
+      resourceLimits: lambdaHeapLimits(this.fn.memoryMb),
       // Stack traces map to the TypeScript only when the runtime's process has source maps on
       // (NODE_OPTIONS=--enable-source-maps): reading a map costs each environment's start more
       // than the rest of its bundle (local/runtime/bundles.ts).
@@ -281,5 +281,22 @@ function initError(error: unknown): LambdaError {
   return {
     errorType: 'Runtime.ImportModuleError',
     errorMessage: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/**
+ * The heap Lambda's Node.js runtime gives a function of `memoryMb` (its bootstrap passes
+ * --max-semi-space-size=memory/20 and --max-old-space-size=memory·9/10), as a worker's limits:
+ * V8's young generation is three semi-spaces. The young generation decides how much of a page of
+ * records dies young rather than being promoted and compacted later, i.e. the collectors' GC time.
+ */
+export function lambdaHeapLimits(memoryMb: number): {
+  maxOldGenerationSizeMb: number;
+  maxYoungGenerationSizeMb: number;
+} {
+  const newSpaceMb = Math.floor(memoryMb / 10);
+  return {
+    maxOldGenerationSizeMb: memoryMb - newSpaceMb,
+    maxYoungGenerationSizeMb: 3 * Math.floor(newSpaceMb / 2),
   };
 }
