@@ -54,34 +54,42 @@ export class SharedTokenBucket {
   }
 
   /** Waits until `units` (at most `capacity`) are in the bucket, and takes them. */
-  async take(units: number): Promise<void> {
-    const wanted = Math.min(units, this.capacity);
-    if (!(wanted > 0)) return;
-    for (;;) {
-      const { state, available, now } = await this.read();
-      if (available >= wanted) {
-        const next = { tokens: available - wanted, at: now, version: state.version + 1 };
-        if (await this.store.put(this.key, next, state.version)) return;
-        continue; // another collector took some meanwhile: read again
-      }
-      // Wait for the refill that is missing, with a little spread so waiters do not collide.
-      const waitMs = (wanted - available) / this.ratePerMs;
-      await this.clock.sleep(waitMs + Math.random() * Math.min(50, waitMs));
-    }
+  take(units: number): Promise<void> {
+    return this.settleAndTake(0, 0, units);
   }
 
   /**
    * After a read: charges what it used beyond its reservation (the bucket may go negative), or
    * gives back what it did not use.
    */
-  async settle(reserved: number, used: number): Promise<void> {
-    const extra = used - reserved;
-    if (Math.abs(extra) < 0.5) return;
+  settle(reserved: number, used: number): Promise<void> {
+    return this.settleAndTake(reserved, used, 0);
+  }
+
+  /**
+   * Settles one read and reserves the next in one read and one write of the store: a collector
+   * does this once per page, and each round trip to the bucket delays the next page's Query.
+   * When the next reservation has to wait for the refill, the settlement is written first.
+   */
+  async settleAndTake(reserved: number, used: number, units: number): Promise<void> {
+    let extra = used - reserved;
+    const wanted = units > 0 ? Math.min(units, this.capacity) : 0;
     for (;;) {
+      if (wanted === 0 && Math.abs(extra) < 0.5) return;
       const { state, available, now } = await this.read();
-      const tokens = Math.min(this.capacity, available - extra);
-      if (await this.store.put(this.key, { tokens, at: now, version: state.version + 1 }, state.version))
-        return;
+      const settled = Math.min(this.capacity, available - extra);
+      const enough = wanted === 0 || settled >= wanted;
+      if (enough || Math.abs(extra) >= 0.5) {
+        const tokens = enough ? settled - wanted : settled;
+        const next = { tokens, at: now, version: state.version + 1 };
+        // Another collector wrote meanwhile: read again.
+        if (!(await this.store.put(this.key, next, state.version))) continue;
+        if (enough) return;
+        extra = 0;
+      }
+      // Wait for the refill that is missing, with a little spread so waiters do not collide.
+      const waitMs = (wanted - settled) / this.ratePerMs;
+      await this.clock.sleep(waitMs + Math.random() * Math.min(50, waitMs));
     }
   }
 

@@ -10,12 +10,16 @@ import { type BucketState, type BucketStore, SharedTokenBucket } from '../../fun
 class MemoryBucketStore implements BucketStore {
   readonly states = new Map<string, BucketState>();
   conflicts = 0;
+  gets = 0;
+  puts = 0;
   async get(key: string) {
+    this.gets++;
     await new Promise((resolve) => setImmediate(resolve));
     const state = this.states.get(key);
     return state ? { ...state } : undefined;
   }
   async put(key: string, next: BucketState, expectedVersion: number) {
+    this.puts++;
     await new Promise((resolve) => setImmediate(resolve));
     if ((this.states.get(key)?.version ?? 0) !== expectedVersion) {
       this.conflicts++;
@@ -71,6 +75,39 @@ describe('SharedTokenBucket', () => {
     expect(Math.round(slept.reduce((a, b) => a + b, 0))).toBeGreaterThanOrEqual(300);
     await bucket.settle(50, 10); // gives back 40, never above the bucket's capacity
     expect(store.states.get('k')?.tokens).toBeLessThanOrEqual(100);
+  });
+
+  it('settles a page and reserves the next in one read and one write, or settles first and waits when the bucket is short', async () => {
+    const store = new MemoryBucketStore();
+    let now = 1_000_000;
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
+    const bucket = new SharedTokenBucket(store, 'k', 400, clock); // refills 0.3/ms, holds 100
+    await bucket.take(50);
+    const [gets, puts] = [store.gets, store.puts];
+    await bucket.settleAndTake(50, 30, 40); // 20 back, 40 out: 50 + 20 - 40
+    expect([store.gets - gets, store.puts - puts]).toEqual([1, 1]);
+    expect(store.states.get('k')?.tokens).toBe(30);
+
+    // Used 70 beyond its reservation: 30 - 70 = -40 is written at once (other collectors must
+    // see the debt), then 60 more waits for (40 + 60) / 0.3 ms of refill.
+    const before = now;
+    await bucket.settleAndTake(10, 80, 60);
+    expect(now - before).toBeGreaterThanOrEqual(100 / 0.3);
+    expect(store.puts - puts).toBe(3);
+    // Taken as soon as refilled: at most the waiter's spread (≤ 50 ms, 15 units) is left.
+    expect(store.states.get('k')?.tokens).toBeLessThanOrEqual(15);
+  });
+
+  it('a settlement alone that changes less than half a unit does not touch the store', async () => {
+    const store = new MemoryBucketStore();
+    const bucket = new SharedTokenBucket(store, 'k', 400);
+    await bucket.settleAndTake(10, 10.2, 0);
+    expect([store.gets, store.puts]).toEqual([0, 0]);
   });
 
   it('refuses a budget that is not positive', () => {

@@ -95,30 +95,30 @@ export class DynamoDbSourceReader implements SourceReader {
     const budget = this.options.budgets?.get(query.table);
     const planner = budget ? new PagePlanner(budget.capacity) : undefined;
     let startKey = after;
-    // A page's settlement runs while its records are written out; the next reservation waits for
-    // it. Awaited in line, the two round trips to the bucket per page were a third of collection.
-    let settling: Promise<void> = Promise.resolve();
+    let plan = planner?.next();
+    // The reservation of a page's units, made before its Query waits for it. After a page, its
+    // settlement and the next page's reservation are one exchange with the bucket, running while
+    // the page's records are written out: each round trip in line delays the next Query.
+    let reserving: Promise<void> = budget && plan ? budget.take(plan.reserve) : Promise.resolve();
     do {
-      const plan = planner?.next();
-      if (budget && plan) {
-        await settling;
-        await budget.take(plan.reserve);
-      }
+      await reserving;
       const page = await this.queryWaitingOutThrottling(query, startKey, plan?.limit);
       const used = page.ConsumedCapacity?.CapacityUnits ?? 0;
       this.stats.pages++;
       this.stats.consumedUnits += used;
-      if (budget && plan) {
-        planner?.observe(page.Items?.length ?? 0, used);
-        settling = budget.settle(plan.reserve, used);
+      startKey = page.LastEvaluatedKey;
+      if (budget && planner && plan) {
+        planner.observe(page.Items?.length ?? 0, used);
+        const next = startKey ? planner.next() : undefined;
+        reserving = budget.settleAndTake(plan.reserve, used, next?.reserve ?? 0);
         // Its failure reaches the next await of it; a reader abandoned before that leaves no
         // unhandled rejection behind.
-        settling.catch(() => undefined);
+        reserving.catch(() => undefined);
+        plan = next;
       }
-      startKey = page.LastEvaluatedKey;
       yield { items: page.Items ?? [], next: startKey };
     } while (startKey);
-    await settling;
+    await reserving;
   }
 
   private async queryWaitingOutThrottling(
