@@ -17,7 +17,7 @@ import { StagedWriter } from './staged-writer';
 import { TypeObserver } from './type-observer';
 
 /** Records written between two turns of the event loop (see the record loop). */
-const YIELD_EVERY_RECORDS = 500;
+const YIELD_EVERY_RECORDS = 100;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface CollectDeps {
