@@ -139,6 +139,16 @@ export interface RequestRepository {
    */
   pagesInState(state: RequestState, options?: { pageSize?: number }): AsyncIterable<ExportRequestRecord[]>;
   /**
+   * The clean-up's work list, paged as pagesInState: requests in a final state whose objects were
+   * not cleaned up yet (no `cleanedUpAt`; attached requests never), that entered their first final
+   * state at or before `settledBefore`, oldest first. Only these are read: a request leaves the
+   * list when `cleanedUpAt` is set, and comes back if a restart ends in a final state again.
+   */
+  pagesAwaitingCleanUp(
+    settledBefore: string,
+    options?: { pageSize?: number },
+  ): AsyncIterable<ExportRequestRecord[]>;
+  /**
    * How many requests entered `state` before `at` (the work list's sort key), attached ones
    * included only if stored in that state: a QUEUED request's place in the queue.
    */

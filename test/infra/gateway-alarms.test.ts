@@ -120,9 +120,14 @@ describe('Alarms', () => {
         }),
     );
     const own = watched.filter((w) => w.includes('PipelineTable'));
-    expect(own.map((w) => w.replace(/^.*\}/, '')).sort()).toEqual(['', '/byPlayer', '/byState']);
+    expect(own.map((w) => w.replace(/^.*\}/, '')).sort()).toEqual([
+      '',
+      '/awaitingCleanUp',
+      '/byPlayer',
+      '/byState',
+    ]);
     expect(new Set(watched.filter((w) => !w.includes('PipelineTable')))).toEqual(expected);
-    expect(watched).toHaveLength(expected.size + 3);
+    expect(watched).toHaveLength(expected.size + 4);
     // One alarm each, named after what it watches.
     const ids = Object.keys(pipeline.findResources('AWS::CloudWatch::Alarm'));
     for (const id of [
@@ -131,6 +136,7 @@ describe('Alarms', () => {
       'PrivateMessagesBySender',
       'PrivateMessagesByRecipient',
       'RequestsTableByPlayer',
+      'RequestsTableAwaitingCleanUp',
     ]) {
       expect(
         ids.filter((alarm) => new RegExp(`^AlarmsReadThrottles${id}[0-9A-F]{8}$`).test(alarm)),

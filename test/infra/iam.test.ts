@@ -179,6 +179,15 @@ describe('Download gateway', () => {
 describe('Expiry sweep (expire-exports)', () => {
   const s3 = s3Statements(statementsOfFunction(pipeline, 'ExpireExports'));
 
+  it('may Query its work lists: byState (sweep, watchdog) and awaitingCleanUp (the clean-up)', () => {
+    const queried = dynamoStatements(statementsOfFunction(pipeline, 'ExpireExports'))
+      .filter((s) => actionsOf(s).includes('dynamodb:Query') && s.Condition === undefined)
+      .flatMap(resourcesOf);
+    for (const index of ['byState', 'awaitingCleanUp']) {
+      expect(queried).toContainEqual(expect.stringMatching(new RegExp(`PipelineTable.*/index/${index}$`)));
+    }
+  });
+
   it('deletes staging/ and archives/ objects and lists only those folders to confirm they are gone', () => {
     const list = s3.filter((s) => actionsOf(s).includes('s3:ListBucket'));
     expect(list).toHaveLength(1);

@@ -147,7 +147,12 @@ describe('Ops dashboard', () => {
       expect(watched, source.id).toContain(source.key.index ? `${table}/${source.key.index}` : table);
     }
     const own = [...watched].filter((w) => w.includes('import:'));
-    expect(own.map((w) => w.replace(/^.*\}/, '')).sort()).toEqual(['', '/byPlayer', '/byState']);
+    expect(own.map((w) => w.replace(/^.*\}/, '')).sort()).toEqual([
+      '',
+      '/awaitingCleanUp',
+      '/byPlayer',
+      '/byState',
+    ]);
   });
 
   it('shows the state of every alarm of the stack', () => {

@@ -168,6 +168,13 @@ describe('Pipeline table', () => {
           { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
         ],
       ],
+      [
+        'awaitingCleanUp',
+        [
+          { AttributeName: 'gsi3pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi3sk', KeyType: 'RANGE' },
+        ],
+      ],
     ]);
     expect(tableId).toMatch(/^PipelineTable/);
   });

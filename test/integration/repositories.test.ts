@@ -332,6 +332,94 @@ describe('request records: restart', () => {
   });
 });
 
+describe('request records: the clean-up’s list (awaitingCleanUp)', () => {
+  /** Which of `ids` the list gives when cut at `before`, in its order. */
+  async function awaiting(before: string, ids: string[]): Promise<string[]> {
+    const met: string[] = [];
+    for await (const page of requests().pagesAwaitingCleanUp(before, { pageSize: 2 })) {
+      expect(page.length).toBeLessThanOrEqual(2);
+      met.push(...page.filter((r) => ids.includes(r.requestId)).map((r) => r.requestId));
+    }
+    return met;
+  }
+  const LATEST = '9999-12-31T23:59:59.999Z';
+  const justBefore = (at: string) => new Date(Date.parse(at) - 1).toISOString();
+
+  it('holds a request from when it ends until it is cleaned up, oldest first; a working one never', async () => {
+    const [working, failed, ready] = await Promise.all([
+      createIn('COLLECTING'),
+      createIn('COLLECTING'),
+      createIn('PACKAGING'),
+    ]);
+    const ids = [working, failed, ready].map((r) => r.requestId);
+    expect(await awaiting(LATEST, ids)).toEqual([]);
+
+    const readyAt = '2031-01-01T00:00:00.000Z';
+    const failedAt = '2031-01-01T01:00:00.000Z';
+    await requests().transition(ready.requestId, 'PACKAGING', 'READY', readyAt);
+    await requests().transition(failed.requestId, 'COLLECTING', 'FAILED', failedAt);
+    await requests().transition(working.requestId, 'COLLECTING', 'PACKAGING', failedAt);
+    // Cut at `before`: what ended later is not read.
+    expect(await awaiting(justBefore(readyAt), ids)).toEqual([]);
+    expect(await awaiting(readyAt, ids)).toEqual([ready.requestId]);
+    expect(await awaiting(justBefore(failedAt), ids)).toEqual([ready.requestId]);
+    expect(await awaiting(failedAt, ids)).toEqual([ready.requestId, failed.requestId]);
+
+    // Expired before it was cleaned: still to clean, in its place.
+    await requests().transition(ready.requestId, 'READY', 'EXPIRED', '2031-01-08T00:00:00.000Z');
+    expect(await awaiting(failedAt, ids)).toEqual([ready.requestId, failed.requestId]);
+
+    await requests().update(failed.requestId, { cleanedUpAt: '2031-01-01T02:00:00.000Z' });
+    expect(await awaiting(LATEST, ids)).toEqual([ready.requestId]);
+    await requests().update(ready.requestId, { cleanedUpAt: '2031-01-08T01:00:00.000Z' });
+    expect(await awaiting(LATEST, ids)).toEqual([]);
+    // The list's keys are the table's business, not the record's.
+    expect(Object.keys((await requests().get(failed.requestId)) ?? {})).not.toContain('gsi3pk');
+  });
+
+  it('a READY request cleaned up stays off the list when it expires', async () => {
+    const record = await createIn('PACKAGING');
+    await requests().transition(record.requestId, 'PACKAGING', 'READY', '2031-02-01T00:00:00.000Z');
+    await requests().update(record.requestId, { cleanedUpAt: '2031-02-01T00:20:00.000Z' });
+    await requests().transition(record.requestId, 'READY', 'EXPIRED', '2031-02-08T00:00:00.000Z');
+    expect(await awaiting(LATEST, [record.requestId])).toEqual([]);
+  });
+
+  it('a FAILED request restarted is off the list while at work, and back on it from when it ends again', async () => {
+    const record = await createIn('COLLECTING');
+    const { requestId } = record;
+    const firstEnd = '2031-03-01T00:00:00.000Z';
+    await requests().transition(requestId, 'COLLECTING', 'FAILED', firstEnd);
+    await requests().update(requestId, { cleanedUpAt: '2031-03-01T00:20:00.000Z' });
+    expect(await awaiting(LATEST, [requestId])).toEqual([]);
+
+    // An operator's retry: at work again, not on the list.
+    await requests().restart(requestId, 'FAILED', 1, '2031-03-02T00:00:00.000Z', 'retried by local:ops');
+    expect(await awaiting(LATEST, [requestId])).toEqual([]);
+    await requests().transition(requestId, 'RECEIVED', 'COLLECTING', '2031-03-02T00:01:00.000Z');
+    expect(await awaiting(LATEST, [requestId])).toEqual([]);
+
+    const secondEnd = '2031-03-02T01:00:00.000Z';
+    await requests().transition(requestId, 'COLLECTING', 'FAILED', secondEnd);
+    expect(await awaiting(justBefore(secondEnd), [requestId])).toEqual([]);
+    expect(await awaiting(secondEnd, [requestId])).toEqual([requestId]);
+
+    // Restarted before its clean-up: off the list all the same (the next end puts it back).
+    await requests().restart(requestId, 'FAILED', 2, '2031-03-03T00:00:00.000Z', 'retried by local:ops');
+    expect(await awaiting(LATEST, [requestId])).toEqual([]);
+  });
+
+  it('lists a request stored already ended (from its state’s time) unless cleaned up or attached', async () => {
+    const endedAt = '2031-04-01T00:00:00.000Z';
+    const listed = await createIn('FAILED', { stateTimes: { FAILED: endedAt } });
+    const cleaned = await createIn('EXPIRED', { cleanedUpAt: '2031-04-01T00:20:00.000Z' });
+    const attached = await createIn('READY', { attachedTo: unique('req') });
+    const ids = [listed, cleaned, attached].map((r) => r.requestId);
+    expect(await awaiting(justBefore(endedAt), ids)).toEqual([]);
+    expect(await awaiting(LATEST, ids)).toEqual([listed.requestId]);
+  });
+});
+
 describe('request records: update', () => {
   it('sets patch fields without moving the request or its updatedAt', async () => {
     const record = await createIn('READY');

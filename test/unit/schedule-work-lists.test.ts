@@ -3,10 +3,12 @@ import type { ExecutionStatus, GrantRepository, RequestRepository } from '../../
 import { sweepExpired } from '../../functions/core/requests/expiry-sweep';
 import type { DownloadGrant } from '../../functions/core/requests/grant';
 import { removeLeftovers } from '../../functions/core/requests/leftovers';
-import type {
-  AuditEntry,
-  ExportRequestRecord,
-  RequestState,
+import {
+  type AuditEntry,
+  type ExportRequestRecord,
+  finalStates,
+  isFinal,
+  type RequestState,
 } from '../../functions/core/requests/request-record';
 import { superviseRequests } from '../../functions/core/requests/watchdog';
 import { type Deadline, deadlineFromRemaining } from '../../functions/core/requests/work-list';
@@ -58,27 +60,53 @@ function record(
 /**
  * Requests in memory, listed as the DynamoDB adapter does: by state, oldest update first, pages of
  * PAGE read lazily, each page continuing after the last key of the one before (so what moves while
- * paging is met as it would be on the table). Counts what it was asked to do.
+ * paging is met as it would be on the table); the clean-up's list kept as the adapter keeps it.
+ * Counts what it was asked to do.
  */
 class FakeRequests {
   readonly records = new Map<string, ExportRequestRecord>();
+  /** The awaitingCleanUp index: request id → when the request ended. */
+  readonly awaitingCleanUp = new Map<string, string>();
   readonly moves: string[] = [];
   readonly audit: AuditEntry[] = [];
   pagesRead = 0;
   largestPage = 0;
+  /** Every request the clean-up's list gave, in order, over all runs. */
+  readFromCleanUpList: string[] = [];
 
   constructor(records: ExportRequestRecord[]) {
-    for (const r of records) this.records.set(r.requestId, structuredClone(r));
+    for (const r of records) {
+      this.records.set(r.requestId, structuredClone(r));
+      if (isFinal(r.state) && !r.cleanedUpAt && !r.attachedTo)
+        this.awaitingCleanUp.set(r.requestId, r.stateTimes[r.state] ?? r.updatedAt);
+    }
   }
 
-  async *pagesInState(state: RequestState): AsyncGenerator<ExportRequestRecord[]> {
-    let after: [string, string] | undefined;
+  pagesInState(state: RequestState): AsyncGenerator<ExportRequestRecord[]> {
+    return this.pages((r) => (r.state === state ? r.updatedAt : undefined));
+  }
+
+  async *pagesAwaitingCleanUp(settledBefore: string): AsyncGenerator<ExportRequestRecord[]> {
+    for await (const page of this.pages((r) => {
+      const endedAt = this.awaitingCleanUp.get(r.requestId);
+      return endedAt !== undefined && endedAt <= settledBefore ? endedAt : undefined;
+    })) {
+      this.readFromCleanUpList.push(...page.map((r) => r.requestId));
+      yield page;
+    }
+  }
+
+  /** The records `sortKey` lists (undefined: not on the list), in its order, a page at a time. */
+  private async *pages(
+    sortKey: (r: ExportRequestRecord) => string | undefined,
+  ): AsyncGenerator<ExportRequestRecord[]> {
+    let after: string | undefined;
     for (;;) {
-      const key = (r: ExportRequestRecord): [string, string] => [r.updatedAt, r.requestId];
+      const key = (r: ExportRequestRecord) => `${sortKey(r)}\u0000${r.requestId}`;
       const list = [...this.records.values()]
-        .filter((r) => r.state === state)
-        .filter((r) => !after || key(r).join('\u0000') > after.join('\u0000'))
-        .sort((a, b) => key(a).join('\u0000').localeCompare(key(b).join('\u0000')));
+        .filter((r) => sortKey(r) !== undefined)
+        .filter((r) => after === undefined || key(r) > after)
+        .sort((a, b) => key(a).localeCompare(key(b)));
       const page = list.slice(0, PAGE).map((r) => structuredClone(r));
       if (page.length === 0) return;
       this.pagesRead++;
@@ -101,8 +129,11 @@ class FakeRequests {
   ) {
     const current = this.records.get(requestId);
     if (current?.state !== from) throw new Error(`conflict: ${requestId} is not ${from}`);
-    const moved = { ...current, ...options.patch, state: to, updatedAt: at };
+    const stateTimes = { ...current.stateTimes, [to]: at };
+    const moved = { ...current, ...options.patch, state: to, stateTimes, updatedAt: at };
     this.records.set(requestId, moved);
+    if (isFinal(to) && !isFinal(from) && !options.patch?.cleanedUpAt) this.awaitingCleanUp.set(requestId, at);
+    else if (!isFinal(to) || options.patch?.cleanedUpAt) this.awaitingCleanUp.delete(requestId);
     this.moves.push(`${requestId} ${from}→${to}`);
     return structuredClone(moved);
   }
@@ -111,7 +142,9 @@ class FakeRequests {
     const current = this.records.get(requestId);
     if (current?.state !== from || current.attempt !== attempt) throw new Error('conflict');
     const restarted = { ...current, state: 'RECEIVED' as const, attempt: attempt + 1, updatedAt: at };
+    if (from === 'FAILED') delete restarted.cleanedUpAt;
     this.records.set(requestId, restarted);
+    this.awaitingCleanUp.delete(requestId);
     this.moves.push(`${requestId} restart ${attempt + 1}`);
     return structuredClone(restarted);
   }
@@ -119,6 +152,7 @@ class FakeRequests {
   async update(requestId: string, patch: Partial<ExportRequestRecord>) {
     const current = this.records.get(requestId);
     if (current) this.records.set(requestId, { ...current, ...patch });
+    if (patch.cleanedUpAt) this.awaitingCleanUp.delete(requestId);
   }
 
   async appendAudit(entry: AuditEntry) {
@@ -352,6 +386,67 @@ describe('the watchdog and the clean-up, until their deadline', () => {
     const second = await removeLeftovers(deps, { deadline: timeFor(100) });
     expect(second).toMatchObject({ cleaned: ['f-2', 'f-3', 'f-4'], truncated: false });
     expect(store.deleted.filter((k) => k === 'archives/f-0/1.part2.zip')).toHaveLength(1);
+    expect(store.objects.size).toBe(0);
+  });
+});
+
+describe('the clean-up’s work list', () => {
+  /** A FAILED request, ended `minutes` ago, whose attempt staged a piece. */
+  function failedWithPiece(store: MemoryStore, requestId: string, minutes: number) {
+    store.objects.set(`staging/${requestId}/1/c/s.json.part-0-0`, Buffer.from('x'));
+    return record(requestId, 'FAILED', minutesAgo(minutes));
+  }
+
+  it('reads only the requests still to clean: not those cleaned before, nor on a later run those it cleaned', async () => {
+    const store = new RefusingStore(new Set());
+    // Years of requests cleaned long ago, in every final state: none of them is read again.
+    const cleanedLongAgo = Array.from({ length: 30 }, (_, i) =>
+      record(`old-${i}`, finalStates[i % finalStates.length] as RequestState, minutesAgo(100_000 + i), {
+        cleanedUpAt: minutesAgo(99_000),
+      }),
+    );
+    const toClean = [failedWithPiece(store, 'f-0', 60), failedWithPiece(store, 'f-1', 30)];
+    // Ended 10 minutes ago: not settled, so not even read (the list is cut at its time).
+    const recent = failedWithPiece(store, 'f-recent', 10);
+    const requests = new FakeRequests([...cleanedLongAgo, ...toClean, recent]);
+    let now = NOW;
+    const deps = { requests: requests.asPort(), store, clock: { now: () => now } };
+
+    const first = await removeLeftovers(deps);
+    expect(first).toMatchObject({ cleaned: ['f-0', 'f-1'], truncated: false });
+    expect(requests.readFromCleanUpList).toEqual(['f-0', 'f-1']);
+
+    // Ten minutes on, f-recent has settled: it is all the next run reads.
+    now = new Date(NOW.getTime() + 10 * MINUTE);
+    const second = await removeLeftovers(deps);
+    expect(second.cleaned).toEqual(['f-recent']);
+    expect(requests.readFromCleanUpList).toEqual(['f-0', 'f-1', 'f-recent']);
+
+    const third = await removeLeftovers(deps);
+    expect(third).toMatchObject({ cleaned: [], truncated: false });
+    expect(requests.readFromCleanUpList).toHaveLength(3);
+    expect(store.objects.size).toBe(0);
+  });
+
+  it('a request restarted from FAILED is off the list while at work, and back on it when it ends again', async () => {
+    const store = new RefusingStore(new Set());
+    const requests = new FakeRequests([failedWithPiece(store, 'f', 60)]);
+    let now = NOW;
+    const deps = { requests: requests.asPort(), store, clock: { now: () => now } };
+    expect((await removeLeftovers(deps)).cleaned).toEqual(['f']);
+
+    // An operator's retry: attempt 2 at work, staging again.
+    await requests.restart('f', 'FAILED', 1, now.toISOString());
+    store.objects.set('staging/f/2/c/s.json.part-0-0', Buffer.from('x'));
+    now = new Date(NOW.getTime() + 60 * MINUTE);
+    expect(await removeLeftovers(deps)).toMatchObject({ cleaned: [], truncated: false });
+    expect(requests.readFromCleanUpList).toEqual(['f']);
+
+    // It fails again: cleaned once it has settled, attempt 2's objects too.
+    await requests.transition('f', 'RECEIVED', 'FAILED', now.toISOString());
+    now = new Date(now.getTime() + 16 * MINUTE);
+    expect((await removeLeftovers(deps)).cleaned).toEqual(['f']);
+    expect(requests.readFromCleanUpList).toEqual(['f', 'f']);
     expect(store.objects.size).toBe(0);
   });
 });

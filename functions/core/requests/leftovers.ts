@@ -1,7 +1,7 @@
 import { attemptArchivesPrefix, stagingPrefix } from '../archive/layout';
 import type { Clock, ObjectStore, RequestRepository } from '../ports';
 import { type DeletionFailure, deleteAndVerify, recordDeletionFailure } from './deletion';
-import type { ExportRequestRecord, RequestState } from './request-record';
+import type { ExportRequestRecord } from './request-record';
 import { type Deadline, noDeadline, workThrough } from './work-list';
 
 /**
@@ -44,8 +44,6 @@ export interface LeftoverDeps {
   clock: Clock;
 }
 
-const finalStates: RequestState[] = ['READY', 'FAILED', 'EXPIRED'];
-
 /**
  * How long a request stays in its final state before the clean-up takes it: Lambda's longest
  * invocation (15 minutes) and one more. A collector already running when the Map failed (Step
@@ -62,13 +60,14 @@ export function settledForCleanUp(record: ExportRequestRecord, now: Date): boole
 
 /**
  * The schedule's clean-up: each request that reached a final state (at least
- * SETTLED_BEFORE_CLEAN_UP_MS ago) has the objects of all its attempts removed once (staging, and every archive but the one a READY request serves; archives
- * verified gone), then `cleanedUpAt` is set. This is what catches what a crash, a restart or a
- * failed delete left behind; a delete that fails is put on the request (see
- * recordDeletionFailure), reported, and tried again on the next run.
+ * SETTLED_BEFORE_CLEAN_UP_MS ago) has the objects of all its attempts removed once (staging, and
+ * every archive but the one a READY request serves; archives verified gone), then `cleanedUpAt` is
+ * set. This is what catches what a crash, a restart or a failed delete left behind; a delete that
+ * fails is put on the request (see recordDeletionFailure), reported, and tried again on the next run.
  *
- * The lists are read a page at a time until `options.deadline`; a cleaned request is not work any
- * more (`cleanedUpAt`), so the next run goes on with the rest (`truncated`).
+ * Only the requests still to clean are read (pagesAwaitingCleanUp, oldest first): a cleaned one
+ * leaves that list, so requests cleaned long ago cost nothing however many there are. The list is
+ * read a page at a time until `options.deadline`; the next run goes on with the rest (`truncated`).
  */
 export async function removeLeftovers(
   deps: LeftoverDeps,
@@ -76,23 +75,23 @@ export async function removeLeftovers(
 ): Promise<{ cleaned: string[]; failed: DeletionFailure[]; truncated: boolean }> {
   const cleaned: string[] = [];
   const failed: DeletionFailure[] = [];
-  for (const state of finalStates) {
-    const { truncated } = await workThrough(
-      deps.requests.pagesInState(state),
-      options.deadline ?? noDeadline,
-      (record) => !record.cleanedUpAt && !record.attachedTo && settledForCleanUp(record, deps.clock.now()),
-      async (record) => {
-        try {
-          await deleteAndVerify(deps.store, await leftoverKeys(deps.store, record));
-        } catch (error) {
-          failed.push(await recordDeletionFailure(deps, record, 'leftover objects', error));
-          return;
-        }
-        await deps.requests.update(record.requestId, { cleanedUpAt: deps.clock.now().toISOString() });
-        cleaned.push(record.requestId);
-      },
-    );
-    if (truncated) return { cleaned, failed, truncated };
-  }
-  return { cleaned, failed, truncated: false };
+  const settledBefore = new Date(deps.clock.now().getTime() - SETTLED_BEFORE_CLEAN_UP_MS).toISOString();
+  const { truncated } = await workThrough(
+    deps.requests.pagesAwaitingCleanUp(settledBefore),
+    options.deadline ?? noDeadline,
+    // What the list promises, checked on the record as read. A READY request that expired since
+    // keeps its place on the list, but settles from the time it became EXPIRED.
+    (record) => !record.cleanedUpAt && !record.attachedTo && settledForCleanUp(record, deps.clock.now()),
+    async (record) => {
+      try {
+        await deleteAndVerify(deps.store, await leftoverKeys(deps.store, record));
+      } catch (error) {
+        failed.push(await recordDeletionFailure(deps, record, 'leftover objects', error));
+        return;
+      }
+      await deps.requests.update(record.requestId, { cleanedUpAt: deps.clock.now().toISOString() });
+      cleaned.push(record.requestId);
+    },
+  );
+  return { cleaned, failed, truncated };
 }

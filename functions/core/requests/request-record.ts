@@ -45,6 +45,16 @@ const allowed: Record<RequestState, RequestState[]> = {
 /** States with an execution working on the request (the watchdog looks after these). */
 export const workingStates: RequestState[] = ['RECEIVED', 'COLLECTING', 'PACKAGING'];
 
+/**
+ * States no workflow step moves a request out of: the schedule's clean-up takes a request once it
+ * is in one of them (leftovers.ts). Only an operator's retry restarts a FAILED one.
+ */
+export const finalStates: RequestState[] = ['READY', 'FAILED', 'EXPIRED'];
+
+export function isFinal(state: RequestState): boolean {
+  return finalStates.includes(state);
+}
+
 /** States that still owe the player an archive: waiting for a slot, or at work. */
 export const openStates: RequestState[] = ['QUEUED', ...workingStates];
 
