@@ -126,18 +126,26 @@ export interface RequestRepository {
     replacing?: string,
   ): Promise<{ claimed: true } | { claimed: false; heldBy: string; claimedAt: string }>;
   /**
-   * Requests in a state, oldest update first, all at once: for lists that are short or must be
-   * whole (the ops views, admission). The schedule's work lists use pagesInState.
+   * Requests in a state, all at once, in the order of pagesInState (READY by expiry, the others
+   * oldest first): for lists that are short or must be whole (the ops views, admission). The
+   * schedule's work lists use pagesInState.
    */
   listInState(state: RequestState): Promise<ExportRequestRecord[]>;
   /**
-   * Requests in a state, oldest update first, one store page at a time (at most `pageSize`
-   * records, a DynamoDB Query's Limit; empty pages left out): the schedule's work lists (expiry
-   * sweep, watchdog, clean-up, gauges), which may be long, so that only a page is in memory. A page
-   * is read once the one before is done with: a request that left the state meanwhile is not met
-   * again, one that entered it anew is met at the end (its update time is the sort key).
+   * Requests in a state in the order of the state's sort key, one store page at a time (at most
+   * `pageSize` records, a DynamoDB Query's Limit; empty pages left out): the schedule's work lists
+   * (expiry sweep, watchdog, clean-up, gauges), which may be long, so that only a page is in memory.
+   * The sort key is the request's `expiresAt` for READY (ISO text, so text order is time order),
+   * and when the request entered the state for every other state. With `sortKeyAtOrBefore`, only the
+   * requests whose sort key is at or before it are read (the rest is not read at all): the expiry
+   * sweep reads READY up to now, i.e. only expired requests. A page is read once the one before is
+   * done with: a request that left the state meanwhile is not met again, one that entered it anew
+   * is met where its new sort key puts it (at the end, for the states sorted by entry time).
    */
-  pagesInState(state: RequestState, options?: { pageSize?: number }): AsyncIterable<ExportRequestRecord[]>;
+  pagesInState(
+    state: RequestState,
+    options?: { pageSize?: number; sortKeyAtOrBefore?: string },
+  ): AsyncIterable<ExportRequestRecord[]>;
   /**
    * The clean-up's work list, paged as pagesInState: requests in a final state whose objects were
    * not cleaned up yet (no `cleanedUpAt`; attached requests never), that entered their first final
@@ -149,8 +157,9 @@ export interface RequestRepository {
     options?: { pageSize?: number },
   ): AsyncIterable<ExportRequestRecord[]>;
   /**
-   * How many requests entered `state` before `at` (the work list's sort key), attached ones
-   * included only if stored in that state: a QUEUED request's place in the queue.
+   * How many requests have a sort key (see pagesInState) before `at` in `state`'s list, i.e. entered
+   * `state` before `at` (for READY: expire before `at`), attached ones included only if stored in
+   * that state: a QUEUED request's place in the queue.
    */
   countInStateBefore(state: RequestState, at: string): Promise<number>;
   /** A player's requests, oldest first (the privacy team's view of one player). */

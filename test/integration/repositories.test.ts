@@ -219,7 +219,8 @@ describe('request records: transitions', () => {
   });
 
   it('reads a state a page at a time, and a request moved on while paging neither ends nor repeats the list', async () => {
-    // Last in the READY list (updated in 2040), so the pages that hold them end with them.
+    // Last in the READY list (no expiry, so listed by when they became READY: 2040), so the pages
+    // that hold them end with them.
     const made: ExportRequestRecord[] = [];
     for (let i = 0; i < 5; i++) {
       made.push(await createIn('READY', { updatedAt: `2040-01-01T00:00:0${i}.000Z` }));
@@ -240,6 +241,102 @@ describe('request records: transitions', () => {
     expect(pages).toBeGreaterThanOrEqual(3);
     const left = (await requests().listInState('READY')).filter((r) => ids.includes(r.requestId));
     expect(left).toEqual([]);
+  });
+});
+
+describe('request records: the READY list, by expiry', () => {
+  /** Which of `ids` the state's list gives when cut at `before` (not cut: undefined), in its order. */
+  async function listed(state: RequestState, before: string | undefined, ids: string[]): Promise<string[]> {
+    const met: string[] = [];
+    const options = before === undefined ? { pageSize: 2 } : { pageSize: 2, sortKeyAtOrBefore: before };
+    for await (const page of requests().pagesInState(state, options)) {
+      expect(page.length).toBeLessThanOrEqual(2);
+      met.push(...page.filter((r) => ids.includes(r.requestId)).map((r) => r.requestId));
+    }
+    return met;
+  }
+  const justBefore = (at: string) => new Date(Date.parse(at) - 1).toISOString();
+
+  it('lists READY requests soonest expiry first, and reads only those expired by the bound', async () => {
+    // Made READY in the order a, b, c, but their links expire c, a, b (b's link is the longest).
+    const moves = [
+      { at: '2050-01-01T00:00:00.000Z', expiresAt: '2050-01-08T00:00:00.000Z' },
+      { at: '2050-01-01T01:00:00.000Z', expiresAt: '2050-01-15T00:00:00.000Z' },
+      { at: '2050-01-01T02:00:00.000Z', expiresAt: '2050-01-03T00:00:00.000Z' },
+    ];
+    const ready: string[] = [];
+    for (const { at, expiresAt } of moves) {
+      const { requestId } = await createIn('PACKAGING');
+      await requests().transition(requestId, 'PACKAGING', 'READY', at, {
+        patch: { archiveKey: 'archives/x/1.zip', expiresAt },
+      });
+      ready.push(requestId);
+    }
+    // Stored READY (as a fixture is): listed by its expiry too, not by its update time.
+    const stored = await createIn('READY', {
+      updatedAt: '2050-01-01T03:00:00.000Z',
+      stateTimes: { READY: '2050-01-01T03:00:00.000Z' },
+      expiresAt: '2050-01-05T00:00:00.000Z',
+    });
+    // Made READY without an expiry (publishing never does): listed by when it became READY.
+    const noExpiry = await createIn('PACKAGING');
+    await requests().transition(noExpiry.requestId, 'PACKAGING', 'READY', '2050-01-02T00:00:00.000Z');
+    const [idA, idB, idC] = ready as [string, string, string];
+    const ids = [idA, idB, idC, stored.requestId, noExpiry.requestId];
+
+    expect(await listed('READY', undefined, ids)).toEqual([
+      noExpiry.requestId,
+      idC,
+      stored.requestId,
+      idA,
+      idB,
+    ]);
+    expect(
+      (await requests().listInState('READY'))
+        .filter((r) => ids.includes(r.requestId))
+        .map((r) => r.requestId),
+    ).toEqual([noExpiry.requestId, idC, stored.requestId, idA, idB]);
+    // Cut at the bound, inclusive: what expires later is not read.
+    expect(await listed('READY', '2050-01-01T12:00:00.000Z', ids)).toEqual([]);
+    expect(await listed('READY', justBefore('2050-01-03T00:00:00.000Z'), ids)).toEqual([noExpiry.requestId]);
+    expect(await listed('READY', '2050-01-05T00:00:00.000Z', ids)).toEqual([
+      noExpiry.requestId,
+      idC,
+      stored.requestId,
+    ]);
+    expect(await listed('READY', '2050-01-15T00:00:00.000Z', ids)).toEqual([
+      noExpiry.requestId,
+      idC,
+      stored.requestId,
+      idA,
+      idB,
+    ]);
+    // The list's keys are the table's business: the record reads back as written.
+    expect(await requests().get(idC)).toMatchObject({
+      updatedAt: '2050-01-01T02:00:00.000Z',
+      expiresAt: '2050-01-03T00:00:00.000Z',
+    });
+
+    // Expired: on EXPIRED's list by when it expired, off READY's.
+    await requests().transition(idC, 'READY', 'EXPIRED', '2050-01-03T00:05:00.000Z');
+    expect(await listed('READY', '2050-01-05T00:00:00.000Z', ids)).toEqual([
+      noExpiry.requestId,
+      stored.requestId,
+    ]);
+    expect(await listed('EXPIRED', '2050-01-03T00:05:00.000Z', ids)).toEqual([idC]);
+    expect(await listed('EXPIRED', justBefore('2050-01-03T00:05:00.000Z'), ids)).toEqual([]);
+  });
+
+  it('lists every other state by when the request entered it, cut at the bound the same way', async () => {
+    const made = await Promise.all([createIn('RECEIVED'), createIn('RECEIVED'), createIn('RECEIVED')]);
+    const times = ['2050-02-01T03:00:00.000Z', '2050-02-01T01:00:00.000Z', '2050-02-01T02:00:00.000Z'];
+    for (const [i, record] of made.entries()) {
+      await requests().transition(record.requestId, 'RECEIVED', 'COLLECTING', times[i] as string);
+    }
+    const ids = made.map((r) => r.requestId);
+    expect(await listed('COLLECTING', undefined, ids)).toEqual([ids[1], ids[2], ids[0]]);
+    expect(await listed('COLLECTING', '2050-02-01T02:00:00.000Z', ids)).toEqual([ids[1], ids[2]]);
+    expect(await listed('COLLECTING', justBefore('2050-02-01T01:00:00.000Z'), ids)).toEqual([]);
   });
 });
 

@@ -58,10 +58,10 @@ function record(
 }
 
 /**
- * Requests in memory, listed as the DynamoDB adapter does: by state, oldest update first, pages of
- * PAGE read lazily, each page continuing after the last key of the one before (so what moves while
- * paging is met as it would be on the table); the clean-up's list kept as the adapter keeps it.
- * Counts what it was asked to do.
+ * Requests in memory, listed as the DynamoDB adapter does: by state, oldest update first (READY by
+ * expiry), cut at `sortKeyAtOrBefore`, pages of PAGE read lazily, each page continuing after the
+ * last key of the one before (so what moves while paging is met as it would be on the table); the
+ * clean-up's list kept as the adapter keeps it. Counts what it was asked to do.
  */
 class FakeRequests {
   readonly records = new Map<string, ExportRequestRecord>();
@@ -73,6 +73,8 @@ class FakeRequests {
   largestPage = 0;
   /** Every request the clean-up's list gave, in order, over all runs. */
   readFromCleanUpList: string[] = [];
+  /** Every request the READY list gave, in order, over all runs. */
+  readFromReadyList: string[] = [];
 
   constructor(records: ExportRequestRecord[]) {
     for (const r of records) {
@@ -82,8 +84,19 @@ class FakeRequests {
     }
   }
 
-  pagesInState(state: RequestState): AsyncGenerator<ExportRequestRecord[]> {
-    return this.pages((r) => (r.state === state ? r.updatedAt : undefined));
+  async *pagesInState(
+    state: RequestState,
+    options: { sortKeyAtOrBefore?: string } = {},
+  ): AsyncGenerator<ExportRequestRecord[]> {
+    const before = options.sortKeyAtOrBefore;
+    for await (const page of this.pages((r) => {
+      if (r.state !== state) return undefined;
+      const key = state === 'READY' && r.expiresAt !== undefined ? r.expiresAt : r.updatedAt;
+      return before === undefined || key <= before ? key : undefined;
+    })) {
+      if (state === 'READY') this.readFromReadyList.push(...page.map((r) => r.requestId));
+      yield page;
+    }
   }
 
   async *pagesAwaitingCleanUp(settledBefore: string): AsyncGenerator<ExportRequestRecord[]> {
@@ -299,6 +312,67 @@ describe('the expiry sweep, a page at a time until its deadline', () => {
     store.refused.clear();
     const fourth = await sweepExpired(sweepDeps(requests, store), { deadline: timeFor(100) });
     expect(fourth.requests).toEqual(['ready-0']);
+  });
+
+  it('reads only expired READY requests, never those whose link is still valid, in both passes', async () => {
+    const HOUR = 60 * MINUTE;
+    // A week of links still valid, most of them READY before the expired ones (a longer link), and
+    // five expired ones, one of whose archive cannot be deleted.
+    const valid = Array.from({ length: 40 }, (_, i) =>
+      record(`valid-${String(i).padStart(2, '0')}`, 'READY', minutesAgo(3 * 24 * 60 - i), {
+        archiveKey: `archives/valid-${i}/1.zip`,
+        expiresAt: new Date(NOW.getTime() + (i + 1) * 4 * HOUR).toISOString(),
+      }),
+    );
+    const expired = Array.from({ length: 5 }, (_, i) =>
+      record(`expired-${i}`, 'READY', minutesAgo(2 * 24 * 60 - i), {
+        archiveKey: `archives/expired-${i}/1.zip`,
+        expiresAt: minutesAgo(50 - i),
+      }),
+    );
+    const records = [...valid, ...expired];
+    const requests = new FakeRequests(records);
+    const store = new RefusingStore(new Set(['archives/expired-0/1.zip']));
+    await withArchives(store, records);
+    let now = NOW;
+    const deps = {
+      requests: requests.asPort(),
+      grants: new FakeGrants(0).asPort(),
+      store,
+      events,
+      clock: { now: () => now },
+    };
+    const expiredIds = expired.map((r) => r.requestId);
+
+    // Out of time after two: the next run goes on with the rest, and neither reads a valid link.
+    const first = await sweepExpired(deps, { deadline: timeFor(2) });
+    expect(first).toMatchObject({ requests: ['expired-1'], truncated: true });
+    expect(first.deleteFailed.map((f) => f.requestId)).toEqual(['expired-0']);
+    const second = await sweepExpired(deps, { deadline: timeFor(100) });
+    expect(second.requests).toEqual(['expired-2', 'expired-3', 'expired-4']);
+    // The retry pass tried expired-0 again (it still fails), after the others.
+    expect(second.deleteFailed.map((f) => f.requestId)).toEqual(['expired-0']);
+    expect(second.truncated).toBe(false);
+    expect(requests.readFromReadyList.length).toBeGreaterThan(0);
+    expect(requests.readFromReadyList.every((id) => expiredIds.includes(id))).toBe(true);
+
+    // Once the archive goes, the retry pass expires it; still no valid link read.
+    store.refused.clear();
+    const third = await sweepExpired(deps, { deadline: timeFor(100) });
+    expect(third).toMatchObject({ requests: ['expired-0'], truncated: false });
+    expect(requests.readFromReadyList.every((id) => expiredIds.includes(id))).toBe(true);
+
+    // Nothing expired: nothing read at all.
+    const readBefore = requests.readFromReadyList.length;
+    expect(await sweepExpired(deps)).toMatchObject({ requests: [], truncated: false });
+    expect(requests.readFromReadyList).toHaveLength(readBefore);
+
+    // Nine hours on, the first two valid links have expired: they are all the next run reads.
+    now = new Date(NOW.getTime() + 9 * HOUR);
+    const later = await sweepExpired(deps);
+    expect(later.requests).toEqual(['valid-00', 'valid-01']);
+    expect(requests.readFromReadyList.slice(readBefore)).toEqual(['valid-00', 'valid-01']);
+    expect(requests.records.get('valid-02')?.state).toBe('READY');
   });
 
   it('marks expired grants a page at a time, and stops at the deadline before the requests', async () => {

@@ -109,7 +109,7 @@ export class DynamoDbRequestRepository implements RequestRepository {
     update.setPath(['stateTimes', to], s(at));
     update.set('updatedAt', s(at));
     update.set(byState.partition, s(stateKey(to)));
-    update.set(byState.sort, s(at));
+    update.set(byState.sort, s(stateSortKey(to, at, options.patch?.expiresAt)));
     update.setAll(options.patch ?? {});
     // A move also ends "stuck".
     update.remove('stuckSince');
@@ -325,12 +325,20 @@ export class DynamoDbRequestRepository implements RequestRepository {
 
   pagesInState(
     state: RequestState,
-    options: { pageSize?: number } = {},
+    options: { pageSize?: number; sortKeyAtOrBefore?: string } = {},
   ): AsyncGenerator<ExportRequestRecord[]> {
+    const { sortKeyAtOrBefore: before } = options;
+    // Cut by the key condition: the requests after the bound are left unread, not read and passed over.
     return this.pages(options.pageSize, {
       IndexName: 'byState',
-      KeyConditionExpression: `${byState.partition} = :pk`,
-      ExpressionAttributeValues: { ':pk': s(stateKey(state)) },
+      KeyConditionExpression:
+        before === undefined
+          ? `${byState.partition} = :pk`
+          : `${byState.partition} = :pk AND ${byState.sort} <= :before`,
+      ExpressionAttributeValues: {
+        ':pk': s(stateKey(state)),
+        ...(before === undefined ? {} : { ':before': s(before) }),
+      },
     });
   }
 
@@ -403,6 +411,16 @@ const keyAttributes = new Set([
   'ttl',
 ]);
 
+/**
+ * A request's place in its byState work list (see ./pipeline-table.ts): READY by its expiry, so the
+ * expiry sweep reads only the expired ones; any other state by when the request entered it. A READY
+ * request without an expiry (never written so: publishing sets it) by when it became READY.
+ * expiresAt never changes once READY (a re-sent link keeps it), so the key is never rewritten.
+ */
+function stateSortKey(state: RequestState, enteredAt: string, expiresAt: string | undefined): string {
+  return state === 'READY' && expiresAt !== undefined ? expiresAt : enteredAt;
+}
+
 /** Off the clean-up's list: cleaned up, or at work again (a restart). */
 function leaveCleanUpList(update: UpdateBuilder): void {
   update.remove(awaitingCleanUp.partition);
@@ -421,7 +439,7 @@ function toRequestItem(record: ExportRequestRecord): Item {
     [byPlayer.partition]: s(playerKey(record.playerId)),
     [byPlayer.sort]: s(record.receivedAt),
     [byState.partition]: s(stateKey(record.state)),
-    [byState.sort]: s(record.updatedAt),
+    [byState.sort]: s(stateSortKey(record.state, record.updatedAt, record.expiresAt)),
     // Stored already ended (test fixtures; intake never does): listed as a transition would list it.
     ...(isFinal(record.state) && !record.cleanedUpAt && !record.attachedTo
       ? {
@@ -464,8 +482,9 @@ function tieBreaker(): string {
 }
 
 /**
- * How many items of a work list (byState) entered it before `at`: a count only, every page. Also
- * what the portal reads of the QUEUED list (a queued request's place in line).
+ * How many items of a work list (byState) have a sort key before `at`: for every state but READY,
+ * those that entered it before `at` (READY's key is the expiry: those expiring before `at`). A count
+ * only, every page. Also what the portal reads of the QUEUED list (a queued request's place in line).
  */
 export async function countInStateBefore(
   client: DynamoDBClient,

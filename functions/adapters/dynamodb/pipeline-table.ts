@@ -4,7 +4,8 @@ import type { TableKeys } from './table-keys';
  * The pipeline's own table (single-table design), laid out once for the adapters and the CDK:
  *
  *   request   pk REQUEST#<requestId>  sk REQUEST               gsi1 PLAYER#<playerId> / <receivedAt>
- *                                                             gsi2 STATE#<state>     / <updatedAt>
+ *                                                             gsi2 STATE#<state>     / <entered it>
+ *                                                             (READY: / <expiresAt>)
  *                                                             gsi3 CLEANUP           / <when it ended>
  *                                                             (gsi3 only while in a final state
  *                                                             and not cleaned up)
@@ -18,7 +19,10 @@ import type { TableKeys } from './table-keys';
  *   budget    pk BUDGET#<table>        sk BUDGET                a read budget's token bucket
  *
  * `byPlayer` lists a player's requests for the privacy team; `byState` is the work list of the
- * watchdog, the expiry sweep and the delivery outbox. `awaitingCleanUp` is the clean-up's work list,
+ * watchdog, the expiry sweep and the delivery outbox. Its sort key is when the request entered its
+ * state, except READY's: the request's expiry (set with the move to READY, never changed after), so
+ * that the expiry sweep reads only the expired part of the list (`<= now`), not the week of links
+ * still valid behind it. `awaitingCleanUp` is the clean-up's work list,
  * sparse so that it holds only the requests still to clean: request records have no TTL, and a
  * final state's byState list only grows. Its sort key is when the request entered its first final
  * state (READY → EXPIRED keeps a READY request's place, or its absence once cleaned). TTL attribute

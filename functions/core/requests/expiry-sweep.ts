@@ -39,8 +39,8 @@ export interface SweepReport {
  * expiries takes several runs): what it handled has left the lists (grants are marked, requests
  * moved), so the next run carries on where this one stopped. Requests whose archive failed to
  * delete before are tried last, so that a few that keep failing cannot take every run's time. The
- * READY list is ordered by when requests became READY, not by expiry, so every READY page is read
- * (reads are cheap next to the deletes).
+ * READY list is sorted by expiry, and both passes read it only up to now: the requests whose links
+ * are still valid (a week of them at publisher scale) are never read.
  */
 export async function sweepExpired(
   deps: SweepDeps,
@@ -66,6 +66,9 @@ export async function sweepExpired(
   );
   if (grants.truncated) return { ...report, truncated: true };
 
+  // Only the expired part of the READY list is read (its sort key is the expiry); the check stays
+  // as a guard (e.g. a READY request stored without an expiry is listed by when it became READY).
+  const expiredReady = () => deps.requests.pagesInState('READY', { sortKeyAtOrBefore: at });
   const isExpired = (r: ExportRequestRecord) =>
     r.expiresAt !== undefined && Date.parse(r.expiresAt) <= now.getTime();
   const failedThisRun = new Set<string>();
@@ -83,7 +86,7 @@ export async function sweepExpired(
   // First the requests no deletion has failed for yet, then (time left) those that failed before.
   let triedBefore = 0;
   const first = await workThrough(
-    deps.requests.pagesInState('READY'),
+    expiredReady(),
     deadline,
     (r) => {
       if (!isExpired(r)) return false;
@@ -94,7 +97,7 @@ export async function sweepExpired(
   );
   if (first.truncated || triedBefore === 0) return { ...report, truncated: first.truncated };
   const retried = await workThrough(
-    deps.requests.pagesInState('READY'),
+    expiredReady(),
     deadline,
     (r) => isExpired(r) && r.deletionFailedAt !== undefined && !failedThisRun.has(r.requestId),
     expire,

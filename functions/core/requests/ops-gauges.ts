@@ -45,6 +45,7 @@ export async function requestGauges(deps: {
   let oldestReceivedAt = Number.POSITIVE_INFINITY;
   let deliveriesPending = 0;
   for (const state of gaugedStates) {
+    // Every record of the list is counted: its order (READY's is by expiry) does not matter.
     for await (const record of eachRecord(deps.requests, state)) {
       if (record.attachedTo) continue;
       byState[state] += 1;

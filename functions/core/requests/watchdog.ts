@@ -232,7 +232,11 @@ export async function undeliveredLinks(
   return undelivered;
 }
 
-/** The requests in a state one by one, a store page in memory at a time (reports that read them all). */
+/**
+ * The requests in a state one by one, a store page in memory at a time (reports that read them all).
+ * In list order, which for READY is by expiry, not by when it became READY: its users count or
+ * filter every record (and sort themselves where order matters), so the order does not matter.
+ */
 export async function* eachRecord(
   requests: Pick<RequestRepository, 'pagesInState'>,
   state: RequestState,

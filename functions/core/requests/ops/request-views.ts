@@ -35,7 +35,10 @@ export interface ListFilter {
   dueWithinMs?: number;
 }
 
-/** Every request, each once, by its state lists (a Query per state, every page). */
+/**
+ * Every request, each once, by its state lists (a Query per state, every page), in no order that
+ * matters (READY's list is sorted by expiry, the others by when the request entered the state).
+ */
 export async function allRequests(deps: { requests: RequestRepository }): Promise<ExportRequestRecord[]> {
   const lists = await Promise.all(requestStates.map((state) => deps.requests.listInState(state)));
   return lists.flat();
@@ -59,6 +62,7 @@ export async function listRequests(
     const horizon = deps.clock.now().getTime() + filter.dueWithinMs;
     records = records.filter((r) => owesAnswer(r) && Date.parse(r.dueAt) <= horizon);
   }
+  // Sorted here: the state lists' own order differs (READY's is by expiry).
   return records
     .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.requestId.localeCompare(b.requestId))
     .map(summaryOf);
