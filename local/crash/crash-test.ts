@@ -11,8 +11,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbDeliveryOutbox } from '../../functions/adapters/dynamodb/dynamodb-delivery-outbox';
 import { DynamoDbRequestRepository } from '../../functions/adapters/dynamodb/dynamodb-request-repository';
+import { OWN_REQUESTS_TABLE } from '../../functions/core/data-map/data-map';
+import { defaultDataMap } from '../../functions/core/data-map/default-data-map';
 import { hashToken } from '../../functions/core/requests/grant';
-import { servedArchiveKeys } from '../../functions/core/requests/leftovers';
+import { SETTLED_BEFORE_CLEAN_UP_MS, servedArchiveKeys } from '../../functions/core/requests/leftovers';
 import { DEMO_PLAYER_ID } from '../../functions/seed-demo/demo-data/generate';
 import { ADMIN_ACCESS_KEY } from '../runtime/aws-endpoint';
 import { LOCAL_REGION, readDeployment } from '../runtime/deployment';
@@ -26,8 +28,9 @@ import { synthesizeTemplates } from '../runtime/synth';
  * folder outlive each kill (as DynamoDB, S3 and Lambda's event queue outlive a crashed function);
  * a new runtime then resumes the queued invocations, and the schedules (watchdog, delivery, clean-up)
  * run until the request is final. Each request must end READY with the records of an uninterrupted
- * export, or FAILED with a reason; leave no staging or superseded archive object; and never mail
- * the player twice. Prints one line per run and a summary; exits 1 if any run broke a rule.
+ * export (the player's history of data requests holds every request so far, one more each run), or
+ * FAILED with a reason; leave no staging or superseded archive object once the clean-up has had its
+ * turn; and never mail the player twice. Prints one line per run and a summary; exits 1 if any run broke a rule.
  */
 
 const { values } = parseArgs({
@@ -69,6 +72,14 @@ const s3 = new S3Client({
   forcePathStyle: true,
 });
 const requests = new DynamoDbRequestRepository(dynamodb, outputs.PipelineTableName as string);
+/** The category of the player's own data requests: it grows by one with every run's request. */
+const historyCategories = new Set(
+  defaultDataMap.sources.filter((source) => source.table === OWN_REQUESTS_TABLE).map((s) => s.category),
+);
+const withoutHistory = (counts: Record<string, number> = {}) =>
+  JSON.stringify(Object.entries(counts).filter(([category]) => !historyCategories.has(category)));
+const history = (counts: Record<string, number> = {}) =>
+  Object.entries(counts).reduce((sum, [category, n]) => sum + (historyCategories.has(category) ? n : 0), 0);
 const outbox = new DynamoDbDeliveryOutbox(dynamodb, outputs.PipelineTableName as string);
 
 class Runtime {
@@ -139,6 +150,8 @@ async function recover(runtime: Runtime, requestId: string) {
     const final = record && ['READY', 'FAILED'].includes(record.state);
     const delivered = !delivery || delivery.completedAt || record?.state === 'FAILED';
     if (final && delivered && record.cleanedUpAt) return;
+    // The clean-up takes a request only once nothing of it can still be running (leftovers.ts).
+    if (final && delivered) await runtime.send({ type: 'advanceClock', ms: SETTLED_BEFORE_CLEAN_UP_MS });
     // A QUEUED request whose event died with the runtime is the dispatch schedule's.
     await runtime.send({ type: 'schedule', name: 'DispatchSchedule' });
     await runtime.send({ type: 'schedule', name: 'SweepSchedule' });
@@ -179,8 +192,11 @@ for (let run = 1; run <= runs; run++) {
   const broken: string[] = [];
   if (!record) broken.push('never recorded although EventBridge accepted the event');
   else if (record.state === 'READY') {
-    if (JSON.stringify(record.recordsByCategory) !== JSON.stringify(baseline.recordsByCategory))
+    if (withoutHistory(record.recordsByCategory) !== withoutHistory(baseline.recordsByCategory))
       broken.push('records differ');
+    // The baseline's request and one per run so far, this one included.
+    if (history(record.recordsByCategory) !== run + 1)
+      broken.push(`request history holds ${history(record.recordsByCategory)}, not ${run + 1}`);
     if (archives.sort().join() !== servedArchiveKeys(record).sort().join())
       broken.push(`archives ${archives.join(', ')}`);
   } else if (record.state === 'FAILED') {

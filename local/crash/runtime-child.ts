@@ -10,6 +10,7 @@ type Command =
   | { type: 'request'; playerId: string; requestId: string }
   | { type: 'schedule'; name: string }
   | { type: 'settle' }
+  | { type: 'advanceClock'; ms: number }
   | { type: 'stop' };
 
 const { stores, workDir, context } = JSON.parse(process.argv[2] ?? '{}') as {
@@ -33,6 +34,9 @@ process.on('message', (command: Command) => {
         break;
       case 'settle':
         await runtime.settle();
+        break;
+      case 'advanceClock':
+        runtime.advanceClock(command.ms);
         break;
       case 'stop':
         await runtime.stop();
