@@ -1,8 +1,6 @@
 // LOCAL_CPU_PROFILE_DIR=<dir> on a local command: the runtime's worker threads (each function's
 // environment, each embedded store) write CPU profiles of themselves there, for `bench` and the
 // record path. `--cpu-prof` cannot reach these threads: the runtime ends them with terminate().
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 
 /**
  * Starts profiling the calling thread when `dir` is set; `save(name)` stops it and writes
@@ -10,6 +8,9 @@ import { Session } from 'node:inspector/promises';
  */
 export async function startThreadProfile(dir) {
   if (!dir) return undefined;
+  // Loaded only when profiling: every function environment imports this module at its start.
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');

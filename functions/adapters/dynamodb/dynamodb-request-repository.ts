@@ -113,13 +113,13 @@ export class DynamoDbRequestRepository implements RequestRepository {
     update.setAll(options.patch ?? {});
     // A move also ends "stuck".
     update.remove('stuckSince');
-    if (isFinal(to) && !isFinal(from) && !options.patch?.cleanedUpAt) {
-      // Ended: on the clean-up's list from now (leftovers.ts waits until it has settled). READY →
-      // EXPIRED keeps what READY had: its place, or its absence once the READY request was cleaned.
+    // The clean-up's list: off it while at work or once cleaned; on it from the first final state
+    // (leftovers.ts waits until it has settled). READY → EXPIRED keeps what READY had: its place,
+    // or its absence once the READY request was cleaned.
+    if (!isFinal(to) || options.patch?.cleanedUpAt) leaveCleanUpList(update);
+    else if (!isFinal(from)) {
       update.set(awaitingCleanUp.partition, s(CLEANUP_KEY));
       update.set(awaitingCleanUp.sort, s(at));
-    } else if (!isFinal(to) || options.patch?.cleanedUpAt) {
-      leaveCleanUpList(update);
     }
     const condition =
       options.attempt === undefined
