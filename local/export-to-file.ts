@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadDemoData } from '../functions/seed-demo/load-demo';
-import { loadDataDirectory } from './load-data';
+import { dataFilesIn, loadDataDirectory } from './load-data';
 import { downloadAsPlayer } from './player-download';
 import { requestExport } from './portal';
 import { type LocalRuntimeOptions, startLocalRuntime } from './runtime/runtime';
@@ -32,6 +32,9 @@ export interface ExportToFileOptions {
 export async function exportToFile(options: ExportToFileOptions) {
   const say = options.say ?? (() => undefined);
   const t0 = performance.now();
+  // A folder that cannot be read or holds no data files fails before seconds of synth and start.
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  if (dataDir) await dataFilesIn(dataDir);
   say('Synthesizing the app and starting the local runtime (dynalite, s3rver, the template’s functions)…');
   const workDir = await mkdtemp(join(tmpdir(), 'pde-run-'));
   // The deploy seeds the demo game; data of your own (or a demo of another size) replaces it.
@@ -42,10 +45,10 @@ export async function exportToFile(options: ExportToFileOptions) {
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
   try {
-    const loaded = options.dataDir
+    const loaded = dataDir
       ? await loadDataDirectory(
           runtime.admin.dynamodb,
-          resolve(options.dataDir),
+          dataDir,
           runtime.deployment.tables.map((t) => t.name),
           runtime.gameTables,
         )

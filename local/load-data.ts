@@ -408,6 +408,21 @@ async function loadDataFile(client: DynamoDBClient, dir: string, fileName: strin
 }
 
 /**
+ * The folder's data files, sorted: an error when it cannot be read or holds none. `npm run export
+ * --data` asks this before it starts the runtime, so a mistyped folder fails at once.
+ */
+export async function dataFilesIn(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => tableOf(name) !== undefined).sort();
+  } catch {
+    throw new DataFileError(`Cannot read the data folder ${dir}`);
+  }
+  if (names.length === 0) throw new DataFileError(`No <table>.jsonl or <table>.json.gz files in ${dir}`);
+  return names;
+}
+
+/**
  * Loads `<dir>/<table>.jsonl` and `<dir>/<table>.json.gz` into the tables. A file for a table that
  * does not exist is an error, not something to skip: a typo would otherwise silently export nothing.
  */
@@ -417,12 +432,7 @@ export async function loadDataDirectory(
   knownTables: string[],
   gameTables: ReadonlyMap<string, string> = new Map(),
 ): Promise<Record<string, number>> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((name) => tableOf(name) !== undefined).sort();
-  } catch {
-    throw new DataFileError(`Cannot read the data folder ${dir}`);
-  }
+  const names = await dataFilesIn(dir);
   // Files are named by the data map's table names; the deployment may name the table otherwise.
   const deployed = (name: string) => {
     const table = tableOf(name) ?? name;
@@ -435,7 +445,6 @@ export async function loadDataDirectory(
     );
     throw new DataFileError(`${unknown.join(', ')}: no such table (known tables: ${known.join(', ')})`);
   }
-  if (names.length === 0) throw new DataFileError(`No <table>.jsonl or <table>.json.gz files in ${dir}`);
   const counts: Record<string, number> = {};
   for (const name of names) {
     const table = tableOf(name) ?? name;

@@ -117,6 +117,19 @@ describe.concurrent('npm run export', { timeout: 480_000 }, () => {
     expect(run.stderr).toMatch(/weapons\.jsonl: no such table/);
   });
 
+  it('a data folder without data files fails before the runtime starts', async ({ expect }) => {
+    const data = await dataDir('no-files', { 'players.csv': 'playerId,username\np-1,one\n' });
+    const run = await runExport(['--player', 'p-1', '--data', data]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`No <table>.jsonl or <table>.json.gz files in ${data}`);
+    // The runtime announces itself on stdout when it starts; a folder without data never gets there.
+    expect(run.stdout).not.toContain('Synthesizing');
+    const missing = await runExport(['--player', 'p-1', '--data', join(data, 'no-such-folder')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`Cannot read the data folder ${join(data, 'no-such-folder')}`);
+    expect(missing.stdout).not.toContain('Synthesizing');
+  });
+
   it('a missing --player is a usage error', async ({ expect }) => {
     const run = await runExport([]);
     expect(run.code).toBe(2);
