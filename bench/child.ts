@@ -61,9 +61,16 @@ async function peakRssMb(): Promise<number> {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+// The parent reads these two lines to measure its stores' CPU over exactly the measured part.
+process.stdout.write('measure: start\n');
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 const figures = mode === 'query' ? await plainQuery() : await exportOnce();
+// Every thread of this process: the runtime and every function's environment (or the SDK client).
+const cpu = process.cpuUsage(cpuAtStart);
 const wallMs = performance.now() - started;
+process.stdout.write('measure: end\n');
+const cpuMs = (cpu.user + cpu.system) / 1000;
 const maxRssMb = await peakRssMb();
 await runtime.stop();
-process.stdout.write(`${JSON.stringify({ mode, playerId, wallMs, maxRssMb, ...figures })}\n`);
+process.stdout.write(`${JSON.stringify({ mode, playerId, wallMs, cpuMs, maxRssMb, ...figures })}\n`);
