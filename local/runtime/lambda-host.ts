@@ -164,8 +164,10 @@ class Pool {
         ok?: boolean;
         payload?: string;
         error?: LambdaError;
+        report?: { durationMs: number; maxMemoryMb: number };
       }) => {
         if (message.type !== 'result' || message.id !== id) return;
+        if (message.report) this.logReport(requestId, message.report);
         if (!message.ok) return settle({ ok: false, error: message.error as LambdaError });
         const text = message.payload ?? 'null';
         if (Buffer.byteLength(text) > MAX_RESPONSE_BYTES) {
@@ -209,6 +211,25 @@ class Pool {
         event,
         deadline: Date.now() + timeoutMs,
       });
+    });
+  }
+
+  /**
+   * Lambda's last log line of an invocation, in its format, so what reads a log group (Logs
+   * Insights' @maxMemoryUsed, the bench) reads these too. Max Memory Used is the environment's heap
+   * and buffers (lambda-worker.mjs), not a sandbox's RSS.
+   */
+  private logReport(requestId: string, report: { durationMs: number; maxMemoryMb: number }): void {
+    this.options.onLog({
+      functionName: this.fn.name,
+      stream: 'stdout',
+      text: [
+        `REPORT RequestId: ${requestId}`,
+        `Duration: ${report.durationMs.toFixed(2)} ms`,
+        `Billed Duration: ${Math.max(1, Math.ceil(report.durationMs))} ms`,
+        `Memory Size: ${this.fn.memoryMb} MB`,
+        `Max Memory Used: ${report.maxMemoryMb} MB`,
+      ].join('\t'),
     });
   }
 
