@@ -12,11 +12,24 @@ import { BENCH_CONTEXT } from './export-bench-context';
 
 const [mode, playerId] = process.argv.slice(2);
 const stores = JSON.parse(process.env.BENCH_STORES ?? '{}');
+/**
+ * The most memory any invocation of each function used (its REPORT lines' Max Memory Used), by
+ * the function's name in the stack ("CollectCategory", "BuildArchive"): what must fit the
+ * function's memory size, where the process's RSS holds every environment and the runtime.
+ */
+const functionMemoryMb: Record<string, number> = {};
+let measuring = false;
 // The bench loads its own sizes of the demo game (export-bench.ts): no seed at deploy.
 const runtime = await startLocalRuntime({
   workDir: process.env.BENCH_WORK ?? '.local/bench',
   stores,
   context: BENCH_CONTEXT,
+  onLog: ({ functionName, text }) => {
+    const used = /^REPORT .*\tMax Memory Used: (\d+) MB/.exec(text)?.[1];
+    if (!measuring || used === undefined) return;
+    const name = /-(\w+?)Function[0-9A-F]{8}/.exec(functionName)?.[1] ?? functionName;
+    functionMemoryMb[name] = Math.max(functionMemoryMb[name] ?? 0, Number(used));
+  },
 });
 
 async function plainQuery(): Promise<Record<string, number>> {
@@ -63,6 +76,7 @@ async function peakRssMb(): Promise<number> {
 
 // The parent reads these two lines to measure its stores' CPU over exactly the measured part.
 process.stdout.write('measure: start\n');
+measuring = true;
 const started = performance.now();
 const cpuAtStart = process.cpuUsage();
 const figures = mode === 'query' ? await plainQuery() : await exportOnce();
@@ -70,7 +84,10 @@ const figures = mode === 'query' ? await plainQuery() : await exportOnce();
 const cpu = process.cpuUsage(cpuAtStart);
 const wallMs = performance.now() - started;
 process.stdout.write('measure: end\n');
+measuring = false;
 const cpuMs = (cpu.user + cpu.system) / 1000;
 const maxRssMb = await peakRssMb();
 await runtime.stop();
-process.stdout.write(`${JSON.stringify({ mode, playerId, wallMs, cpuMs, maxRssMb, ...figures })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ mode, playerId, wallMs, cpuMs, maxRssMb, functionMemoryMb, ...figures })}\n`,
+);

@@ -8,10 +8,12 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadItems } from '../functions/adapters/dynamodb/batch-writer';
+import { DEFLATE_INPUT_BYTES, inBlocks } from '../functions/core/archive/build-archive';
 import { zipStream } from '../functions/core/archive/zip-writer';
 import { DEMO_PLAYER_ID, demoTableItems } from '../functions/seed-demo/demo-data/generate';
 import { loadDemoData } from '../functions/seed-demo/load-demo';
@@ -45,6 +47,19 @@ const cores = cpus().length;
  * embedded stores') spread perfectly over its cores.
  */
 const cpuFloorMs = (figures: ChildFigures) => (figures.cpuMs + figures.storeCpuMs) / cores;
+/** Each function's largest figure over several runs. */
+const mostPerFunction = (runs: Record<string, number>[]) => {
+  const most: Record<string, number> = {};
+  for (const run of runs)
+    for (const [name, mb] of Object.entries(run)) most[name] = Math.max(most[name] ?? 0, mb);
+  return most;
+};
+/** "CollectCategory 180 MB, BuildArchive 120 MB, …", largest first. */
+const byMemory = (figures: Record<string, number>) =>
+  Object.entries(figures)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, mb]) => `${name} ${mb} MB`)
+    .join(', ');
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -61,6 +76,8 @@ interface ChildFigures {
   /** CPU of the embedded stores (this process's worker threads) during the same part. */
   storeCpuMs: number;
   maxRssMb: number;
+  /** Per function, the most any invocation used (Max Memory Used of its REPORT lines). */
+  functionMemoryMb: Record<string, number>;
   records?: number;
   items?: number;
   archiveBytes?: number;
@@ -188,7 +205,11 @@ async function main(): Promise<void> {
     const query = pairs[0]?.query as ChildFigures;
     // The figures of the first run, with the medians of every run's times and the highest peak RSS.
     const first = pairs[0]?.export as ChildFigures;
-    const exportBig = { ...first, maxRssMb: Math.max(...pairs.map((pair) => pair.export.maxRssMb)) };
+    const exportBig = {
+      ...first,
+      maxRssMb: Math.max(...pairs.map((pair) => pair.export.maxRssMb)),
+      functionMemoryMb: mostPerFunction(pairs.map((pair) => pair.export.functionMemoryMb)),
+    };
     const queryMs = median(pairs.map((pair) => pair.query.wallMs));
     const exportMs = median(pairs.map((pair) => pair.export.wallMs));
     const floorMs = median(pairs.map((pair) => cpuFloorMs(pair.export)));
@@ -210,7 +231,11 @@ async function main(): Promise<void> {
     const infoZipMs = performance.now() - t;
     t = performance.now();
     const zip = zipStream(
-      files.map((f) => ({ name: relative(unpacked, f), data: createReadStream(f) })),
+      // Fed as the build feeds it (inBlocks): deflate given socket- or file-sized chunks is slower.
+      files.map((f) => ({
+        name: relative(unpacked, f),
+        data: Readable.from(inBlocks(createReadStream(f), DEFLATE_INPUT_BYTES)),
+      })),
       { level: 6 },
     );
     await Promise.all([pipeline(zip.stream, createWriteStream(join(work, 'ours.zip'))), zip.done]);
@@ -247,6 +272,7 @@ async function main(): Promise<void> {
           records: exportSmall.records,
           seconds: exportSmall.wallMs / 1000,
           maxRssMb: exportSmall.maxRssMb,
+          functionMemoryMb: exportSmall.functionMemoryMb,
         },
       },
       // Every run's pair, when there were several (the figures above are their medians).
@@ -276,11 +302,19 @@ async function main(): Promise<void> {
         // Above 1.2 no better schedule can reach the target on this machine; only less CPU can.
         exportCpuFloorVsPlainQuery: floorMs / queryMs,
         rssBigVsSmall: exportBig.maxRssMb / exportSmall.maxRssMb,
+        // The collector of the big source reads 10× the records: its memory must not grow with them.
+        collectorMemoryBigVsSmall:
+          (exportBig.functionMemoryMb.CollectCategory ?? Number.NaN) /
+          (exportSmall.functionMemoryMb.CollectCategory ?? Number.NaN),
         packagingVsInfoZip: infoZipMs / oursMs,
       },
       targets: {
         exportVsPlainQuery: '<= 1.2',
-        rssBigVsSmall: '<= 1.2 and big < 512 MB',
+        // The process holds the runtime and every function's environments (about 1 GB at rest), so
+        // the 512 MB of a default Lambda is asked of each function: functionMemoryMb.
+        rssBigVsSmall: '<= 1.2',
+        collectorMemoryBigVsSmall: '<= 1.2',
+        functionMemoryMb: 'every function < 512 MB',
         packagingVsInfoZip: '>= 0.75',
       },
     };
@@ -292,7 +326,10 @@ async function main(): Promise<void> {
       `CPU floor / plain Query       ${figures.ratios.exportCpuFloorVsPlainQuery.toFixed(2)}×  (the export's CPU, ${seconds(figures.export.big.cpuSeconds * 1000)} ours + ${seconds(figures.export.big.storeCpuSeconds * 1000)} the stores', over ${cores} cores: ${seconds(floorMs)}; no schedule beats it here)`,
     );
     log(
-      `peak RSS ${big} / ${small}     ${figures.ratios.rssBigVsSmall.toFixed(2)}×  (${exportBig.maxRssMb.toFixed(0)} MB vs ${exportSmall.maxRssMb.toFixed(0)} MB; target ≤ 1.2 and < 512 MB)`,
+      `peak RSS ${big} / ${small}     ${figures.ratios.rssBigVsSmall.toFixed(2)}×  (${exportBig.maxRssMb.toFixed(0)} MB vs ${exportSmall.maxRssMb.toFixed(0)} MB, the runtime and every environment; target ≤ 1.2)`,
+    );
+    log(
+      `collector memory ${big} / ${small} ${figures.ratios.collectorMemoryBigVsSmall.toFixed(2)}×  (target ≤ 1.2; every function's most: ${byMemory(exportBig.functionMemoryMb)}; at ${small}: ${byMemory(exportSmall.functionMemoryMb)}; target < 512 MB each)`,
     );
     log(
       `packaging vs zip -6           ${figures.ratios.packagingVsInfoZip.toFixed(2)}×  (ours ${figures.packaging.ours6.mbPerSecond.toFixed(0)} MB/s, zip -6 ${figures.packaging.infoZip6.mbPerSecond.toFixed(0)} MB/s on ${(inputBytes / 1024 / 1024).toFixed(0)} MB; target ≥ 0.75)`,
