@@ -267,6 +267,7 @@ async function main(): Promise<void> {
           cpuSeconds: median(pairs.map((pair) => pair.export.cpuMs)) / 1000,
           storeCpuSeconds: median(pairs.map((pair) => pair.export.storeCpuMs)) / 1000,
           cpuFloorSeconds: floorMs / 1000,
+          functionMemoryMb: exportBig.functionMemoryMb,
         },
         small: {
           records: exportSmall.records,
