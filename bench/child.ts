@@ -7,6 +7,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { readFile } from 'node:fs/promises';
 import { paginateQuery } from '@aws-sdk/client-dynamodb';
 import { requestExport } from '../local/portal';
+import { maxMemoryUsedMb } from '../local/runtime/lambda-host';
 import { startLocalRuntime } from '../local/runtime/runtime';
 import { BENCH_CONTEXT } from './export-bench-context';
 
@@ -25,10 +26,10 @@ const runtime = await startLocalRuntime({
   stores,
   context: BENCH_CONTEXT,
   onLog: ({ functionName, text }) => {
-    const used = /^REPORT .*\tMax Memory Used: (\d+) MB/.exec(text)?.[1];
+    const used = maxMemoryUsedMb(text);
     if (!measuring || used === undefined) return;
     const name = /-(\w+?)Function[0-9A-F]{8}/.exec(functionName)?.[1] ?? functionName;
-    functionMemoryMb[name] = Math.max(functionMemoryMb[name] ?? 0, Number(used));
+    functionMemoryMb[name] = Math.max(functionMemoryMb[name] ?? 0, used);
   },
 });
 

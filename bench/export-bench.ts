@@ -191,14 +191,14 @@ async function main(): Promise<void> {
       const player = heavyPlayers[i - 1] as string;
       const query = await child('query', player, env);
       log(
-        `(a) plain paginated Query of ${query.items} items through the local endpoint: ${(query.wallMs / 1000).toFixed(1)} s (CPU: client ${seconds(query.cpuMs)}, stores ${seconds(query.storeCpuMs)})`,
+        `(a) plain paginated Query of ${query.items} items through the local endpoint: ${seconds(query.wallMs)} (CPU: client ${seconds(query.cpuMs)}, stores ${seconds(query.storeCpuMs)})`,
       );
       const exported = await child('export', player, env);
       // Each run must be an export of its own, not a request answered by an earlier archive.
       if (pairs.some((pair) => pair.export.archiveKey === exported.archiveKey))
         throw new Error(`run ${i} was answered by an earlier run's archive ${exported.archiveKey}`);
       log(
-        `export of ${exported.records} records, event to READY on the deployed workflow: ${(exported.wallMs / 1000).toFixed(1)} s (collect ${((exported.collectMs ?? 0) / 1000).toFixed(1)} s, build ${((exported.buildMs ?? 0) / 1000).toFixed(1)} s; CPU: runtime and functions ${seconds(exported.cpuMs)}, stores ${seconds(exported.storeCpuMs)}), peak RSS ${exported.maxRssMb.toFixed(0)} MB${runs > 1 ? `  [run ${i} of ${runs}: ${(exported.wallMs / query.wallMs).toFixed(2)}×]` : ''}`,
+        `export of ${exported.records} records, event to READY on the deployed workflow: ${seconds(exported.wallMs)} (collect ${seconds(exported.collectMs ?? 0)}, build ${seconds(exported.buildMs ?? 0)}; CPU: runtime and functions ${seconds(exported.cpuMs)}, stores ${seconds(exported.storeCpuMs)}), peak RSS ${exported.maxRssMb.toFixed(0)} MB${runs > 1 ? `  [run ${i} of ${runs}: ${(exported.wallMs / query.wallMs).toFixed(2)}×]` : ''}`,
       );
       pairs.push({ query, export: exported });
     }
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     const floorMs = median(pairs.map((pair) => cpuFloorMs(pair.export)));
     const exportSmall = await child('export', SMALL_PLAYER, env);
     log(
-      `export of ${exportSmall.records} records: ${(exportSmall.wallMs / 1000).toFixed(1)} s, peak RSS ${exportSmall.maxRssMb.toFixed(0)} MB`,
+      `export of ${exportSmall.records} records: ${seconds(exportSmall.wallMs)}, peak RSS ${exportSmall.maxRssMb.toFixed(0)} MB`,
     );
 
     // (c) Packaging: the same output files, zipped by Info-ZIP `zip -6` and by our zip writer (deflate 6).

@@ -215,7 +215,7 @@ class Pool {
   }
 
   /**
-   * Lambda's last log line of an invocation, in its format, so what reads a log group (Logs
+   * Lambda's last log line of an invocation, in its format (read back by maxMemoryUsedMb), so what reads a log group (Logs
    * Insights' @maxMemoryUsed, the bench) reads these too. Max Memory Used is the environment's heap
    * and buffers (lambda-worker.mjs), not a sandbox's RSS.
    */
@@ -303,6 +303,12 @@ function initError(error: unknown): LambdaError {
     errorType: 'Runtime.ImportModuleError',
     errorMessage: error instanceof Error ? error.message : String(error),
   };
+}
+
+/** Max Memory Used of a log line that is an invocation's REPORT line (logReport), else undefined. */
+export function maxMemoryUsedMb(text: string): number | undefined {
+  const used = /^REPORT RequestId: .*\tMax Memory Used: (\d+) MB$/.exec(text)?.[1];
+  return used === undefined ? undefined : Number(used);
 }
 
 /**
